@@ -1,0 +1,46 @@
+/*
+ * cli.c - what both binaries' command lines have in common.
+ */
+#include "cli.h"
+
+#include "exitcode.h"
+#include "log.h"
+#include "xalloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void pgd_cli_print_version(void)
+{
+    printf("%s (pgdrill) %s\n", pgd_log_progname(), PGDRILL_VERSION);
+}
+
+int pgd_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = pgd_vasprintf(fmt, ap);
+    va_end(ap);
+    pgd_error("%s", msg);
+    fprintf(stderr, "Try \"%s --help\" for more information.\n", pgd_log_progname());
+    free(msg);
+    return PGD_EXIT_USAGE;
+}
+
+bool pgd_cli_load_config(const char *option_path, pgd_config *cfg)
+{
+    const char *path = pgd_config_path(option_path);
+    char *errmsg = NULL;
+
+    if (!pgd_config_load(path, cfg, &errmsg)) {
+        /* The bare message first: editors and CI annotators understand FILE:LINE: at line start. */
+        fprintf(stderr, "%s\n", errmsg);
+        pgd_error("configuration rejected; nothing was done");
+        free(errmsg);
+        return false;
+    }
+    return true;
+}

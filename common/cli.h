@@ -1,0 +1,23 @@
+/*
+ * cli.h - what both binaries' command lines have in common.
+ */
+#ifndef PGDRILL_CLI_H
+#define PGDRILL_CLI_H
+
+#include "config.h"
+
+#include <stdbool.h>
+
+/* "pgdrill-bootstrap (pgdrill) 0.1.0" on stdout. */
+void pgd_cli_print_version(void);
+
+/* "Try \"prog --help\" for more information." on stderr; returns the usage exit code. */
+int pgd_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Load the configuration named by --config / $PGDRILL_CONFIG / the default.
+ * On failure prints the "FILE:LINE: KEY: reason" message and returns false.
+ */
+bool pgd_cli_load_config(const char *option_path, pgd_config *cfg);
+
+#endif

@@ -1,0 +1,733 @@
+/*
+ * config.c - load and validate pgdrill.yml with libyaml.
+ *
+ * The document API of libyaml gives every node its source position, which is
+ * what makes "FILE:LINE: KEY: reason" possible. The keys themselves live in
+ * one table (config_keys) so that parsing, defaults, freeing and the unknown-
+ * key check cannot drift apart.
+ */
+#include "config.h"
+
+#include "duration.h"
+#include "redact.h"
+#include "xalloc.h"
+
+#include <yaml.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PostgreSQL silently truncates identifiers longer than NAMEDATALEN - 1 bytes. */
+#define PG_MAX_IDENTIFIER_BYTES 63
+
+typedef enum key_kind {
+    K_SECTION,   /* a mapping of further keys */
+    K_STRING,    /* any string */
+    K_IDENT,     /* a PostgreSQL identifier, quoted by us when used */
+    K_CONNINFO,  /* a libpq connection string, may be empty */
+    K_URL,       /* an http(s) URL, may be empty */
+    K_DURATION,  /* seconds, from "30s", "5m", "2h", "1d" or plain seconds */
+    K_INT,       /* an integer within [min, max] */
+    K_OPTIONS,   /* a list of pgBackRest "--option[=value]" strings */
+    K_DATABASES, /* "all" or a list of database names */
+    K_SETTINGS,  /* a mapping of GUC name to value */
+} key_kind;
+
+typedef struct key_spec {
+    const char *path;
+    key_kind kind;
+    size_t offset;
+    long min;
+    long max;
+    bool required;
+    bool nonempty;
+} key_spec;
+
+#define AT(member) offsetof(pgd_config, member)
+
+static const key_spec config_keys[] = {
+    {.path = "scope", .kind = K_STRING, .offset = AT(scope), .nonempty = true},
+    {.path = "state_dir", .kind = K_STRING, .offset = AT(state_dir), .nonempty = true},
+    {.path = "source", .kind = K_SECTION},
+    {.path = "source.dsn", .kind = K_CONNINFO, .offset = AT(source.dsn)},
+    {.path = "source.connect_timeout",
+     .kind = K_DURATION,
+     .offset = AT(source.connect_timeout),
+     .min = 1,
+     .max = 3600},
+    {.path = "marker", .kind = K_SECTION},
+    {.path = "marker.schema", .kind = K_IDENT, .offset = AT(marker.schema), .nonempty = true},
+    {.path = "marker.table", .kind = K_IDENT, .offset = AT(marker.table), .nonempty = true},
+    {.path = "marker.archive_timeout",
+     .kind = K_DURATION,
+     .offset = AT(marker.archive_timeout),
+     .min = 1,
+     .max = PGD_DURATION_MAX_SECONDS},
+    {.path = "pgbackrest", .kind = K_SECTION},
+    {.path = "pgbackrest.stanza",
+     .kind = K_STRING,
+     .offset = AT(pgbackrest.stanza),
+     .required = true,
+     .nonempty = true},
+    {.path = "pgbackrest.config", .kind = K_STRING, .offset = AT(pgbackrest.config)},
+    {.path = "pgbackrest.process_max",
+     .kind = K_INT,
+     .offset = AT(pgbackrest.process_max),
+     .min = 1,
+     .max = 999},
+    {.path = "pgbackrest.options", .kind = K_OPTIONS, .offset = AT(pgbackrest.options)},
+    {.path = "postgres", .kind = K_SECTION},
+    {.path = "postgres.bin_dir", .kind = K_STRING, .offset = AT(postgres.bin_dir)},
+    {.path = "recovery", .kind = K_SECTION},
+    {.path = "recovery.timeout",
+     .kind = K_DURATION,
+     .offset = AT(recovery.timeout),
+     .min = 1,
+     .max = PGD_DURATION_MAX_SECONDS},
+    {.path = "recovery.settings", .kind = K_SETTINGS, .offset = AT(recovery.settings)},
+    {.path = "verify", .kind = K_SECTION},
+    {.path = "verify.databases", .kind = K_DATABASES, .offset = AT(verify.databases)},
+    {.path = "verify.jobs", .kind = K_INT, .offset = AT(verify.jobs), .min = 1, .max = 64},
+    {.path = "verify.timeout",
+     .kind = K_DURATION,
+     .offset = AT(verify.timeout),
+     .min = 1,
+     .max = PGD_DURATION_MAX_SECONDS},
+    {.path = "report", .kind = K_SECTION},
+    {.path = "report.file", .kind = K_STRING, .offset = AT(report.file), .nonempty = true},
+    {.path = "report.history_dsn", .kind = K_CONNINFO, .offset = AT(report.history_dsn)},
+    {.path = "report.max_concurrent",
+     .kind = K_INT,
+     .offset = AT(report.max_concurrent),
+     .min = 0,
+     .max = 100000},
+    {.path = "report.webhook", .kind = K_SECTION},
+    {.path = "report.webhook.url", .kind = K_URL, .offset = AT(report.webhook.url)},
+    {.path = "report.webhook.token_file",
+     .kind = K_STRING,
+     .offset = AT(report.webhook.token_file)},
+    {.path = "report.webhook.timeout",
+     .kind = K_DURATION,
+     .offset = AT(report.webhook.timeout),
+     .min = 1,
+     .max = 3600},
+    {.path = "report.webhook.retries",
+     .kind = K_INT,
+     .offset = AT(report.webhook.retries),
+     .min = 0,
+     .max = 20},
+    {.path = "report.metrics_file", .kind = K_STRING, .offset = AT(report.metrics_file)},
+};
+
+#define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+/* Options pgdrill-bootstrap sets itself; letting the configuration override them would defeat the
+ * drill. */
+static const char *const reserved_pgbackrest_options[] = {
+    "stanza",           "config",       "pg1-path", "type",  "target",          "target-action",
+    "target-exclusive", "archive-mode", "delta",    "force", "recovery-option",
+};
+
+typedef struct loader {
+    const char *path;
+    yaml_document_t doc;
+    pgd_config *cfg;
+    char *errmsg;
+    int seen_line[N_CONFIG_KEYS]; /* 0 = not in the file */
+} loader;
+
+static char **field_string(pgd_config *cfg, const key_spec *spec)
+{
+    return (char **)((char *)cfg + spec->offset);
+}
+
+static long *field_long(pgd_config *cfg, const key_spec *spec)
+{
+    return (long *)((char *)cfg + spec->offset);
+}
+
+static pgd_strlist *field_strlist(pgd_config *cfg, const key_spec *spec)
+{
+    return (pgd_strlist *)((char *)cfg + spec->offset);
+}
+
+static pgd_settings *field_settings(pgd_config *cfg, const key_spec *spec)
+{
+    return (pgd_settings *)((char *)cfg + spec->offset);
+}
+
+static void set_defaults(pgd_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->state_dir = pgd_strdup("/var/lib/pgdrill");
+    cfg->source.dsn = pgd_strdup("");
+    cfg->source.connect_timeout = 10;
+    cfg->marker.schema = pgd_strdup("_pgdrill");
+    cfg->marker.table = pgd_strdup("marker");
+    cfg->marker.archive_timeout = 5 * 60;
+    cfg->pgbackrest.config = pgd_strdup("");
+    cfg->pgbackrest.process_max = 2;
+    cfg->postgres.bin_dir = pgd_strdup("");
+    cfg->recovery.timeout = 6 * 3600;
+    cfg->verify.jobs = 2;
+    cfg->verify.timeout = 3600;
+    cfg->report.history_dsn = pgd_strdup("");
+    cfg->report.max_concurrent = 0;
+    cfg->report.webhook.url = pgd_strdup("");
+    cfg->report.webhook.token_file = pgd_strdup("");
+    cfg->report.webhook.timeout = 10;
+    cfg->report.webhook.retries = 3;
+    cfg->report.metrics_file = pgd_strdup("");
+    /* scope (default: --scope), stanza (required) and report.file (under state_dir) are set later
+     */
+}
+
+static void strlist_free(pgd_strlist *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+static void strlist_add(pgd_strlist *list, const char *item)
+{
+    list->items = pgd_realloc(list->items, (list->count + 1) * sizeof(*list->items));
+    list->items[list->count++] = pgd_strdup(item);
+}
+
+static void settings_free(pgd_settings *settings)
+{
+    for (size_t i = 0; i < settings->count; i++) {
+        free(settings->items[i].name);
+        free(settings->items[i].value);
+    }
+    free(settings->items);
+    settings->items = NULL;
+    settings->count = 0;
+}
+
+void pgd_config_free(pgd_config *cfg)
+{
+    for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+        const key_spec *spec = &config_keys[i];
+
+        switch (spec->kind) {
+        case K_STRING:
+        case K_IDENT:
+        case K_CONNINFO:
+        case K_URL:
+            free(*field_string(cfg, spec));
+            *field_string(cfg, spec) = NULL;
+            break;
+        case K_OPTIONS:
+        case K_DATABASES:
+            strlist_free(field_strlist(cfg, spec));
+            break;
+        case K_SETTINGS:
+            settings_free(field_settings(cfg, spec));
+            break;
+        case K_SECTION:
+        case K_DURATION:
+        case K_INT:
+            break;
+        }
+    }
+    free(cfg->path);
+    cfg->path = NULL;
+}
+
+const char *pgd_config_path(const char *from_option)
+{
+    const char *env = getenv("PGDRILL_CONFIG");
+
+    if (from_option != NULL && from_option[0] != '\0')
+        return from_option;
+    if (env != NULL && env[0] != '\0')
+        return env;
+    return PGD_DEFAULT_CONFIG_PATH;
+}
+
+static int node_line(const yaml_node_t *node)
+{
+    return (int)node->start_mark.line + 1;
+}
+
+static bool fail(loader *ld, int line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static bool fail(loader *ld, int line, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    char *reason;
+
+    va_start(ap, fmt);
+    reason = pgd_vasprintf(fmt, ap);
+    va_end(ap);
+    ld->errmsg = pgd_asprintf("%s:%d: %s: %s", ld->path, line, key, reason);
+    free(reason);
+    return false;
+}
+
+static const char *scalar_text(const yaml_node_t *node)
+{
+    return (const char *)node->data.scalar.value;
+}
+
+/* An empty value ("key:"), "~" or "null" written plain: YAML's null. */
+static bool is_null_scalar(const yaml_node_t *node)
+{
+    const char *text;
+
+    if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    text = scalar_text(node);
+    return text[0] == '\0' || strcmp(text, "~") == 0 || strcmp(text, "null") == 0 ||
+           strcmp(text, "Null") == 0 || strcmp(text, "NULL") == 0;
+}
+
+static const char *node_type_name(const yaml_node_t *node)
+{
+    switch (node->type) {
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    case YAML_SEQUENCE_NODE:
+        return "a list";
+    case YAML_SCALAR_NODE:
+        return "a scalar";
+    case YAML_NO_NODE:
+        break;
+    }
+    return "nothing";
+}
+
+static const key_spec *find_key(const char *path, size_t *index)
+{
+    for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+        if (strcmp(config_keys[i].path, path) == 0) {
+            *index = i;
+            return &config_keys[i];
+        }
+    }
+    return NULL;
+}
+
+/* Levenshtein distance, enough for "did you mean" on short key names. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[64];
+
+    if (lb >= sizeof(row) / sizeof(row[0]) || la >= 64)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The closest known key in the same section, or NULL when nothing is close. */
+static const char *suggest_key(const char *prefix, const char *name)
+{
+    size_t prefix_len = prefix ? strlen(prefix) + 1 : 0;
+    const char *best = NULL;
+    size_t best_distance = 3;
+
+    for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+        const char *path = config_keys[i].path;
+        const char *leaf;
+        size_t d;
+
+        if (prefix != NULL &&
+            (strncmp(path, prefix, prefix_len - 1) != 0 || path[prefix_len - 1] != '.'))
+            continue;
+        leaf = path + prefix_len;
+        if (strchr(leaf, '.') != NULL)
+            continue;
+        d = edit_distance(name, leaf);
+        if (d < best_distance) {
+            best_distance = d;
+            best = leaf;
+        }
+    }
+    return best;
+}
+
+static bool expect_scalar(loader *ld, const key_spec *spec, const yaml_node_t *value, int line,
+                          const char *what)
+{
+    if (value->type != YAML_SCALAR_NODE)
+        return fail(ld, line, spec->path, "expected %s, found %s", what, node_type_name(value));
+    return true;
+}
+
+static bool parse_long(const char *text, long *out)
+{
+    char *end;
+
+    if (text[0] == '\0' || isspace((unsigned char)text[0]))
+        return false;
+    errno = 0;
+    *out = strtol(text, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+static bool valid_guc_name(const char *name)
+{
+    if (!(isalpha((unsigned char)name[0]) || name[0] == '_'))
+        return false;
+    for (const char *p = name; *p != '\0'; p++) {
+        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
+            return false;
+    }
+    return true;
+}
+
+static bool valid_http_url(const char *url)
+{
+    return strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0;
+}
+
+static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
+{
+    const char *text;
+    char **field = field_string(ld->cfg, spec);
+
+    if (!expect_scalar(ld, spec, value, line, "a string"))
+        return false;
+    text = is_null_scalar(value) ? "" : scalar_text(value);
+    if (spec->nonempty && text[0] == '\0')
+        return fail(ld, line, spec->path, "must not be empty");
+    if (spec->kind == K_IDENT && strlen(text) > PG_MAX_IDENTIFIER_BYTES)
+        return fail(ld, line, spec->path,
+                    "PostgreSQL identifiers are at most %d bytes (this one has %zu)",
+                    PG_MAX_IDENTIFIER_BYTES, strlen(text));
+    if (spec->kind == K_CONNINFO && text[0] != '\0' && !pgd_conninfo_valid(text))
+        return fail(ld, line, spec->path,
+                    "not a valid libpq connection string (key=value pairs or a postgresql:// URI)");
+    if (spec->kind == K_URL && text[0] != '\0' && !valid_http_url(text))
+        return fail(ld, line, spec->path, "must be an http:// or https:// URL");
+    free(*field);
+    *field = pgd_strdup(text);
+    return true;
+}
+
+static bool apply_number(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
+{
+    long number;
+
+    if (spec->kind == K_DURATION) {
+        const char *reason;
+
+        if (!expect_scalar(ld, spec, value, line, "a duration such as 30s, 5m or 2h"))
+            return false;
+        if (!pgd_parse_duration(scalar_text(value), &number, &reason))
+            return fail(ld, line, spec->path, "invalid duration \"%s\": %s", scalar_text(value),
+                        reason);
+        if (number < spec->min)
+            return fail(ld, line, spec->path, "must be at least %lds", spec->min);
+        if (number > spec->max)
+            return fail(ld, line, spec->path, "must be at most %lds", spec->max);
+    } else {
+        if (!expect_scalar(ld, spec, value, line, "an integer"))
+            return false;
+        if (!parse_long(scalar_text(value), &number))
+            return fail(ld, line, spec->path, "expected an integer, found \"%s\"",
+                        scalar_text(value));
+        if (number < spec->min || number > spec->max)
+            return fail(ld, line, spec->path, "must be between %ld and %ld", spec->min, spec->max);
+    }
+    *field_long(ld->cfg, spec) = number;
+    return true;
+}
+
+static bool check_pgbackrest_option(loader *ld, const key_spec *spec, int line, const char *option)
+{
+    size_t name_len;
+
+    if (strncmp(option, "--", 2) != 0 || option[2] == '\0')
+        return fail(ld, line, spec->path, "\"%s\": pgBackRest options are written --name[=value]",
+                    option);
+    name_len = strcspn(option + 2, "=");
+    for (size_t i = 0; i < sizeof(reserved_pgbackrest_options) / sizeof(char *); i++) {
+        const char *reserved = reserved_pgbackrest_options[i];
+
+        if (strlen(reserved) == name_len && strncmp(option + 2, reserved, name_len) == 0)
+            return fail(ld, line, spec->path, "\"--%s\" is set by pgdrill itself", reserved);
+    }
+    return true;
+}
+
+/* A list of strings; for K_DATABASES also the scalar "all". */
+static bool apply_list(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
+{
+    pgd_strlist *list = field_strlist(ld->cfg, spec);
+
+    strlist_free(list);
+    if (spec->kind == K_DATABASES && value->type == YAML_SCALAR_NODE &&
+        strcmp(scalar_text(value), "all") == 0)
+        return true;
+    if (spec->kind == K_OPTIONS && is_null_scalar(value))
+        return true;
+    if (value->type != YAML_SEQUENCE_NODE)
+        return fail(ld, line, spec->path,
+                    spec->kind == K_DATABASES ? "expected \"all\" or a list of database names"
+                                              : "expected a list of strings, found %s",
+                    node_type_name(value));
+
+    for (yaml_node_item_t *it = value->data.sequence.items.start;
+         it < value->data.sequence.items.top; it++) {
+        yaml_node_t *item = yaml_document_get_node(&ld->doc, *it);
+        int item_line = node_line(item);
+
+        if (item->type != YAML_SCALAR_NODE)
+            return fail(ld, item_line, spec->path, "list item: expected a string, found %s",
+                        node_type_name(item));
+        if (scalar_text(item)[0] == '\0')
+            return fail(ld, item_line, spec->path, "list item must not be empty");
+        if (spec->kind == K_OPTIONS &&
+            !check_pgbackrest_option(ld, spec, item_line, scalar_text(item)))
+            return false;
+        strlist_add(list, scalar_text(item));
+    }
+    if (spec->kind == K_DATABASES && list->count == 0)
+        return fail(ld, line, spec->path, "an empty list would check nothing; use \"all\"");
+    return true;
+}
+
+static bool apply_settings(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
+{
+    pgd_settings *settings = field_settings(ld->cfg, spec);
+
+    settings_free(settings);
+    if (is_null_scalar(value))
+        return true;
+    if (value->type != YAML_MAPPING_NODE)
+        return fail(ld, line, spec->path, "expected a mapping of setting names to values, found %s",
+                    node_type_name(value));
+
+    for (yaml_node_pair_t *pair = value->data.mapping.pairs.start;
+         pair < value->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+        pgd_setting *s;
+
+        if (k->type != YAML_SCALAR_NODE || !valid_guc_name(scalar_text(k)))
+            return fail(ld, node_line(k), spec->path, "not a valid PostgreSQL setting name");
+        if (v->type != YAML_SCALAR_NODE)
+            return fail(ld, node_line(k), spec->path, "%s: expected a scalar value, found %s",
+                        scalar_text(k), node_type_name(v));
+        for (size_t i = 0; i < settings->count; i++) {
+            if (strcmp(settings->items[i].name, scalar_text(k)) == 0)
+                return fail(ld, node_line(k), spec->path, "%s: duplicate setting", scalar_text(k));
+        }
+        settings->items = pgd_realloc(settings->items, (settings->count + 1) * sizeof(*s));
+        s = &settings->items[settings->count++];
+        s->name = pgd_strdup(scalar_text(k));
+        s->value = pgd_strdup(scalar_text(v));
+    }
+    return true;
+}
+
+static bool walk_mapping(loader *ld, const yaml_node_t *map, const char *prefix);
+
+static bool apply_value(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
+{
+    switch (spec->kind) {
+    case K_SECTION:
+        if (is_null_scalar(value))
+            return true;
+        if (value->type != YAML_MAPPING_NODE)
+            return fail(ld, line, spec->path, "expected a mapping, found %s",
+                        node_type_name(value));
+        return walk_mapping(ld, value, spec->path);
+    case K_STRING:
+    case K_IDENT:
+    case K_CONNINFO:
+    case K_URL:
+        return apply_string(ld, spec, value, line);
+    case K_DURATION:
+    case K_INT:
+        return apply_number(ld, spec, value, line);
+    case K_OPTIONS:
+    case K_DATABASES:
+        return apply_list(ld, spec, value, line);
+    case K_SETTINGS:
+        return apply_settings(ld, spec, value, line);
+    }
+    return fail(ld, line, spec->path, "internal error: unhandled key kind");
+}
+
+static bool walk_mapping(loader *ld, const yaml_node_t *map, const char *prefix)
+{
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top;
+         pair++) {
+        yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+        int line = node_line(k);
+        const key_spec *spec;
+        size_t index;
+        char *path;
+
+        if (k->type != YAML_SCALAR_NODE)
+            return fail(ld, line, prefix ? prefix : "(top level)", "keys must be plain strings");
+        path = prefix ? pgd_asprintf("%s.%s", prefix, scalar_text(k)) : pgd_strdup(scalar_text(k));
+        spec = find_key(path, &index);
+        if (spec == NULL) {
+            const char *hint = suggest_key(prefix, scalar_text(k));
+
+            if (hint != NULL)
+                fail(ld, line, path, "unknown key (did you mean \"%s\"?)", hint);
+            else
+                fail(ld, line, path, "unknown key");
+            free(path);
+            return false;
+        }
+        free(path);
+        if (ld->seen_line[index] != 0)
+            return fail(ld, line, spec->path, "duplicate key (first set on line %d)",
+                        ld->seen_line[index]);
+        ld->seen_line[index] = line;
+        if (!apply_value(ld, spec, v, line))
+            return false;
+    }
+    return true;
+}
+
+/* The line of the section that should have held path, or 1 when that section is absent too. */
+static int parent_line(const loader *ld, const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    size_t index;
+    char *parent;
+    int line = 1;
+
+    if (dot == NULL)
+        return 1;
+    parent = pgd_strndup(path, (size_t)(dot - path));
+    if (find_key(parent, &index) != NULL && ld->seen_line[index] != 0)
+        line = ld->seen_line[index];
+    else
+        line = parent_line(ld, parent);
+    free(parent);
+    return line;
+}
+
+static bool check_whole(loader *ld)
+{
+    size_t index;
+
+    for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+        if (config_keys[i].required && ld->seen_line[i] == 0)
+            return fail(ld, parent_line(ld, config_keys[i].path), config_keys[i].path,
+                        "required key is missing");
+    }
+    if (ld->cfg->report.max_concurrent > 0 && ld->cfg->report.history_dsn[0] == '\0') {
+        find_key("report.max_concurrent", &index);
+        return fail(ld, ld->seen_line[index], "report.max_concurrent",
+                    "a fleet-wide cap needs report.history_dsn to count drills in progress");
+    }
+    if (ld->cfg->report.webhook.token_file[0] != '\0' && ld->cfg->report.webhook.url[0] == '\0') {
+        find_key("report.webhook.token_file", &index);
+        return fail(ld, ld->seen_line[index], "report.webhook.token_file",
+                    "set, but report.webhook.url is empty");
+    }
+    return true;
+}
+
+static bool load_document(loader *ld, FILE *fp)
+{
+    yaml_parser_t parser;
+    yaml_document_t extra;
+    yaml_node_t *root;
+    bool ok = false;
+
+    if (!yaml_parser_initialize(&parser))
+        return fail(ld, 1, "(yaml)", "could not initialize the YAML parser");
+    yaml_parser_set_input_file(&parser, fp);
+    if (!yaml_parser_load(&parser, &ld->doc)) {
+        fail(ld, (int)parser.problem_mark.line + 1, "(yaml)", "%s%s%s",
+             parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
+             parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        return false;
+    }
+
+    root = yaml_document_get_root_node(&ld->doc);
+    if (root != NULL && yaml_parser_load(&parser, &extra)) {
+        bool more = yaml_document_get_root_node(&extra) != NULL;
+        int line = (int)extra.start_mark.line + 1;
+
+        yaml_document_delete(&extra);
+        if (more) {
+            fail(ld, line, "(yaml)", "only one YAML document is allowed");
+            goto out;
+        }
+    }
+
+    if (root == NULL || is_null_scalar(root))
+        ok = true; /* an empty file: defaults only (check_whole reports what is missing) */
+    else if (root->type != YAML_MAPPING_NODE)
+        fail(ld, node_line(root), "(top level)", "expected a mapping of keys, found %s",
+             node_type_name(root));
+    else
+        ok = walk_mapping(ld, root, NULL);
+out:
+    yaml_parser_delete(&parser);
+    return ok;
+}
+
+bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg)
+{
+    loader ld;
+    FILE *fp;
+    bool ok;
+
+    memset(&ld, 0, sizeof(ld));
+    ld.path = path;
+    ld.cfg = cfg;
+    set_defaults(cfg);
+
+    fp = fopen(path, "r");
+    if (fp == NULL) {
+        *errmsg = pgd_asprintf("%s: could not open configuration file: %s", path, strerror(errno));
+        pgd_config_free(cfg);
+        return false;
+    }
+    ok = load_document(&ld, fp);
+    yaml_document_delete(&ld.doc);
+    fclose(fp);
+    if (ok)
+        ok = check_whole(&ld);
+    if (!ok) {
+        *errmsg = ld.errmsg;
+        pgd_config_free(cfg);
+        return false;
+    }
+    cfg->path = pgd_strdup(path);
+    if (cfg->report.file == NULL)
+        cfg->report.file = pgd_asprintf("%s/report.json", cfg->state_dir);
+    return true;
+}

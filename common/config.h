@@ -1,0 +1,90 @@
+/*
+ * config.h - the pgdrill.yml configuration shared by both binaries.
+ *
+ * Every key of the design contract is described once, in a table in
+ * config.c, with its type, default and limits. Loading either succeeds
+ * completely or fails with a single message of the form
+ * "FILE:LINE: KEY: reason" (LINE is 1-based, KEY the dotted path), so an SRE
+ * can jump straight to the offending line.
+ */
+#ifndef PGDRILL_CONFIG_H
+#define PGDRILL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PGD_DEFAULT_CONFIG_PATH "/etc/pgdrill/pgdrill.yml"
+
+typedef struct pgd_strlist {
+    char **items;
+    size_t count;
+} pgd_strlist;
+
+typedef struct pgd_setting {
+    char *name;
+    char *value;
+} pgd_setting;
+
+typedef struct pgd_settings {
+    pgd_setting *items;
+    size_t count;
+} pgd_settings;
+
+typedef struct pgd_config {
+    char *path; /* the file this was loaded from */
+    char *scope;
+    char *state_dir;
+    struct {
+        char *dsn;
+        long connect_timeout;
+    } source;
+    struct {
+        char *schema;
+        char *table;
+        long archive_timeout;
+    } marker;
+    struct {
+        char *stanza;
+        char *config;
+        long process_max;
+        pgd_strlist options;
+    } pgbackrest;
+    struct {
+        char *bin_dir;
+    } postgres;
+    struct {
+        long timeout;
+        pgd_settings settings;
+    } recovery;
+    struct {
+        pgd_strlist databases; /* empty: every connectable database ("all") */
+        long jobs;
+        long timeout;
+    } verify;
+    struct {
+        char *file;
+        char *history_dsn;
+        long max_concurrent;
+        struct {
+            char *url;
+            char *token_file;
+            long timeout;
+            long retries;
+        } webhook;
+        char *metrics_file;
+    } report;
+} pgd_config;
+
+/*
+ * Load path into *cfg (defaults first, then the file). Returns true on
+ * success; on failure returns false, *errmsg is "FILE:LINE: KEY: reason"
+ * (caller frees) and *cfg holds nothing that needs freeing.
+ */
+bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg);
+
+void pgd_config_free(pgd_config *cfg);
+
+/* The configuration path from --config, else $PGDRILL_CONFIG, else the default. */
+const char *pgd_config_path(const char *from_option);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * pq.c - libpq with deadlines and readable errors.
+ */
+#include "pq.h"
+
+#include "clock.h"
+#include "redact.h"
+#include "signals.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POLL_TICK_MS   200
+#define CANCEL_WAIT_MS 5000 /* how long a cancelled query may take to give up */
+
+/*
+ * Wait until the connection's socket is ready for `events` or the deadline
+ * passes; when interruptible, also return at a termination signal.
+ */
+static bool wait_socket(PGconn *conn, short events, int64_t deadline, bool interruptible)
+{
+    struct pollfd pfd;
+
+    pfd.fd = PQsocket(conn);
+    pfd.events = events;
+    if (pfd.fd < 0)
+        return false;
+    for (;;) {
+        int64_t left = pgd_ms_until(deadline);
+        int rc;
+
+        if (left == 0 || (interruptible && pgd_interrupted() != 0))
+            return false;
+        pfd.revents = 0;
+        rc = poll(&pfd, 1, (int)(left < POLL_TICK_MS ? left : POLL_TICK_MS));
+        if (rc > 0)
+            return true;
+        if (rc < 0 && errno != EINTR)
+            return false;
+    }
+}
+
+/* libpq messages end in a newline and sometimes carry several lines; keep them on one line. */
+static char *one_line(const char *message)
+{
+    char *copy = pgd_strdup(message ? message : "");
+    size_t len = strlen(copy);
+
+    while (len > 0 && (copy[len - 1] == '\n' || copy[len - 1] == ' '))
+        copy[--len] = '\0';
+    for (char *p = copy; *p != '\0'; p++) {
+        if (*p == '\n')
+            *p = ' ';
+    }
+    return copy;
+}
+
+PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg)
+{
+    const char *keywords[] = {"dbname", "fallback_application_name", NULL};
+    const char *values[] = {conninfo, "pgdrill", NULL};
+    int64_t deadline = pgd_monotonic_ms() + (int64_t)timeout_s * 1000;
+    PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+    PGconn *conn = PQconnectStartParams(keywords, values, 1);
+    char *target = pgd_conninfo_redact(conninfo);
+
+    if (conn == NULL) {
+        *errmsg = pgd_asprintf("could not connect to %s: out of memory", target);
+        free(target);
+        return NULL;
+    }
+    while (PQstatus(conn) != CONNECTION_BAD && state != PGRES_POLLING_OK &&
+           state != PGRES_POLLING_FAILED) {
+        if (!wait_socket(conn, state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, true)) {
+            *errmsg = pgd_interrupted() != 0
+                          ? pgd_asprintf("connecting to %s was interrupted", target)
+                          : pgd_asprintf("could not connect to %s: no answer within %lds", target,
+                                         timeout_s);
+            PQfinish(conn);
+            free(target);
+            return NULL;
+        }
+        state = PQconnectPoll(conn);
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char *why = one_line(PQerrorMessage(conn));
+
+        *errmsg = pgd_asprintf("could not connect to %s: %s", target, why);
+        free(why);
+        PQfinish(conn);
+        free(target);
+        return NULL;
+    }
+    free(target);
+    return conn;
+}
+
+static char *result_error(const PGresult *res, PGconn *conn, char sqlstate[6])
+{
+    const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    char *msg;
+
+    if (sqlstate != NULL)
+        snprintf(sqlstate, 6, "%s", code ? code : "");
+    if (primary == NULL) {
+        char *plain = one_line(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+
+        if (plain[0] == '\0') {
+            free(plain);
+            plain = one_line(PQerrorMessage(conn));
+        }
+        return plain;
+    }
+    if (detail != NULL)
+        msg = pgd_asprintf("%s (SQLSTATE %s; %s)", primary, code ? code : "?", detail);
+    else
+        msg = pgd_asprintf("%s (SQLSTATE %s)", primary, code ? code : "?");
+    return msg;
+}
+
+/* Ask the server to cancel the running query; the caller keeps draining results. */
+static void cancel_query(PGconn *conn)
+{
+    PGcancel *cancel = PQgetCancel(conn);
+    char ignored[256];
+
+    if (cancel != NULL) {
+        PQcancel(cancel, ignored, (int)sizeof(ignored));
+        PQfreeCancel(cancel);
+    }
+}
+
+PGresult *pgd_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                      int64_t timeout_ms, char **errmsg, char sqlstate[6])
+{
+    int64_t deadline = pgd_monotonic_ms() + timeout_ms;
+    PGresult *last = NULL;
+    char *failure = NULL;
+    bool cancelled = false;
+
+    if (sqlstate != NULL)
+        sqlstate[0] = '\0';
+    if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+        *errmsg = one_line(PQerrorMessage(conn));
+        return NULL;
+    }
+    for (;;) {
+        PGresult *res;
+
+        while (PQisBusy(conn)) {
+            /* After a cancel, wait for the server's answer even if a signal arrived. */
+            if (!wait_socket(conn, POLLIN, deadline, !cancelled)) {
+                if (cancelled) {
+                    /* The server ignored the cancel too: give up on this connection. */
+                    free(failure);
+                    failure = pgd_strdup("the server did not respond to a query cancel");
+                    goto out;
+                }
+                free(failure);
+                failure = pgd_interrupted() != 0
+                              ? pgd_strdup("query interrupted by a termination signal")
+                              : pgd_asprintf("query did not finish within %.1fs; cancelled",
+                                             (double)timeout_ms / 1000.0);
+                cancel_query(conn);
+                cancelled = true;
+                deadline = pgd_monotonic_ms() + CANCEL_WAIT_MS;
+            }
+            if (!PQconsumeInput(conn)) {
+                free(failure);
+                failure = one_line(PQerrorMessage(conn));
+                goto out;
+            }
+        }
+        res = PQgetResult(conn);
+        if (res == NULL)
+            break;
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+            if (failure == NULL)
+                failure = result_error(res, conn, sqlstate);
+            PQclear(res);
+            continue;
+        }
+        PQclear(last);
+        last = res;
+    }
+out:
+    if (failure != NULL) {
+        PQclear(last);
+        *errmsg = failure;
+        return NULL;
+    }
+    if (last == NULL) {
+        *errmsg = pgd_strdup("the server returned no result");
+        return NULL;
+    }
+    return last;
+}
+
+bool pgd_pq_command(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                    int64_t timeout_ms, char **errmsg)
+{
+    PGresult *res = pgd_pq_exec(conn, sql, nparams, params, timeout_ms, errmsg, NULL);
+
+    PQclear(res);
+    return res != NULL;
+}
+
+char *pgd_pq_value(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                   int64_t timeout_ms, char **errmsg)
+{
+    PGresult *res = pgd_pq_exec(conn, sql, nparams, params, timeout_ms, errmsg, NULL);
+    char *value;
+
+    if (res == NULL)
+        return NULL;
+    if (PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0)) {
+        *errmsg = pgd_strdup(PQntuples(res) < 1 ? "the query returned no row"
+                                                : "the query returned NULL");
+        PQclear(res);
+        return NULL;
+    }
+    value = pgd_strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return value;
+}
+
+static char *copy_libpq_string(char *s)
+{
+    char *copy;
+
+    if (s == NULL)
+        return NULL;
+    copy = pgd_strdup(s);
+    PQfreemem(s);
+    return copy;
+}
+
+char *pgd_pq_quote_ident(PGconn *conn, const char *name)
+{
+    return copy_libpq_string(PQescapeIdentifier(conn, name, strlen(name)));
+}
+
+char *pgd_pq_quote_literal(PGconn *conn, const char *value)
+{
+    return copy_libpq_string(PQescapeLiteral(conn, value, strlen(value)));
+}

@@ -1,0 +1,447 @@
+/*
+ * test_config.c - the configuration loader: defaults, every key type, and
+ * every error path with its exact "FILE:LINE: KEY: reason" message.
+ */
+#include "config.h"
+#include "secret.h"
+#include "xalloc.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char config_path[] = "/tmp/pgdrill-test-config-XXXXXX";
+
+static int setup(void **state)
+{
+    int fd = mkstemp(config_path);
+
+    (void)state;
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    unlink(config_path);
+    pgd_secret_clear();
+    return 0;
+}
+
+static void write_config(const char *text)
+{
+    FILE *fp = fopen(config_path, "w");
+
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Load text; on success the config is returned in *cfg and NULL is returned. */
+static char *load(const char *text, pgd_config *cfg)
+{
+    char *errmsg = NULL;
+
+    write_config(text);
+    if (pgd_config_load(config_path, cfg, &errmsg))
+        return NULL;
+    assert_non_null(errmsg);
+    return errmsg;
+}
+
+/* Assert that text is rejected with exactly "PATH:expected". */
+static void assert_rejected(const char *text, const char *expected)
+{
+    pgd_config cfg;
+    char *errmsg = load(text, &cfg);
+    char *full = pgd_asprintf("%s:%s", config_path, expected);
+
+    if (errmsg == NULL) {
+        pgd_config_free(&cfg);
+        fail_msg("configuration was accepted, expected: %s", expected);
+    }
+    assert_string_equal(errmsg, full);
+    free(full);
+    free(errmsg);
+}
+
+static void assert_accepted(const char *text, pgd_config *cfg)
+{
+    char *errmsg = load(text, cfg);
+
+    if (errmsg != NULL)
+        fail_msg("configuration rejected: %s", errmsg);
+}
+
+#define MINIMAL "pgbackrest:\n  stanza: orders\n"
+
+static void test_defaults(void **state)
+{
+    pgd_config cfg;
+
+    (void)state;
+    assert_accepted(MINIMAL, &cfg);
+    assert_null(cfg.scope);
+    assert_string_equal(cfg.state_dir, "/var/lib/pgdrill");
+    assert_string_equal(cfg.source.dsn, "");
+    assert_int_equal(cfg.source.connect_timeout, 10);
+    assert_string_equal(cfg.marker.schema, "_pgdrill");
+    assert_string_equal(cfg.marker.table, "marker");
+    assert_int_equal(cfg.marker.archive_timeout, 300);
+    assert_string_equal(cfg.pgbackrest.stanza, "orders");
+    assert_string_equal(cfg.pgbackrest.config, "");
+    assert_int_equal(cfg.pgbackrest.process_max, 2);
+    assert_int_equal(cfg.pgbackrest.options.count, 0);
+    assert_string_equal(cfg.postgres.bin_dir, "");
+    assert_int_equal(cfg.recovery.timeout, 6 * 3600);
+    assert_int_equal(cfg.recovery.settings.count, 0);
+    assert_int_equal(cfg.verify.databases.count, 0);
+    assert_int_equal(cfg.verify.jobs, 2);
+    assert_int_equal(cfg.verify.timeout, 3600);
+    assert_string_equal(cfg.report.file, "/var/lib/pgdrill/report.json");
+    assert_string_equal(cfg.report.history_dsn, "");
+    assert_int_equal(cfg.report.max_concurrent, 0);
+    assert_string_equal(cfg.report.webhook.url, "");
+    assert_int_equal(cfg.report.webhook.timeout, 10);
+    assert_int_equal(cfg.report.webhook.retries, 3);
+    assert_string_equal(cfg.report.metrics_file, "");
+    assert_string_equal(cfg.path, config_path);
+    pgd_config_free(&cfg);
+}
+
+/* The example from the design card, verbatim, must load. */
+static void test_design_example(void **state)
+{
+    pgd_config cfg;
+
+    (void)state;
+    assert_accepted("scope: orders                 # label for reports; default: --scope\n"
+                    "state_dir: /var/lib/pgdrill   # drill state + reports\n"
+                    "source:\n"
+                    "  dsn: \"host=orders-primary dbname=postgres user=pgdrill\"\n"
+                    "  connect_timeout: 10s\n"
+                    "marker:\n"
+                    "  schema: _pgdrill\n"
+                    "  table: marker\n"
+                    "  archive_timeout: 5m\n"
+                    "pgbackrest:\n"
+                    "  stanza: orders\n"
+                    "  config: /etc/pgbackrest/pgbackrest.conf   # optional\n"
+                    "  process_max: 2\n"
+                    "  options: []                 # extra options, passed verbatim\n"
+                    "postgres:\n"
+                    "  bin_dir: \"\"\n"
+                    "recovery:\n"
+                    "  timeout: 6h\n"
+                    "  settings: {}\n"
+                    "verify:\n"
+                    "  databases: all\n"
+                    "  jobs: 2\n"
+                    "  timeout: 1h\n"
+                    "report:\n"
+                    "  file: /var/lib/pgdrill/report.json\n"
+                    "  history_dsn: \"\"\n"
+                    "  max_concurrent: 0\n"
+                    "  webhook: {url: \"\", token_file: \"\", timeout: 10s, retries: 3}\n"
+                    "  metrics_file: \"\"\n",
+                    &cfg);
+    assert_string_equal(cfg.scope, "orders");
+    assert_string_equal(cfg.source.dsn, "host=orders-primary dbname=postgres user=pgdrill");
+    assert_string_equal(cfg.pgbackrest.config, "/etc/pgbackrest/pgbackrest.conf");
+    assert_int_equal(cfg.verify.databases.count, 0);
+    pgd_config_free(&cfg);
+}
+
+static void test_every_type_parsed(void **state)
+{
+    pgd_config cfg;
+
+    (void)state;
+    assert_accepted("state_dir: /srv/drill\n"
+                    "source: {dsn: 'postgresql://u@h/db', connect_timeout: 45}\n"
+                    "marker: {schema: 'we\"ird; name', archive_timeout: 2h}\n"
+                    "pgbackrest:\n"
+                    "  stanza: s\n"
+                    "  process_max: 8\n"
+                    "  options: [--repo1-s3-uri-style=path, \"--log-level-console=detail\"]\n"
+                    "recovery:\n"
+                    "  timeout: 1d\n"
+                    "  settings:\n"
+                    "    shared_buffers: 256MB\n"
+                    "    max_connections: 200\n"
+                    "verify:\n"
+                    "  databases: [app, \"other db\"]\n"
+                    "  jobs: 4\n"
+                    "report:\n"
+                    "  history_dsn: host=hist dbname=drills\n"
+                    "  max_concurrent: 3\n"
+                    "  webhook:\n"
+                    "    url: https://hooks.example/pgdrill\n"
+                    "    token_file: /run/secrets/token\n"
+                    "    retries: 0\n",
+                    &cfg);
+    assert_string_equal(cfg.report.file, "/srv/drill/report.json");
+    assert_int_equal(cfg.source.connect_timeout, 45);
+    assert_string_equal(cfg.marker.schema, "we\"ird; name");
+    assert_int_equal(cfg.marker.archive_timeout, 7200);
+    assert_int_equal(cfg.pgbackrest.process_max, 8);
+    assert_int_equal(cfg.pgbackrest.options.count, 2);
+    assert_string_equal(cfg.pgbackrest.options.items[1], "--log-level-console=detail");
+    assert_int_equal(cfg.recovery.timeout, 86400);
+    assert_int_equal(cfg.recovery.settings.count, 2);
+    assert_string_equal(cfg.recovery.settings.items[0].name, "shared_buffers");
+    assert_string_equal(cfg.recovery.settings.items[0].value, "256MB");
+    assert_string_equal(cfg.recovery.settings.items[1].value, "200");
+    assert_int_equal(cfg.verify.databases.count, 2);
+    assert_string_equal(cfg.verify.databases.items[1], "other db");
+    assert_int_equal(cfg.verify.jobs, 4);
+    assert_int_equal(cfg.report.max_concurrent, 3);
+    assert_string_equal(cfg.report.webhook.url, "https://hooks.example/pgdrill");
+    assert_int_equal(cfg.report.webhook.retries, 0);
+    pgd_config_free(&cfg);
+}
+
+static void test_null_values(void **state)
+{
+    pgd_config cfg;
+
+    (void)state;
+    assert_accepted(MINIMAL "source:\npostgres:\n  bin_dir:\nrecovery:\n  settings: ~\n", &cfg);
+    assert_string_equal(cfg.postgres.bin_dir, "");
+    assert_int_equal(cfg.recovery.settings.count, 0);
+    pgd_config_free(&cfg);
+}
+
+static void test_missing_file(void **state)
+{
+    pgd_config cfg;
+    char *errmsg = NULL;
+
+    (void)state;
+    assert_false(pgd_config_load("/nonexistent/pgdrill.yml", &cfg, &errmsg));
+    assert_string_equal(errmsg, "/nonexistent/pgdrill.yml: could not open configuration file: No "
+                                "such file or directory");
+    free(errmsg);
+}
+
+static void test_yaml_syntax_error(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "source:\n  dsn: \"unterminated\n",
+                    "5: (yaml): found unexpected end of stream while scanning a quoted scalar");
+    assert_rejected(MINIMAL "marker: [a\n", "4: (yaml): did not find expected ',' or ']' while "
+                                            "parsing a flow sequence");
+}
+
+static void test_not_a_mapping(void **state)
+{
+    (void)state;
+    assert_rejected("- a\n- b\n", "1: (top level): expected a mapping of keys, found a list");
+    assert_rejected("just text\n", "1: (top level): expected a mapping of keys, found a scalar");
+}
+
+static void test_two_documents(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "---\nscope: x\n", "3: (yaml): only one YAML document is allowed");
+}
+
+static void test_unknown_keys(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "scop: x\n", "3: scop: unknown key (did you mean \"scope\"?)");
+    assert_rejected(MINIMAL "marker:\n  archive_timout: 5m\n",
+                    "4: marker.archive_timout: unknown key (did you mean \"archive_timeout\"?)");
+    assert_rejected(MINIMAL "report:\n  webhook:\n    tokenfile: /x\n",
+                    "5: report.webhook.tokenfile: unknown key (did you mean \"token_file\"?)");
+    assert_rejected(MINIMAL "completely_different: 1\n", "3: completely_different: unknown key");
+    assert_rejected(MINIMAL "? [a, b]\n: c\n", "3: (top level): keys must be plain strings");
+}
+
+static void test_duplicate_key(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "scope: a\nscope: b\n",
+                    "4: scope: duplicate key (first set on line 3)");
+}
+
+static void test_missing_required(void **state)
+{
+    (void)state;
+    assert_rejected("", "1: pgbackrest.stanza: required key is missing");
+    assert_rejected("scope: x\n", "1: pgbackrest.stanza: required key is missing");
+    assert_rejected("scope: x\npgbackrest:\n  process_max: 2\n",
+                    "2: pgbackrest.stanza: required key is missing");
+}
+
+static void test_wrong_types(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "scope: {a: b}\n", "3: scope: expected a string, found a mapping");
+    assert_rejected(MINIMAL "source: host=x\n", "3: source: expected a mapping, found a scalar");
+    assert_rejected(MINIMAL "verify:\n  jobs: many\n",
+                    "4: verify.jobs: expected an integer, found \"many\"");
+    assert_rejected(MINIMAL "verify:\n  jobs: [1]\n",
+                    "4: verify.jobs: expected an integer, found a list");
+    assert_rejected(MINIMAL "verify:\n  jobs: 0\n", "4: verify.jobs: must be between 1 and 64");
+    assert_rejected(MINIMAL "verify:\n  jobs: 99999999999999999999\n",
+                    "4: verify.jobs: expected an integer, found \"99999999999999999999\"");
+    assert_rejected(MINIMAL "verify:\n  jobs: 2x\n",
+                    "4: verify.jobs: expected an integer, found \"2x\"");
+    assert_rejected(MINIMAL "report:\n  max_concurrent: -1\n",
+                    "4: report.max_concurrent: must be between 0 and 100000");
+    assert_rejected(MINIMAL "scope: \"\"\n", "3: scope: must not be empty");
+}
+
+static void test_bad_durations(void **state)
+{
+    (void)state;
+    assert_rejected(
+        MINIMAL "recovery:\n  timeout: 5 minutes\n",
+        "4: recovery.timeout: invalid duration \"5 minutes\": unknown duration unit (use "
+        "s, m, h or d)");
+    assert_rejected(MINIMAL "recovery:\n  timeout: -5s\n",
+                    "4: recovery.timeout: invalid duration \"-5s\": a duration must start with a "
+                    "digit (e.g. 30s, 5m, 2h, or plain seconds)");
+    assert_rejected(MINIMAL "recovery:\n  timeout: 5mm\n",
+                    "4: recovery.timeout: invalid duration \"5mm\": trailing characters after the "
+                    "duration unit");
+    assert_rejected(MINIMAL "recovery:\n  timeout: 0s\n",
+                    "4: recovery.timeout: must be at least 1s");
+    assert_rejected(MINIMAL "source:\n  connect_timeout: 2h\n",
+                    "4: source.connect_timeout: must be at most 3600s");
+    assert_rejected(
+        MINIMAL "recovery:\n  timeout: 400d\n",
+        "4: recovery.timeout: invalid duration \"400d\": duration too long (at most 366d)");
+    assert_rejected(MINIMAL "recovery:\n  timeout:\n",
+                    "4: recovery.timeout: invalid duration \"\": empty duration");
+    assert_rejected(
+        MINIMAL "recovery:\n  timeout: {a: 1}\n",
+        "4: recovery.timeout: expected a duration such as 30s, 5m or 2h, found a mapping");
+}
+
+static void test_lists(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "verify:\n  databases: some\n",
+                    "4: verify.databases: expected \"all\" or a list of database names");
+    assert_rejected(MINIMAL "verify:\n  databases: []\n",
+                    "4: verify.databases: an empty list would check nothing; use \"all\"");
+    assert_rejected(MINIMAL "verify:\n  databases:\n    - app\n    - [x]\n",
+                    "6: verify.databases: list item: expected a string, found a list");
+    assert_rejected(MINIMAL "verify:\n  databases:\n    - ''\n",
+                    "5: verify.databases: list item must not be empty");
+    assert_rejected("pgbackrest:\n  stanza: s\n  options: --delta\n",
+                    "3: pgbackrest.options: expected a list of strings, found a scalar");
+    assert_rejected("pgbackrest:\n  stanza: s\n  options: [repo1-path=/x]\n",
+                    "3: pgbackrest.options: \"repo1-path=/x\": pgBackRest options are written "
+                    "--name[=value]");
+    assert_rejected("pgbackrest:\n  stanza: s\n  options:\n    - --log-level-console=info\n"
+                    "    - --target=2020-01-01\n",
+                    "5: pgbackrest.options: \"--target\" is set by pgdrill itself");
+    assert_rejected("pgbackrest:\n  stanza: s\n  options: [--delta]\n",
+                    "3: pgbackrest.options: \"--delta\" is set by pgdrill itself");
+}
+
+static void test_settings(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "recovery:\n  settings: [a]\n",
+                    "4: recovery.settings: expected a mapping of setting names to values, found a "
+                    "list");
+    assert_rejected(MINIMAL "recovery:\n  settings:\n    \"bad name\": 1\n",
+                    "5: recovery.settings: not a valid PostgreSQL setting name");
+    assert_rejected(MINIMAL "recovery:\n  settings:\n    work_mem: {a: 1}\n",
+                    "5: recovery.settings: work_mem: expected a scalar value, found a mapping");
+    assert_rejected(MINIMAL "recovery:\n  settings:\n    work_mem: 1MB\n    work_mem: 2MB\n",
+                    "6: recovery.settings: work_mem: duplicate setting");
+}
+
+static void test_identifiers_and_dsns(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "marker:\n  table: "
+                            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+                    "4: marker.table: PostgreSQL identifiers are at most 63 bytes (this one has "
+                    "64)");
+    assert_rejected(MINIMAL "source:\n  dsn: \"host=x password\"\n",
+                    "4: source.dsn: not a valid libpq connection string (key=value pairs or a "
+                    "postgresql:// URI)");
+    assert_rejected(MINIMAL "report:\n  history_dsn: \"postgresql://h/db?nosuchparam=1\"\n",
+                    "4: report.history_dsn: not a valid libpq connection string (key=value pairs "
+                    "or a postgresql:// URI)");
+    assert_rejected(MINIMAL "report:\n  webhook:\n    url: ftp://example\n",
+                    "5: report.webhook.url: must be an http:// or https:// URL");
+}
+
+/* A password in a configured DSN is registered as a secret while loading. */
+static void test_dsn_password_becomes_secret(void **state)
+{
+    pgd_config cfg;
+    char *masked;
+
+    (void)state;
+    assert_accepted(MINIMAL "source:\n  dsn: \"host=h password='s3 cr3t'\"\n", &cfg);
+    masked = pgd_secret_mask("error near s3 cr3t here");
+    assert_string_equal(masked, "error near ******** here");
+    free(masked);
+    pgd_config_free(&cfg);
+}
+
+static void test_cross_checks(void **state)
+{
+    (void)state;
+    assert_rejected(MINIMAL "report:\n  max_concurrent: 2\n",
+                    "4: report.max_concurrent: a fleet-wide cap needs report.history_dsn to count "
+                    "drills in progress");
+    assert_rejected(MINIMAL "report:\n  webhook: {token_file: /t}\n",
+                    "4: report.webhook.token_file: set, but report.webhook.url is empty");
+}
+
+static void test_config_path_precedence(void **state)
+{
+    (void)state;
+    unsetenv("PGDRILL_CONFIG");
+    assert_string_equal(pgd_config_path(NULL), PGD_DEFAULT_CONFIG_PATH);
+    setenv("PGDRILL_CONFIG", "/env/path.yml", 1);
+    assert_string_equal(pgd_config_path(NULL), "/env/path.yml");
+    assert_string_equal(pgd_config_path("/opt.yml"), "/opt.yml");
+    unsetenv("PGDRILL_CONFIG");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_design_example),
+        cmocka_unit_test(test_every_type_parsed),
+        cmocka_unit_test(test_null_values),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_yaml_syntax_error),
+        cmocka_unit_test(test_not_a_mapping),
+        cmocka_unit_test(test_two_documents),
+        cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_duplicate_key),
+        cmocka_unit_test(test_missing_required),
+        cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_bad_durations),
+        cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_identifiers_and_dsns),
+        cmocka_unit_test(test_dsn_password_becomes_secret),
+        cmocka_unit_test(test_cross_checks),
+        cmocka_unit_test(test_config_path_precedence),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
