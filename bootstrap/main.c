@@ -2,17 +2,34 @@
  * pgdrill-bootstrap - Patroni custom bootstrap method of a restore drill.
  *
  * Patroni runs "<command> --scope=NAME --datadir=DIR"; an SRE runs the same
- * command by hand with any empty directory. See README.md for the flow.
+ * command by hand with any empty directory. Phases: attempt guard, marker
+ * injection on the source, pgbackrest restore, private recovery to
+ * promotion. See README.md for the flow and the error classes.
  */
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
+#include "drill.h"
 #include "exitcode.h"
+#include "fsutil.h"
+#include "guard.h"
+#include "inject.h"
 #include "log.h"
+#include "recovery.h"
+#include "restore.h"
 #include "signals.h"
+#include "summary.h"
+#include "xalloc.h"
 
 #include <getopt.h>
+#include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
 
 typedef struct bootstrap_options {
     const char *config_path;
@@ -34,13 +51,21 @@ static void print_help(void)
            "      --scope=NAME         Patroni scope of the drill instance (appended by Patroni)\n"
            "      --datadir=DIR        empty directory to restore into (appended by Patroni)\n"
            "      --test-id=ID         a scheduler already wrote the marker with this test id\n"
-           "      --target-time=TS     ... and this recovery target time (both or neither)\n"
+           "      --target-time=TS     ... and this recovery target time (both or neither;\n"
+           "                           also $PGDRILL_TEST_ID and $PGDRILL_TARGET_TIME)\n"
            "  -v, --verbose            log debug messages too\n"
            "  -V, --version            output version information, then exit\n"
            "  -h, --help               show this help, then exit\n\n",
            PGD_DEFAULT_CONFIG_PATH);
     printf("Exit status: 0 restored and promoted, 1 backup not restorable, 2 usage or\n"
            "configuration error, 3 inconclusive (the drill could not run).\n");
+}
+
+static const char *nonempty_env(const char *name)
+{
+    const char *value = getenv(name);
+
+    return value != NULL && value[0] != '\0' ? value : NULL;
 }
 
 static int parse_options(int argc, char **argv, bootstrap_options *opts)
@@ -58,8 +83,8 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
     };
     int c;
 
-    opts->test_id = getenv("PGDRILL_TEST_ID");
-    opts->target_time = getenv("PGDRILL_TARGET_TIME");
+    opts->test_id = nonempty_env("PGDRILL_TEST_ID");
+    opts->target_time = nonempty_env("PGDRILL_TARGET_TIME");
     while ((c = getopt_long(argc, argv, "c:vVh", long_options, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -100,21 +125,205 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
     return PGD_EXIT_PASSED;
 }
 
+/*
+ * A target time both pgBackRest and PostgreSQL read the same way: with an
+ * explicit UTC offset, since without one each would apply its own time zone.
+ */
+static bool valid_target_time(const char *text)
+{
+    regex_t re;
+    bool ok;
+
+    if (regcomp(&re,
+                "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?"
+                "[+-][0-9]{2}(:?[0-9]{2})?$",
+                REG_EXTENDED | REG_NOSUB) != 0)
+        return false;
+    ok = regexec(&re, text, 0, NULL, 0) == 0;
+    regfree(&re);
+    return ok;
+}
+
+static char *absolute_path(const char *path)
+{
+    char cwd[PATH_MAX];
+
+    if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+        return pgd_strdup(path);
+    return pgd_asprintf("%s/%s", cwd, path);
+}
+
+static char *new_test_id(void)
+{
+    uuid_t uuid;
+    char text[37];
+
+    uuid_generate_random(uuid);
+    uuid_unparse_lower(uuid, text);
+    return pgd_strdup(text);
+}
+
+/* Checks that need no configuration; nothing has been touched when they fail. */
+static int check_invocation(const bootstrap_options *opts, char **datadir)
+{
+    char *errmsg = NULL;
+    pgd_dir_state state;
+
+    if (geteuid() == 0)
+        return pgd_cli_usage_error("must not run as root: PostgreSQL refuses to run as root and "
+                                   "restored files must belong to the database user (run as "
+                                   "the postgres OS user)");
+    if (opts->target_time != NULL && !valid_target_time(opts->target_time))
+        return pgd_cli_usage_error(
+            "--target-time \"%s\" is not \"YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM]\" (an explicit "
+            "UTC offset is required)",
+            opts->target_time);
+    *datadir = absolute_path(opts->datadir);
+    state = pgd_dir_state_of(*datadir, &errmsg);
+    if (state == PGD_DIR_EMPTY || state == PGD_DIR_MISSING)
+        return PGD_EXIT_PASSED;
+    /* Refused before anything else happens: whatever is in there stays as it is. */
+    pgd_error("refusing --datadir: %s", errmsg);
+    free(errmsg);
+    return PGD_EXIT_USAGE;
+}
+
+/* The attempt guard: returns an exit code to stop with, or -1 to go ahead. */
+static int apply_attempt_guard(const pgd_config *cfg, const char *scope, const char *test_id)
+{
+    pgd_report *previous = NULL;
+    char *why = NULL;
+    char *message = NULL;
+
+    switch (guard_check(cfg->report.file, scope, test_id, &previous, &why)) {
+    case GUARD_PROCEED:
+        return -1;
+    case GUARD_ERROR:
+        pgd_error("%s", why);
+        free(why);
+        return PGD_EXIT_INCONCLUSIVE;
+    case GUARD_GIVE_UP:
+        break;
+    }
+    guard_mark_given_up(previous, &message);
+    pgd_error("given_up: %s", message);
+    if (!pgd_report_write(previous, &why)) {
+        pgd_error("could not write the report: %s", why);
+        free(why);
+    }
+    pgd_print_summary(previous, stderr);
+    pgd_report_free(previous);
+    free(message);
+    return PGD_EXIT_FAILED;
+}
+
+static bool run_phases(drill *d)
+{
+    if (!d->marker_given && !inject_marker(d))
+        return false;
+    if (drill_interrupted(d) || !restore_backup(d))
+        return false;
+    if (drill_interrupted(d) || !recover_and_promote(d))
+        return false;
+    return !drill_interrupted(d);
+}
+
+static int finish(drill *d)
+{
+    drill_record_timing(d, "total", d->started_ms);
+    if (d->error_class != NULL) {
+        pgd_report_set_error(d->report, d->error_class, d->error_message);
+        pgd_report_set_verdict(d->report, d->verdict);
+    } else {
+        /* The drill goes on in pgdrill-verify; the verdict stays "running" until then. */
+        pgd_report_set_string(d->report, "phase", "restored");
+        pgd_info("restored and promoted; the data directory is ready for Patroni, "
+                 "pgdrill-verify decides the verdict");
+    }
+    drill_save(d);
+    pgd_print_summary(d->report, stderr);
+    return d->error_class != NULL ? pgd_verdict_exit_code(d->verdict) : PGD_EXIT_PASSED;
+}
+
+static void drill_free(drill *d)
+{
+    pgd_report_free(d->report);
+    free(d->datadir);
+    free(d->scope);
+    free(d->test_id);
+    free(d->target_time);
+    free(d->archived_segment);
+    free(d->backup_label);
+    free(d->archive_id);
+    free(d->pg_bindir);
+    free(d->error_class);
+    free(d->error_message);
+}
+
 int main(int argc, char **argv)
 {
     bootstrap_options opts = {0};
     pgd_config cfg;
+    drill d = {0};
+    char *errmsg = NULL;
+    char hostname[256] = "";
     int rc;
 
     pgd_log_init(argv[0]);
     pgd_signals_install();
     rc = parse_options(argc, argv, &opts);
-    if (rc != PGD_EXIT_PASSED)
+    if (rc == PGD_EXIT_PASSED)
+        rc = check_invocation(&opts, &d.datadir);
+    if (rc != PGD_EXIT_PASSED) {
+        free(d.datadir);
         return rc;
-    if (!pgd_cli_load_config(opts.config_path, &cfg))
+    }
+    if (!pgd_cli_load_config(opts.config_path, &cfg)) {
+        free(d.datadir);
         return PGD_EXIT_USAGE;
+    }
+    if (opts.test_id == NULL && cfg.source.dsn[0] == '\0') {
+        rc = pgd_cli_usage_error("%s: source.dsn is not set; bootstrap needs it to write the "
+                                 "marker (or pass --test-id and --target-time)",
+                                 cfg.path);
+        goto out;
+    }
 
-    pgd_error("the restore drill is not implemented yet");
+    d.cfg = &cfg;
+    d.started_ms = pgd_monotonic_ms();
+    d.scope = pgd_strdup(cfg.scope ? cfg.scope : opts.scope ? opts.scope : cfg.pgbackrest.stanza);
+    if (!pgd_mkdir_p(cfg.state_dir, 0700, &errmsg)) {
+        pgd_error("cannot keep drill state: %s", errmsg);
+        rc = PGD_EXIT_INCONCLUSIVE;
+        goto out;
+    }
+    rc = apply_attempt_guard(&cfg, d.scope, opts.test_id);
+    if (rc >= 0)
+        goto out;
+
+    d.marker_given = opts.test_id != NULL;
+    d.test_id = d.marker_given ? pgd_strdup(opts.test_id) : new_test_id();
+    d.target_time = d.marker_given ? pgd_strdup(opts.target_time) : NULL;
+    d.report = pgd_report_new(cfg.report.file, d.test_id, d.scope, cfg.pgbackrest.stanza);
+    pgd_report_set_string(d.report, "target_time", d.target_time);
+    pgd_report_set_string(d.report, "marker_source", d.marker_given ? "scheduler" : "bootstrap");
+    pgd_report_set_string(d.report, "datadir", d.datadir);
+    gethostname(hostname, sizeof(hostname) - 1);
+    pgd_report_set_string(d.report, "host", hostname);
+    pgd_info("drill %s of scope %s (stanza %s) into %s", d.test_id, d.scope, cfg.pgbackrest.stanza,
+             d.datadir);
+
+    if (!pgd_mkdir_p(d.datadir, 0700, &errmsg))
+        drill_fail_verdict(&d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", errmsg);
+    else {
+        d.deadline_ms = pgd_monotonic_ms() + (int64_t)cfg.recovery.timeout * 1000;
+        drill_save(&d);
+        run_phases(&d);
+    }
+    rc = finish(&d);
+out:
+    free(errmsg);
+    drill_free(&d);
     pgd_config_free(&cfg);
-    return PGD_EXIT_INCONCLUSIVE;
+    return rc;
 }

@@ -24,8 +24,9 @@ extern char **environ;
 #define MAX_LINE_BYTES        (64 * 1024) /* longer lines are relayed in pieces */
 #define MAX_CAPTURE_BYTES     (64 * 1024 * 1024)
 #define POLL_TICK_MS          200 /* how often a wait re-checks the termination flag */
-#define ORPHAN_DRAIN_MS       1000 /* after the leader exits, how long grandchildren may hold the pipes \
-                                    */
+#define ORPHAN_DRAIN_MS                                                                            \
+    1000 /* after the leader exits, how long grandchildren may hold the pipes                      \
+          */
 
 static void pipe_init(pgd_proc_pipe *p, int fd)
 {

@@ -7,6 +7,7 @@
  */
 #include "redact.h"
 
+#include "conninfo.h"
 #include "secret.h"
 #include "xalloc.h"
 
@@ -71,29 +72,6 @@ bool pgd_conninfo_valid(const char *conninfo)
     return true;
 }
 
-/* Append value in conninfo syntax: quoted when empty or when it holds spaces, quotes or
- * backslashes. */
-static void append_conninfo_value(pgd_buf *out, const char *value)
-{
-    bool plain = value[0] != '\0';
-
-    for (const char *p = value; *p != '\0' && plain; p++) {
-        if (isspace((unsigned char)*p) || *p == '\'' || *p == '\\')
-            plain = false;
-    }
-    if (plain) {
-        pgd_buf_append(out, value);
-        return;
-    }
-    pgd_buf_append(out, "'");
-    for (const char *p = value; *p != '\0'; p++) {
-        if (*p == '\'' || *p == '\\')
-            pgd_buf_append(out, "\\");
-        pgd_buf_append_n(out, p, 1);
-    }
-    pgd_buf_append(out, "'");
-}
-
 char *pgd_conninfo_redact(const char *conninfo)
 {
     char *err = NULL;
@@ -116,7 +94,7 @@ char *pgd_conninfo_redact(const char *conninfo)
             pgd_secret_register(o->val);
             pgd_buf_append(&out, PGD_SECRET_MASK);
         } else
-            append_conninfo_value(&out, o->val);
+            pgd_conninfo_append_value(&out, o->val);
     }
     PQconninfoFree(opts);
     register_raw_uri_password(conninfo);

@@ -2,23 +2,38 @@
  * pgdrill-verify - Patroni post_bootstrap checks of a restore drill.
  *
  * Patroni runs "<command> '<conninfo>'" once the restored instance runs as a
- * primary; an SRE runs the same command by hand against any restored instance.
+ * primary (PGPASSFILE and PGOPTIONS set in the environment); an SRE runs the
+ * same command by hand against any restored instance. The drill's report,
+ * written by pgdrill-bootstrap, names the test id to look for; verify adds
+ * the checks and the final verdict.
  */
+#include "checks.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "exitcode.h"
 #include "log.h"
+#include "pq.h"
+#include "redact.h"
+#include "report.h"
+#include "schema_dump.h"
 #include "signals.h"
+#include "summary.h"
+#include "xalloc.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CONNECT_TIMEOUT_S 30
 
 static void print_help(void)
 {
     printf("%s checks a restored PostgreSQL instance after a restore drill (Patroni\n"
            "post_bootstrap): promoted, archiving off, marker present, fence absent,\n"
-           "and pg_dump -s of every database; then completes and delivers the report.\n\n",
+           "and pg_dump -s of every database; then completes the drill's report.\n\n",
            pgd_log_progname());
     printf("Usage:\n  %s [OPTION]... [CONNINFO]\n\n", pgd_log_progname());
     printf("Options:\n"
@@ -33,6 +48,126 @@ static void print_help(void)
            "2 usage or configuration error, 3 inconclusive (the checks could not run).\n");
 }
 
+/* Seconds since the report's started_at ("2026-11-24T18:20:37.432Z"), or -1. */
+static double seconds_since_start(const pgd_report *report)
+{
+    const char *started = pgd_report_get_string(report, "started_at");
+    struct tm tm;
+    struct timespec now;
+    int millis = 0;
+    const char *rest;
+
+    if (started == NULL)
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    rest = strptime(started, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (rest == NULL)
+        return -1;
+    if (*rest == '.')
+        millis = atoi(rest + 1);
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (double)(now.tv_sec - timegm(&tm)) + (double)now.tv_nsec / 1e9 - millis / 1000.0;
+}
+
+/*
+ * The report bootstrap left. Without one there is no test id to look for:
+ * a missing report gets a fresh inconclusive one (every drill leaves a
+ * report); an unreadable one is left alone as evidence.
+ */
+static pgd_report *open_report(const pgd_config *cfg, int *exit_code)
+{
+    bool missing = false;
+    char *errmsg = NULL;
+    pgd_report *report = pgd_report_load(cfg->report.file, &missing, &errmsg);
+
+    if (report != NULL)
+        return report;
+    if (!missing) {
+        pgd_error("cannot read the drill report: %s", errmsg);
+        free(errmsg);
+        *exit_code = PGD_EXIT_INCONCLUSIVE;
+        return NULL;
+    }
+    free(errmsg);
+    report = pgd_report_new(cfg->report.file, NULL, cfg->scope, cfg->pgbackrest.stanza);
+    pgd_report_set_error(report, "internal",
+                         "no drill report: pgdrill-bootstrap did not run with this configuration, "
+                         "or report.file is not on storage that survives restarts");
+    pgd_report_set_verdict(report, PGD_VERDICT_INCONCLUSIVE);
+    pgd_error("no drill report at %s: nothing to verify against", cfg->report.file);
+    if (!pgd_report_write(report, &errmsg)) {
+        pgd_error("could not write the report: %s", errmsg);
+        free(errmsg);
+    }
+    pgd_print_summary(report, stderr);
+    pgd_report_free(report);
+    *exit_code = PGD_EXIT_INCONCLUSIVE;
+    return NULL;
+}
+
+static bool connect_instance(verify_run *run)
+{
+    char *errmsg = NULL;
+    char *version;
+
+    run->conn = pgd_pq_connect(run->conninfo, CONNECT_TIMEOUT_S, &errmsg);
+    if (run->conn == NULL) {
+        check_record(run, "promoted", CHECK_NOT_RUN, pgd_monotonic_ms(), "internal", errmsg);
+        free(errmsg);
+        return false;
+    }
+    version = pgd_pq_value(run->conn, "SELECT pg_catalog.current_setting('server_version_num')", 0,
+                           NULL, 30000, &errmsg);
+    run->server_major = version ? atoi(version) / 10000 : 0;
+    free(version);
+    free(errmsg);
+    return true;
+}
+
+static void run_checks(verify_run *run)
+{
+    if (!connect_instance(run))
+        return;
+    check_promoted(run);
+    check_archiving_off(run);
+    check_marker_and_fence(run);
+    check_schema_dump(run);
+    PQfinish(run->conn);
+    run->conn = NULL;
+}
+
+static int conclude(verify_run *run, int64_t start)
+{
+    pgd_report *report = run->report;
+    pgd_verdict verdict;
+    char *errmsg = NULL;
+    double total;
+
+    if (pgd_interrupted() != 0 && run->error_class == NULL) {
+        run->error_class = pgd_strdup("interrupted");
+        run->error_message = pgd_strdup("pgdrill-verify received a termination signal");
+        run->inconclusive = true;
+    }
+    if (run->error_class == NULL)
+        verdict = PGD_VERDICT_PASSED;
+    else
+        verdict = run->inconclusive ? PGD_VERDICT_INCONCLUSIVE
+                                    : pgd_error_class_verdict(run->error_class);
+    pgd_report_set_timing(report, "verify", (double)(pgd_monotonic_ms() - start) / 1000.0);
+    total = seconds_since_start(report);
+    if (total >= 0)
+        pgd_report_set_timing(report, "total", total);
+    pgd_report_set_error(report, run->error_class, run->error_message);
+    pgd_report_set_string(report, "phase", "verified");
+    pgd_report_set_verdict(report, verdict);
+    if (!pgd_report_write(report, &errmsg)) {
+        pgd_error("could not write the report: %s", errmsg);
+        free(errmsg);
+    }
+    pgd_print_summary(report, stderr);
+    return pgd_verdict_exit_code(verdict);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -44,6 +179,9 @@ int main(int argc, char **argv)
     };
     const char *config_path = NULL;
     pgd_config cfg;
+    verify_run run = {0};
+    int64_t start = pgd_monotonic_ms();
+    int rc = PGD_EXIT_PASSED;
     int c;
 
     pgd_log_init(argv[0]);
@@ -69,10 +207,36 @@ int main(int argc, char **argv)
     }
     if (argc - optind > 1)
         return pgd_cli_usage_error("too many arguments (first extra: \"%s\")", argv[optind + 1]);
+    run.conninfo = optind < argc ? argv[optind] : "";
+    if (!pgd_conninfo_valid(run.conninfo))
+        return pgd_cli_usage_error("CONNINFO is not a valid libpq connection string");
     if (!pgd_cli_load_config(config_path, &cfg))
         return PGD_EXIT_USAGE;
 
-    pgd_error("the post-bootstrap checks are not implemented yet");
+    run.cfg = &cfg;
+    run.deadline_ms = start + (int64_t)cfg.verify.timeout * 1000;
+    run.report = open_report(&cfg, &rc);
+    if (run.report != NULL) {
+        char *target = pgd_conninfo_redact(run.conninfo);
+
+        pgd_info("verifying drill %s against %s",
+                 pgd_report_get_string(run.report, "test_id")
+                     ? pgd_report_get_string(run.report, "test_id")
+                     : "?",
+                 target[0] ? target : "the libpq defaults");
+        free(target);
+        if (pgd_report_get_string(run.report, "phase") == NULL ||
+            strcmp(pgd_report_get_string(run.report, "phase"), "restored") != 0)
+            pgd_warn("the report is in phase \"%s\", not \"restored\": checking anyway",
+                     pgd_report_get_string(run.report, "phase")
+                         ? pgd_report_get_string(run.report, "phase")
+                         : "?");
+        run_checks(&run);
+        rc = conclude(&run, start);
+    }
+    pgd_report_free(run.report);
+    free(run.error_class);
+    free(run.error_message);
     pgd_config_free(&cfg);
-    return PGD_EXIT_INCONCLUSIVE;
+    return rc;
 }

@@ -1,0 +1,106 @@
+/*
+ * drill.c - error, phase and report bookkeeping of a bootstrap run.
+ */
+#include "drill.h"
+
+#include "clock.h"
+#include "log.h"
+#include "signals.h"
+#include "xalloc.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool record_failure(drill *d, pgd_verdict verdict, const char *error_class, const char *fmt,
+                           va_list ap) __attribute__((format(printf, 4, 0)));
+
+static bool record_failure(drill *d, pgd_verdict verdict, const char *error_class, const char *fmt,
+                           va_list ap)
+{
+    char *message = pgd_vasprintf(fmt, ap);
+
+    if (d->error_class != NULL) {
+        /* A later error is a consequence of the first: log it, keep the first. */
+        pgd_warn("%s (after the first error)", message);
+        free(message);
+        return false;
+    }
+    pgd_error("%s: %s", error_class, message);
+    d->error_class = pgd_strdup(error_class);
+    d->error_message = message;
+    d->verdict = verdict;
+    return false;
+}
+
+bool drill_fail(drill *d, const char *error_class, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    record_failure(d, pgd_error_class_verdict(error_class), error_class, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool drill_fail_verdict(drill *d, pgd_verdict verdict, const char *error_class, const char *fmt,
+                        ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    record_failure(d, verdict, error_class, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool drill_interrupted(drill *d)
+{
+    int sig = pgd_interrupted();
+
+    if (sig == 0)
+        return false;
+    drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "interrupted",
+                       "pgdrill-bootstrap received signal %d (%s); child processes were stopped",
+                       sig, strsignal(sig));
+    return true;
+}
+
+void drill_save(drill *d)
+{
+    char *errmsg = NULL;
+
+    if (d->report != NULL && !pgd_report_write(d->report, &errmsg)) {
+        pgd_error("could not write the report: %s", errmsg);
+        free(errmsg);
+    }
+}
+
+void drill_enter_phase(drill *d, const char *phase)
+{
+    pgd_info("phase: %s", phase);
+    pgd_report_set_string(d->report, "phase", phase);
+    drill_save(d);
+}
+
+void drill_record_timing(drill *d, const char *phase, int64_t start_ms)
+{
+    pgd_report_set_timing(d->report, phase, (double)(pgd_monotonic_ms() - start_ms) / 1000.0);
+}
+
+void drill_pgbackrest_argv(const drill *d, pgd_argv *argv, const char *const *extra,
+                           bool with_options, const char *command)
+{
+    const pgd_config *cfg = d->cfg;
+
+    pgd_argv_init(argv);
+    pgd_argv_add(argv, "pgbackrest");
+    if (cfg->pgbackrest.config[0] != '\0')
+        pgd_argv_addf(argv, "--config=%s", cfg->pgbackrest.config);
+    pgd_argv_addf(argv, "--stanza=%s", cfg->pgbackrest.stanza);
+    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+        pgd_argv_add(argv, extra[i]);
+    for (size_t i = 0; with_options && i < cfg->pgbackrest.options.count; i++)
+        pgd_argv_add(argv, cfg->pgbackrest.options.items[i]);
+    pgd_argv_add(argv, command);
+}

@@ -1,0 +1,78 @@
+/*
+ * drill.h - state of one bootstrap run, shared by its phases.
+ *
+ * Each phase (guard, inject, restore, recovery) is a function taking the
+ * drill; it returns false after recording exactly one error with
+ * drill_fail(), so main() only has to turn the first error into a verdict,
+ * a report and an exit code.
+ */
+#ifndef PGDRILL_BOOTSTRAP_DRILL_H
+#define PGDRILL_BOOTSTRAP_DRILL_H
+
+#include "argv.h"
+#include "config.h"
+#include "report.h"
+#include "verdict.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct drill {
+    const pgd_config *cfg;
+    char *datadir; /* absolute */
+    char *scope;
+    char *test_id;
+    char *target_time; /* "YYYY-MM-DD HH:MM:SS.ffffff+00" */
+    bool marker_given; /* a scheduler injected the marker; we did not touch the source */
+    pgd_report *report;
+    int64_t started_ms;
+    int64_t deadline_ms; /* restore + recovery must finish by then (recovery.timeout) */
+
+    /* learned along the way */
+    char *archived_segment; /* WAL segment holding the fence, confirmed archived */
+    char *backup_label;
+    char *archive_id; /* e.g. "15-1": where this cluster's WAL lives in the repository */
+    int pg_major;
+    char *pg_bindir;
+
+    /* the first error */
+    char *error_class;
+    char *error_message;
+    pgd_verdict verdict;
+} drill;
+
+/*
+ * Record the drill's error (only the first one counts) and log it. The
+ * verdict follows from the class. Returns false for "return drill_fail(...)".
+ */
+bool drill_fail(drill *d, const char *error_class, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Like drill_fail, but with an explicit verdict (e.g. a missing tool is inconclusive). */
+bool drill_fail_verdict(drill *d, pgd_verdict verdict, const char *error_class, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+
+/* If a termination signal arrived, record "interrupted" and return true. */
+bool drill_interrupted(drill *d);
+
+/* Set the report's phase and write it, so a crash leaves evidence of how far we got. */
+void drill_enter_phase(drill *d, const char *phase);
+
+/* timings.<phase> = time since start_ms. */
+void drill_record_timing(drill *d, const char *phase, int64_t start_ms);
+
+/* Write the report; a failure to write is logged, never fatal by itself. */
+void drill_save(drill *d);
+
+/*
+ * Fill argv (initialized here) with: pgbackrest [--config=...] --stanza=...
+ * <extra...> [<pgbackrest.options...>] <command>; the caller may append the
+ * command's own arguments. pgbackrest.options are
+ * restore options (pgBackRest rejects options a command does not know), so
+ * only the restore passes with_options; they come last so that they add to,
+ * but (config.c refuses those) never replace, what the drill sets.
+ */
+void drill_pgbackrest_argv(const drill *d, pgd_argv *argv, const char *const *extra,
+                           bool with_options, const char *command);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * guard.c - the attempt guard.
+ */
+#include "guard.h"
+
+#include "xalloc.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool same(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+guard_decision guard_check(const char *report_path, const char *scope, const char *given_test_id,
+                           pgd_report **previous, char **why)
+{
+    bool missing = false;
+    char *errmsg = NULL;
+    pgd_report *report = pgd_report_load(report_path, &missing, &errmsg);
+    const char *error_class;
+    bool blocks;
+
+    *previous = NULL;
+    if (report == NULL) {
+        if (missing) {
+            free(errmsg);
+            return GUARD_PROCEED;
+        }
+        *why = pgd_asprintf("cannot tell whether this drill already ran: %s (move it away to "
+                            "start a new drill)",
+                            errmsg);
+        free(errmsg);
+        return GUARD_ERROR;
+    }
+
+    error_class = pgd_report_error_class(report);
+    if (same(error_class, "deferred"))
+        blocks = false;
+    else if (given_test_id != NULL)
+        blocks = same(pgd_report_get_string(report, "test_id"), given_test_id);
+    else
+        blocks = same(pgd_report_get_string(report, "scope"), scope) &&
+                 pgd_report_get_verdict(report) != PGD_VERDICT_PASSED;
+
+    if (!blocks) {
+        pgd_report_free(report);
+        return GUARD_PROCEED;
+    }
+    *previous = report;
+    return GUARD_GIVE_UP;
+}
+
+void guard_mark_given_up(pgd_report *previous, char **message)
+{
+    json_t *root = previous->root;
+    json_t *old_error = json_object_get(root, "error");
+    json_t *attempts = json_object_get(root, "attempts");
+    const char *old_class = pgd_report_error_class(previous);
+    const char *old_message =
+        json_string_value(json_object_get(json_object_get(root, "error"), "message"));
+    json_int_t count = json_is_integer(attempts) ? json_integer_value(attempts) : 1;
+
+    *message = pgd_asprintf(
+        "drill %s already ran (attempt %lld ended %s%s%s%s%s); not restoring again and not "
+        "writing a new marker. Start a new drill with a new test id or remove %s",
+        pgd_report_get_string(previous, "test_id") ? pgd_report_get_string(previous, "test_id")
+                                                   : "?",
+        (long long)count, pgd_report_get_string(previous, "verdict"), old_class ? " with " : "",
+        old_class ? old_class : "", old_message ? ": " : "", old_message ? old_message : "",
+        previous->path);
+    /* Keep the first attempt's error: it is the evidence an SRE needs. */
+    if (json_is_object(old_error) && !same(old_class, "given_up"))
+        json_object_set(root, "previous_error", old_error);
+    json_object_set_new(root, "attempts", json_integer(count + 1));
+    pgd_report_set_error(previous, "given_up", *message);
+    pgd_report_set_verdict(previous, PGD_VERDICT_FAILED);
+}

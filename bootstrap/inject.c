@@ -1,0 +1,254 @@
+/*
+ * inject.c - phase 1: write the marker and the fence on the source primary
+ * and wait until the WAL holding them is archived.
+ *
+ * Why this order (design facts 1 and 2): recovery to a time stops at the
+ * first commit AFTER the target, so the target must be read with
+ * clock_timestamp() after the marker's COMMIT (its now() would be the
+ * transaction start, which would exclude the marker), and there must be a
+ * later commit in the archive (the fence) or PostgreSQL replays everything
+ * and fails with "recovery ended before configured recovery target was
+ * reached". pg_switch_wal() closes the segment so the archiver ships it now.
+ */
+#include "inject.h"
+
+#include "clock.h"
+#include "log.h"
+#include "marker.h"
+#include "pq.h"
+#include "redact.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ARCHIVE_POLL_MS         100
+#define ARCHIVER_FAILURES_LIMIT 3 /* the archiver's own retry burst: a whole failed round */
+
+/* Each statement may take at least this long, however short connect_timeout is. */
+#define MIN_STATEMENT_TIMEOUT_MS 30000
+
+static int64_t statement_timeout_ms(const drill *d)
+{
+    int64_t ms = (int64_t)d->cfg->source.connect_timeout * 1000;
+
+    return ms > MIN_STATEMENT_TIMEOUT_MS ? ms : MIN_STATEMENT_TIMEOUT_MS;
+}
+
+/* Refuse standbys and sources that do not archive: the drill would prove nothing. */
+static bool check_source(drill *d, PGconn *conn, const char *target)
+{
+    char *errmsg = NULL;
+    PGresult *res = pgd_pq_exec(conn,
+                                "SELECT pg_catalog.pg_is_in_recovery(),"
+                                " pg_catalog.current_setting('archive_mode'),"
+                                " pg_catalog.current_setting('archive_command'),"
+                                " pg_catalog.current_setting('archive_library'),"
+                                " pg_catalog.current_database()",
+                                0, NULL, statement_timeout_ms(d), &errmsg, NULL);
+    bool ok = false;
+
+    if (res == NULL) {
+        drill_fail(d, "source_unreachable", "could not inspect the source %s: %s", target, errmsg);
+        free(errmsg);
+        return false;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+        drill_fail(d, "source_not_primary",
+                   "the source %s is a standby (pg_is_in_recovery() is true); point source.dsn at "
+                   "the primary",
+                   target);
+    else if (strcmp(PQgetvalue(res, 0, 1), "off") == 0)
+        drill_fail(d, "archiving_off_on_source",
+                   "archive_mode is off on the source %s: no WAL reaches the repository, so no "
+                   "point-in-time restore is possible",
+                   target);
+    else if (PQgetvalue(res, 0, 2)[0] == '\0' && PQgetvalue(res, 0, 3)[0] == '\0')
+        drill_fail(d, "archiving_off_on_source",
+                   "archive_mode is %s but archive_command and archive_library are empty on the "
+                   "source %s: WAL is not archived",
+                   PQgetvalue(res, 0, 1), target);
+    else {
+        pgd_report_set_nested(d->report, "marker", "database", PQgetvalue(res, 0, 4));
+        ok = true;
+    }
+    PQclear(res);
+    return ok;
+}
+
+static bool insert_row(drill *d, PGconn *conn, const char *table, const char *kind)
+{
+    char *errmsg = NULL;
+
+    if (!pgd_marker_insert(conn, table, d->test_id, kind, d->scope, statement_timeout_ms(d),
+                           &errmsg)) {
+        drill_fail(d, "source_unreachable", "could not insert the %s row: %s", kind, errmsg);
+        free(errmsg);
+        return false;
+    }
+    return true;
+}
+
+/* Marker, target time, fence; returns the WAL segment that must be archived. */
+static char *write_marker_and_fence(drill *d, PGconn *conn)
+{
+    const pgd_config *cfg = d->cfg;
+    char *errmsg = NULL;
+    char *table = NULL;
+    char *segment = NULL;
+
+    if (!pgd_marker_prepare(conn, cfg->marker.schema, cfg->marker.table, statement_timeout_ms(d),
+                            &errmsg)) {
+        drill_fail(d, "source_unreachable", "could not prepare the marker table: %s", errmsg);
+        goto out;
+    }
+    table = pgd_marker_table_name(conn, cfg->marker.schema, cfg->marker.table, &errmsg);
+    if (table == NULL) {
+        drill_fail(d, "internal", "%s", errmsg);
+        goto out;
+    }
+    if (!insert_row(d, conn, table, PGD_MARKER_KIND_MARKER))
+        goto out;
+
+    /* Read after the marker's COMMIT, in UTC with microseconds. */
+    d->target_time =
+        pgd_pq_value(conn,
+                     "SELECT pg_catalog.to_char(pg_catalog.clock_timestamp() AT TIME ZONE 'UTC',"
+                     " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
+                     0, NULL, statement_timeout_ms(d), &errmsg);
+    if (d->target_time == NULL) {
+        drill_fail(d, "source_unreachable", "could not read the target time: %s", errmsg);
+        goto out;
+    }
+    pgd_report_set_string(d->report, "target_time", d->target_time);
+    pgd_info("marker %s committed; recovery target time %s", d->test_id, d->target_time);
+
+    /* The fence's commit time must be strictly after the target, not equal to it. */
+    pgd_sleep_ms(2);
+    if (!insert_row(d, conn, table, PGD_MARKER_KIND_FENCE))
+        goto out;
+
+    segment = pgd_pq_value(conn, "SELECT pg_catalog.pg_walfile_name(pg_catalog.pg_switch_wal())", 0,
+                           NULL, statement_timeout_ms(d), &errmsg);
+    if (segment == NULL)
+        drill_fail(d, "source_unreachable", "could not switch WAL: %s", errmsg);
+out:
+    free(errmsg);
+    free(table);
+    return segment;
+}
+
+/* A WAL file name's segment part: the first 24 hex digits, or NULL for other names. */
+static bool segment_reached(const char *archived, const char *segment)
+{
+    if (archived == NULL || strlen(archived) < 24)
+        return false;
+    return strncmp(archived, segment, 24) >= 0;
+}
+
+static bool wait_archived(drill *d, PGconn *conn, const char *segment)
+{
+    int64_t deadline = pgd_monotonic_ms() + (int64_t)d->cfg->marker.archive_timeout * 1000;
+    long baseline_failures = -1;
+
+    pgd_info("waiting for WAL segment %s to be archived (at most %lds)", segment,
+             d->cfg->marker.archive_timeout);
+    for (;;) {
+        char *errmsg = NULL;
+        PGresult *res = pgd_pq_exec(conn,
+                                    "SELECT last_archived_wal, last_failed_wal, failed_count,"
+                                    " last_failed_time FROM pg_catalog.pg_stat_archiver",
+                                    0, NULL, statement_timeout_ms(d), &errmsg, NULL);
+        long failures;
+        const char *last_failed;
+
+        if (res == NULL) {
+            drill_fail(d, "source_unreachable", "could not read pg_stat_archiver: %s", errmsg);
+            free(errmsg);
+            return false;
+        }
+        failures = atol(PQgetvalue(res, 0, 2));
+        last_failed = PQgetisnull(res, 0, 1) ? "(none)" : PQgetvalue(res, 0, 1);
+        if (baseline_failures < 0)
+            baseline_failures = failures;
+        if (segment_reached(PQgetvalue(res, 0, 0), segment)) {
+            PQclear(res);
+            pgd_info("WAL segment %s archived", segment);
+            return true;
+        }
+        if (failures - baseline_failures >= ARCHIVER_FAILURES_LIMIT) {
+            drill_fail(d, "archive_stalled",
+                       "the source's archiver failed %ld times while we waited for %s; "
+                       "last_failed_wal %s at %s (see the source's server log for the "
+                       "archive_command error)",
+                       failures - baseline_failures, segment, last_failed, PQgetvalue(res, 0, 3));
+            pgd_report_set_nested(d->report, "archive", "last_failed_wal", last_failed);
+            PQclear(res);
+            return false;
+        }
+        if (pgd_ms_until(deadline) == 0) {
+            drill_fail(d, "archive_stalled",
+                       "WAL segment %s was not archived within %lds; last_archived_wal %s, "
+                       "last_failed_wal %s",
+                       segment, d->cfg->marker.archive_timeout,
+                       PQgetisnull(res, 0, 0) ? "(none)" : PQgetvalue(res, 0, 0), last_failed);
+            pgd_report_set_nested(d->report, "archive", "last_failed_wal", last_failed);
+            PQclear(res);
+            return false;
+        }
+        PQclear(res);
+        if (drill_interrupted(d))
+            return false;
+        pgd_sleep_ms(ARCHIVE_POLL_MS);
+    }
+}
+
+bool inject_marker(drill *d)
+{
+    char *target = pgd_conninfo_redact(d->cfg->source.dsn);
+    char *errmsg = NULL;
+    PGconn *conn;
+    char *segment = NULL;
+    int64_t start = pgd_monotonic_ms();
+    bool ok = false;
+
+    drill_enter_phase(d, "inject");
+    conn = pgd_pq_connect(d->cfg->source.dsn, d->cfg->source.connect_timeout, &errmsg);
+    if (conn == NULL) {
+        if (!drill_interrupted(d))
+            drill_fail(d, "source_unreachable", "%s", errmsg);
+        goto out;
+    }
+    /*
+     * A commit on a primary with synchronous standbys waits for them; a drill
+     * must not hang (or fail) because a standby is down. Local durability is
+     * all the archiver needs.
+     */
+    if (!pgd_pq_command(conn, "SET synchronous_commit = local", 0, NULL, statement_timeout_ms(d),
+                        &errmsg)) {
+        drill_fail(d, "source_unreachable", "could not configure the session: %s", errmsg);
+        goto out;
+    }
+    if (!check_source(d, conn, target))
+        goto out;
+    segment = write_marker_and_fence(d, conn);
+    drill_record_timing(d, "inject", start);
+    if (segment == NULL)
+        goto out;
+    drill_save(d);
+
+    start = pgd_monotonic_ms();
+    ok = wait_archived(d, conn, segment);
+    drill_record_timing(d, "archive_wait", start);
+    if (ok) {
+        d->archived_segment = segment;
+        segment = NULL;
+    }
+out:
+    if (conn != NULL)
+        PQfinish(conn);
+    free(segment);
+    free(errmsg);
+    free(target);
+    return ok;
+}

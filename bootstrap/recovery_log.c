@@ -1,0 +1,145 @@
+/*
+ * recovery_log.c - facts from the recovery instance's server log, and the
+ * classification of a failed recovery.
+ */
+#include "recovery_log.h"
+
+#include "xalloc.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Message texts of PostgreSQL 15 (and pgBackRest's archive-get) that drive the decisions. */
+#define MSG_RESTORED       "restored log file \""
+#define MSG_UNABLE_TO_FIND "unable to find "
+#define MSG_IN_ARCHIVE     " in the archive"
+#define MSG_NOT_REACHED    "recovery ended before configured recovery target was reached"
+#define MSG_CONSISTENT     "consistent recovery state reached"
+#define MSG_READ_ONLY      "database system is ready to accept read-only connections"
+#define MSG_READY          "database system is ready to accept connections"
+#define MSG_STOPPING       "recovery stopping "
+#define MSG_LAST_XACT      "last completed transaction was at log time "
+#define MSG_NEW_TIMELINE   "selected new timeline ID: "
+
+static void replace(char **field, char *value)
+{
+    free(*field);
+    *field = value;
+}
+
+static bool is_segment_name(const char *s)
+{
+    for (int i = 0; i < 24; i++) {
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    }
+    return true;
+}
+
+void recovery_log_feed(recovery_log *log, const char *line)
+{
+    const char *p;
+
+    if ((p = strstr(line, MSG_RESTORED)) != NULL) {
+        p += strlen(MSG_RESTORED);
+        if (strlen(p) >= 24 && is_segment_name(p))
+            replace(&log->last_restored_segment, pgd_strndup(p, 24));
+    } else if ((p = strstr(line, MSG_UNABLE_TO_FIND)) != NULL && strstr(line, MSG_IN_ARCHIVE)) {
+        p += strlen(MSG_UNABLE_TO_FIND);
+        if (strlen(p) >= 24 && is_segment_name(p))
+            replace(&log->missing_segment, pgd_strndup(p, 24));
+    } else if (strstr(line, MSG_NOT_REACHED) != NULL)
+        log->target_not_reached = true;
+    else if (strstr(line, MSG_CONSISTENT) != NULL)
+        log->consistent = true;
+    else if (strstr(line, MSG_READ_ONLY) != NULL)
+        log->accepts_read_only = true;
+    else if (strstr(line, MSG_READY) != NULL)
+        log->promoted = true;
+    else if ((p = strstr(line, MSG_STOPPING)) != NULL)
+        replace(&log->stop_point, pgd_strdup(p));
+    else if ((p = strstr(line, MSG_LAST_XACT)) != NULL)
+        replace(&log->last_transaction_time, pgd_strdup(p + strlen(MSG_LAST_XACT)));
+    else if ((p = strstr(line, MSG_NEW_TIMELINE)) != NULL)
+        log->new_timeline = atol(p + strlen(MSG_NEW_TIMELINE));
+
+    if (log->first_fatal == NULL && (strstr(line, "FATAL:") || strstr(line, "PANIC:")))
+        log->first_fatal = pgd_strdup(line);
+}
+
+void recovery_log_free(recovery_log *log)
+{
+    free(log->last_restored_segment);
+    free(log->missing_segment);
+    free(log->first_fatal);
+    free(log->stop_point);
+    free(log->last_transaction_time);
+}
+
+bool wal_next_segment(const char *segment, long segment_bytes, char next[25])
+{
+    unsigned int tli, log_id, seg;
+    uint64_t per_log_id;
+    uint64_t number;
+
+    if (segment == NULL || strlen(segment) < 24 || !is_segment_name(segment) || segment_bytes <= 0)
+        return false;
+    if (sscanf(segment, "%08X%08X%08X", &tli, &log_id, &seg) != 3)
+        return false;
+    per_log_id = UINT64_C(0x100000000) / (uint64_t)segment_bytes;
+    number = (uint64_t)log_id * per_log_id + seg + 1;
+    snprintf(next, 25, "%08X%08X%08X", tli, (unsigned int)(number / per_log_id),
+             (unsigned int)(number % per_log_id));
+    return true;
+}
+
+bool wal_is_later_segment(const char *name, const char *segment)
+{
+    return strlen(name) >= 24 && is_segment_name(name) && strncmp(name, segment, 8) == 0 &&
+           strncmp(name, segment, 24) > 0;
+}
+
+char *recovery_missing_segment(const recovery_log *log, long segment_bytes)
+{
+    char next[25];
+
+    if (log->missing_segment != NULL)
+        return pgd_strdup(log->missing_segment);
+    if (wal_next_segment(log->last_restored_segment, segment_bytes, next))
+        return pgd_strdup(next);
+    return NULL;
+}
+
+recovery_failure recovery_classify(const recovery_log *log, const char *missing,
+                                   bool later_wal_exists, const char *target_time,
+                                   const char *exit_description)
+{
+    recovery_failure f;
+
+    if (log->target_not_reached && missing != NULL && later_wal_exists) {
+        f.error_class = "wal_missing";
+        f.message = pgd_asprintf(
+            "WAL segment %s is missing from the archive although later WAL exists; replay "
+            "stopped there%s%s, before the target %s",
+            missing, log->last_restored_segment ? " after " : "",
+            log->last_restored_segment ? log->last_restored_segment : "", target_time);
+    } else if (log->target_not_reached) {
+        f.error_class = "target_not_reached";
+        f.message = pgd_asprintf(
+            "replay used all archived WAL%s%s without reaching the target %s (the archive ends "
+            "before the target: recent WAL not archived yet, or a target in the future)",
+            log->last_restored_segment ? " up to " : "",
+            log->last_restored_segment ? log->last_restored_segment : "", target_time);
+    } else if (log->first_fatal != NULL) {
+        f.error_class = "recovery_failed";
+        f.message = pgd_asprintf("recovery failed: %s", log->first_fatal);
+    } else {
+        f.error_class = "recovery_failed";
+        f.message = pgd_asprintf("postgres %s before promotion without logging a FATAL error",
+                                 exit_description);
+    }
+    return f;
+}

@@ -1,0 +1,283 @@
+/*
+ * restore.c - phase 2: pgbackrest restore to just after the marker.
+ *
+ * pgBackRest chooses the newest backup set that ended before the target,
+ * copies it into the data directory and writes the recovery settings
+ * (restore_command, recovery_target_time, recovery_target_action=promote,
+ * recovery.signal) plus archive_mode=off. It only reads the repository.
+ */
+#include "restore.h"
+
+#include "clock.h"
+#include "log.h"
+#include "pgbin.h"
+#include "process.h"
+#include "xalloc.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define INFO_TIMEOUT_MS   (5 * 60 * 1000)
+#define PROGRESS_EVERY_MS 5000
+#define NO_BACKUP_TEXT    "unable to find backup set with stop time less than"
+#define BACKUP_SET_TEXT   "restore backup set "
+
+typedef struct restore_watch {
+    char *label;      /* from "restore backup set <label>" */
+    char *error_line; /* first "ERROR: [nnn]: ..." line */
+    char *percent;    /* latest "NN.NN%" from detail lines */
+    int64_t last_progress_ms;
+} restore_watch;
+
+/* "... (104KB, 12.34%) checksum ..." -> "12.34%" */
+static char *progress_percent(const char *line)
+{
+    const char *end = strstr(line, "%)");
+    const char *start;
+
+    if (end == NULL)
+        return NULL;
+    start = end;
+    while (start > line && (start[-1] == '.' || (start[-1] >= '0' && start[-1] <= '9')))
+        start--;
+    if (start == end)
+        return NULL;
+    return pgd_strndup(start, (size_t)(end - start) + 1);
+}
+
+static bool is_chatter(const char *line)
+{
+    return strstr(line, " DETAIL: ") != NULL || strstr(line, " DEBUG: ") != NULL ||
+           strstr(line, " TRACE: ") != NULL;
+}
+
+static void on_restore_line(void *arg, pgd_proc_stream stream, const char *line)
+{
+    restore_watch *w = arg;
+    const char *set = strstr(line, BACKUP_SET_TEXT);
+    char *percent;
+
+    (void)stream;
+    if (set != NULL && w->label == NULL) {
+        const char *label = set + strlen(BACKUP_SET_TEXT);
+
+        w->label = pgd_strndup(label, strcspn(label, " ,"));
+    }
+    if (w->error_line == NULL && strstr(line, "ERROR: [") != NULL)
+        w->error_line = pgd_strdup(strstr(line, "ERROR: ["));
+
+    if (!is_chatter(line)) {
+        pgd_info("pgbackrest: %s", line);
+        return;
+    }
+    /* Detail lines, one per file, are too many to relay; a progress line every 5 s instead. */
+    percent = progress_percent(line);
+    if (percent != NULL) {
+        free(w->percent);
+        w->percent = percent;
+        if (pgd_monotonic_ms() - w->last_progress_ms >= PROGRESS_EVERY_MS) {
+            w->last_progress_ms = pgd_monotonic_ms();
+            pgd_info("restore progress: %s of the backup set copied", w->percent);
+        }
+    }
+}
+
+static void format_epoch(json_int_t epoch, char *buf, size_t size)
+{
+    time_t t = (time_t)epoch;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The stanza's backups from `pgbackrest info --output=json`, or NULL (error recorded). */
+static json_t *read_backup_info(drill *d)
+{
+    pgd_argv argv;
+    const char *extra[] = {"--output=json", NULL};
+    pgd_proc_spec spec = {.capture_stdout = true, .label = "pgbackrest info"};
+    pgd_proc_result r;
+    json_error_t jerr;
+    json_t *info = NULL;
+
+    drill_pgbackrest_argv(d, &argv, extra, false, "info");
+    spec.argv = pgd_argv_get(&argv);
+    if (!pgd_proc_run(&spec, INFO_TIMEOUT_MS, &r)) {
+        char *what = pgd_proc_describe(&r);
+
+        if (!drill_interrupted(d))
+            drill_fail_verdict(
+                d,
+                r.outcome == PGD_PROC_SPAWN_FAILED ? PGD_VERDICT_INCONCLUSIVE : PGD_VERDICT_FAILED,
+                "restore_failed", "pgbackrest info %s: %s", what, pgd_proc_error_lines(&r));
+        free(what);
+        goto out;
+    }
+    info = json_loads(r.stdout_text, 0, &jerr);
+    if (!json_is_array(info) || json_array_size(info) == 0) {
+        drill_fail(d, "restore_failed", "pgbackrest info printed no stanza information (%s)",
+                   info == NULL ? jerr.text : "empty list");
+        json_decref(info);
+        info = NULL;
+        goto out;
+    }
+out:
+    pgd_proc_result_free(&r);
+    pgd_argv_free(&argv);
+    return info;
+}
+
+static json_t *stanza_backups(json_t *info)
+{
+    return json_object_get(json_array_get(info, 0), "backup");
+}
+
+/* "newest backup: 20261124-101500F, ended 2026-11-24T10:15:09Z" for error messages. */
+static char *describe_newest_backup(json_t *info)
+{
+    json_t *backups = stanza_backups(info);
+    size_t n = json_array_size(backups);
+    json_t *newest;
+    char stop[32];
+
+    if (n == 0)
+        return pgd_strdup("the repository holds no backup of this stanza");
+    newest = json_array_get(backups, n - 1);
+    format_epoch(json_integer_value(json_object_get(json_object_get(newest, "timestamp"), "stop")),
+                 stop, sizeof(stop));
+    return pgd_asprintf("newest backup set %s ended at %s",
+                        json_string_value(json_object_get(newest, "label")), stop);
+}
+
+static void record_backup_set(drill *d, json_t *info, const char *label)
+{
+    json_t *backup;
+    size_t i;
+
+    pgd_report_set_nested(d->report, "backup", "label", label);
+    json_array_foreach(stanza_backups(info), i, backup)
+    {
+        const char *this_label = json_string_value(json_object_get(backup, "label"));
+        char stop[32];
+
+        if (this_label == NULL || strcmp(this_label, label) != 0)
+            continue;
+        format_epoch(
+            json_integer_value(json_object_get(json_object_get(backup, "timestamp"), "stop")), stop,
+            sizeof(stop));
+        pgd_report_set_nested(d->report, "backup", "type",
+                              json_string_value(json_object_get(backup, "type")));
+        pgd_report_set_nested(d->report, "backup", "stop_time", stop);
+        pgd_info("restored backup set %s (%s, ended %s)", label,
+                 json_string_value(json_object_get(backup, "type")), stop);
+    }
+}
+
+static bool user_sets_option(const drill *d, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (size_t i = 0; i < d->cfg->pgbackrest.options.count; i++) {
+        const char *opt = d->cfg->pgbackrest.options.items[i];
+
+        if (strncmp(opt, name, len) == 0 && (opt[len] == '=' || opt[len] == '\0'))
+            return true;
+    }
+    return false;
+}
+
+static void classify_failure(drill *d, const pgd_proc_result *r, const restore_watch *w,
+                             json_t *info)
+{
+    char *what = pgd_proc_describe(r);
+    const char *why = w->error_line ? w->error_line : pgd_proc_error_lines(r);
+
+    if (drill_interrupted(d))
+        ;
+    else if (r->outcome == PGD_PROC_TIMED_OUT)
+        drill_fail(d, "timeout", "pgbackrest restore did not finish within recovery.timeout (%lds)",
+                   d->cfg->recovery.timeout);
+    else if (r->outcome == PGD_PROC_SPAWN_FAILED)
+        drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", what);
+    else if (strstr(why, NO_BACKUP_TEXT) != NULL) {
+        char *newest = describe_newest_backup(info);
+
+        drill_fail(d, "no_backup",
+                   "no backup set ended before the target time %s (%s; pgBackRest records stop "
+                   "times in whole seconds and needs them strictly before the target): %s",
+                   d->target_time, newest, why);
+        free(newest);
+    } else
+        drill_fail(d, "restore_failed", "pgbackrest restore %s: %s", what, why);
+    free(what);
+}
+
+bool restore_backup(drill *d)
+{
+    int64_t start = pgd_monotonic_ms();
+    json_t *info;
+    pgd_argv argv;
+    pgd_argv extra;
+    restore_watch w = {0};
+    pgd_proc_spec spec = {.on_line = on_restore_line,
+                          .on_line_arg = &w,
+                          .quiet = true,
+                          .label = "pgbackrest restore"};
+    pgd_proc_result r;
+    bool ok;
+
+    drill_enter_phase(d, "restore");
+    info = read_backup_info(d);
+    if (info == NULL)
+        return false;
+
+    pgd_argv_init(&extra);
+    pgd_argv_addf(&extra, "--pg1-path=%s", d->datadir);
+    pgd_argv_add(&extra, "--type=time");
+    pgd_argv_addf(&extra, "--target=%s", d->target_time);
+    pgd_argv_add(&extra, "--target-action=promote");
+    /* A restored cluster must never push WAL into the production repository (design fact 5). */
+    pgd_argv_add(&extra, "--archive-mode=off");
+    pgd_argv_addf(&extra, "--process-max=%ld", d->cfg->pgbackrest.process_max);
+    if (!user_sets_option(d, "--log-level-console"))
+        pgd_argv_add(&extra, "--log-level-console=detail"); /* per-file lines carry the progress */
+    drill_pgbackrest_argv(d, &argv, pgd_argv_get(&extra), true, "restore");
+    spec.argv = pgd_argv_get(&argv);
+
+    {
+        char *cmd = pgd_proc_format_argv(spec.argv);
+
+        pgd_info("running: %s", cmd);
+        free(cmd);
+    }
+    ok = pgd_proc_run(&spec, pgd_ms_until(d->deadline_ms) > 0 ? pgd_ms_until(d->deadline_ms) : 1,
+                      &r);
+    drill_record_timing(d, "restore", start);
+    if (!ok)
+        classify_failure(d, &r, &w, info);
+    else if (w.label != NULL) {
+        record_backup_set(d, info, w.label);
+        d->backup_label = pgd_strdup(w.label);
+    } else
+        pgd_warn("pgbackrest did not name the restored backup set");
+
+    if (ok) {
+        json_t *archives = json_object_get(json_array_get(info, 0), "archive");
+        const char *archive_id = json_string_value(
+            json_object_get(json_array_get(archives, json_array_size(archives) - 1), "id"));
+
+        d->pg_major = pgd_pg_datadir_major(d->datadir);
+        d->archive_id = archive_id ? pgd_strdup(archive_id) : NULL;
+    }
+    pgd_proc_result_free(&r);
+    pgd_argv_free(&argv);
+    pgd_argv_free(&extra);
+    free(w.label);
+    free(w.error_line);
+    free(w.percent);
+    json_decref(info);
+    return ok;
+}

@@ -1,0 +1,248 @@
+/*
+ * report.c - the drill report, built with jansson.
+ *
+ * jansson (Debian's libjansson) keeps object keys in insertion order and
+ * escapes strings correctly; hand-written JSON gets the second part wrong
+ * sooner or later.
+ */
+#include "report.h"
+
+#include "fsutil.h"
+#include "secret.h"
+#include "xalloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#define REPORT_MAX_BYTES (16 * 1024 * 1024)
+
+static json_t *masked_string(const char *value)
+{
+    char *masked;
+    json_t *s;
+
+    if (value == NULL)
+        return json_null();
+    masked = pgd_secret_mask(value);
+    /* Invalid UTF-8 (a byte-garbled log line) must not make the whole report unwritable. */
+    s = json_string(masked);
+    if (s == NULL)
+        s = json_string("(text not valid UTF-8, omitted)");
+    free(masked);
+    return s;
+}
+
+char *pgd_utc_now(char *buf, unsigned long bufsize)
+{
+    struct timeval now;
+    struct tm tm;
+    char stamp[32];
+
+    gettimeofday(&now, NULL);
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, bufsize, "%s.%03ldZ", stamp, (long)(now.tv_usec / 1000));
+    return buf;
+}
+
+pgd_report *pgd_report_new(const char *path, const char *test_id, const char *scope,
+                           const char *stanza)
+{
+    pgd_report *report = pgd_calloc(1, sizeof(*report));
+    char now[32];
+
+    report->path = pgd_strdup(path);
+    report->root = json_object();
+    json_object_set_new(report->root, "schema", json_string(PGD_REPORT_SCHEMA));
+    json_object_set_new(report->root, "test_id", masked_string(test_id));
+    json_object_set_new(report->root, "scope", masked_string(scope));
+    json_object_set_new(report->root, "stanza", masked_string(stanza));
+    json_object_set_new(report->root, "verdict", json_string("running"));
+    json_object_set_new(report->root, "phase", json_string("start"));
+    json_object_set_new(report->root, "started_at", json_string(pgd_utc_now(now, sizeof(now))));
+    json_object_set_new(report->root, "finished_at", json_null());
+    json_object_set_new(report->root, "pgdrill_version", json_string(PGDRILL_VERSION));
+    json_object_set_new(report->root, "target_time", json_null());
+    json_object_set_new(report->root, "backup",
+                        json_pack("{s:n,s:n,s:n}", "label", "type", "stop_time"));
+    json_object_set_new(report->root, "timings", json_object());
+    json_object_set_new(report->root, "checks", json_array());
+    json_object_set_new(report->root, "error", json_null());
+    return report;
+}
+
+pgd_report *pgd_report_load(const char *path, bool *missing, char **errmsg)
+{
+    json_error_t jerr;
+    json_t *root;
+    json_t *schema;
+    pgd_report *report;
+    char *text;
+    FILE *probe = fopen(path, "r");
+
+    *missing = probe == NULL;
+    if (probe != NULL)
+        fclose(probe);
+    text = pgd_read_file(path, REPORT_MAX_BYTES, errmsg);
+    if (text == NULL)
+        return NULL;
+    root = json_loads(text, 0, &jerr);
+    free(text);
+    if (root == NULL) {
+        *errmsg = pgd_asprintf("%s:%d: not valid JSON: %s", path, jerr.line, jerr.text);
+        return NULL;
+    }
+    schema = json_object_get(root, "schema");
+    if (!json_is_object(root) || !json_is_string(schema) ||
+        strcmp(json_string_value(schema), PGD_REPORT_SCHEMA) != 0) {
+        *errmsg = pgd_asprintf("%s: not a %s document", path, PGD_REPORT_SCHEMA);
+        json_decref(root);
+        return NULL;
+    }
+    report = pgd_calloc(1, sizeof(*report));
+    report->path = pgd_strdup(path);
+    report->root = root;
+    /* Older writers may lack containers that setters expect. */
+    if (!json_is_object(json_object_get(root, "timings")))
+        json_object_set_new(root, "timings", json_object());
+    if (!json_is_array(json_object_get(root, "checks")))
+        json_object_set_new(root, "checks", json_array());
+    return report;
+}
+
+void pgd_report_free(pgd_report *report)
+{
+    if (report == NULL)
+        return;
+    json_decref(report->root);
+    free(report->path);
+    free(report);
+}
+
+bool pgd_report_write(pgd_report *report, char **errmsg)
+{
+    char *text = json_dumps(report->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    char *masked;
+    char *with_newline;
+    bool ok;
+
+    if (text == NULL) {
+        *errmsg = pgd_strdup("could not serialize the report");
+        return false;
+    }
+    /* Setters already mask; this catches a secret learned after a value was stored. */
+    masked = pgd_secret_mask(text);
+    free(text);
+    with_newline = pgd_asprintf("%s\n", masked);
+    free(masked);
+    ok = pgd_write_file_atomic(report->path, with_newline, 0640, errmsg);
+    free(with_newline);
+    return ok;
+}
+
+void pgd_report_set_string(pgd_report *report, const char *key, const char *value)
+{
+    json_object_set_new(report->root, key, masked_string(value));
+}
+
+const char *pgd_report_get_string(const pgd_report *report, const char *key)
+{
+    return json_string_value(json_object_get(report->root, key));
+}
+
+static json_t *object_field(pgd_report *report, const char *name)
+{
+    json_t *obj = json_object_get(report->root, name);
+
+    if (!json_is_object(obj)) {
+        obj = json_object();
+        json_object_set_new(report->root, name, obj);
+    }
+    return obj;
+}
+
+void pgd_report_set_nested(pgd_report *report, const char *object, const char *key,
+                           const char *value)
+{
+    json_object_set_new(object_field(report, object), key, masked_string(value));
+}
+
+const char *pgd_report_get_nested(const pgd_report *report, const char *object, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(report->root, object), key));
+}
+
+void pgd_report_set_verdict(pgd_report *report, pgd_verdict verdict)
+{
+    json_object_set_new(report->root, "verdict", json_string(pgd_verdict_name(verdict)));
+    if (verdict != PGD_VERDICT_RUNNING) {
+        char now[32];
+
+        json_object_set_new(report->root, "finished_at",
+                            json_string(pgd_utc_now(now, sizeof(now))));
+    }
+}
+
+pgd_verdict pgd_report_get_verdict(const pgd_report *report)
+{
+    const char *name = pgd_report_get_string(report, "verdict");
+
+    if (name == NULL)
+        return PGD_VERDICT_INCONCLUSIVE;
+    for (int v = PGD_VERDICT_RUNNING; v <= PGD_VERDICT_INCONCLUSIVE; v++) {
+        if (strcmp(name, pgd_verdict_name((pgd_verdict)v)) == 0)
+            return (pgd_verdict)v;
+    }
+    return PGD_VERDICT_INCONCLUSIVE;
+}
+
+static json_t *seconds_value(double seconds)
+{
+    return json_real(round(seconds * 1000.0) / 1000.0);
+}
+
+void pgd_report_set_timing(pgd_report *report, const char *phase, double seconds)
+{
+    json_object_set_new(object_field(report, "timings"), phase, seconds_value(seconds));
+}
+
+void pgd_report_set_error(pgd_report *report, const char *error_class, const char *message)
+{
+    if (error_class == NULL) {
+        json_object_set_new(report->root, "error", json_null());
+        return;
+    }
+    json_object_set_new(report->root, "error",
+                        json_pack("{s:s,s:o}", "class", error_class, "message",
+                                  masked_string(message ? message : "")));
+}
+
+const char *pgd_report_error_class(const pgd_report *report)
+{
+    return json_string_value(json_object_get(json_object_get(report->root, "error"), "class"));
+}
+
+void pgd_report_set_check(pgd_report *report, const char *name, const char *status, double seconds,
+                          const char *detail)
+{
+    json_t *checks = json_object_get(report->root, "checks");
+    json_t *check = json_pack("{s:s,s:s,s:o,s:o}", "name", name, "status", status, "seconds",
+                              seconds_value(seconds), "detail", masked_string(detail));
+    size_t i;
+    json_t *existing;
+
+    json_array_foreach(checks, i, existing)
+    {
+        const char *existing_name = json_string_value(json_object_get(existing, "name"));
+
+        if (existing_name != NULL && strcmp(existing_name, name) == 0) {
+            json_array_set_new(checks, i, check);
+            return;
+        }
+    }
+    json_array_append_new(checks, check);
+}

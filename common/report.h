@@ -1,0 +1,65 @@
+/*
+ * report.h - the drill report (JSON, schema "pgdrill.report/v1").
+ *
+ * One document per drill: bootstrap creates it and rewrites it at every
+ * phase, verify completes it. It is always written atomically, and every
+ * string that goes in is passed through the secret mask first.
+ */
+#ifndef PGDRILL_REPORT_H
+#define PGDRILL_REPORT_H
+
+#include "verdict.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#define PGD_REPORT_SCHEMA "pgdrill.report/v1"
+
+typedef struct pgd_report {
+    char *path;
+    json_t *root;
+} pgd_report;
+
+/* A new "running" report for a drill. */
+pgd_report *pgd_report_new(const char *path, const char *test_id, const char *scope,
+                           const char *stanza);
+
+/*
+ * Read an existing report. Returns NULL with *errmsg when the file is
+ * missing, unreadable, not JSON, or not a pgdrill.report/v1 document;
+ * *missing is set when the file simply does not exist.
+ */
+pgd_report *pgd_report_load(const char *path, bool *missing, char **errmsg);
+
+void pgd_report_free(pgd_report *report);
+
+/* Write it (temp file + rename). */
+bool pgd_report_write(pgd_report *report, char **errmsg);
+
+/* Top-level string field, e.g. "target_time"; value NULL stores JSON null. */
+void pgd_report_set_string(pgd_report *report, const char *key, const char *value);
+const char *pgd_report_get_string(const pgd_report *report, const char *key);
+
+/* A string field inside an object field, e.g. ("backup", "label", ...). */
+void pgd_report_set_nested(pgd_report *report, const char *object, const char *key,
+                           const char *value);
+const char *pgd_report_get_nested(const pgd_report *report, const char *object, const char *key);
+
+void pgd_report_set_verdict(pgd_report *report, pgd_verdict verdict);
+pgd_verdict pgd_report_get_verdict(const pgd_report *report);
+
+/* timings.<phase> = seconds (rounded to milliseconds). */
+void pgd_report_set_timing(pgd_report *report, const char *phase, double seconds);
+
+/* error = {class, message}; class NULL clears it (error: null). */
+void pgd_report_set_error(pgd_report *report, const char *error_class, const char *message);
+const char *pgd_report_error_class(const pgd_report *report);
+
+/* Append {name, status, seconds, detail} to checks, replacing an earlier entry of that name. */
+void pgd_report_set_check(pgd_report *report, const char *name, const char *status, double seconds,
+                          const char *detail);
+
+/* Current UTC time as "2026-11-24T18:20:37.432Z" into buf (at least 32 bytes). */
+char *pgd_utc_now(char *buf, unsigned long bufsize);
+
+#endif

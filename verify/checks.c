@@ -1,0 +1,232 @@
+/*
+ * checks.c - promoted, archiving_off, marker, fence.
+ */
+#include "checks.h"
+
+#include "clock.h"
+#include "conninfo.h"
+#include "log.h"
+#include "marker.h"
+#include "pq.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK_QUERY_TIMEOUT_MS 60000
+
+static int64_t query_timeout(const verify_run *run)
+{
+    int64_t left = pgd_ms_until(run->deadline_ms);
+
+    return left < CHECK_QUERY_TIMEOUT_MS ? (left > 0 ? left : 1) : CHECK_QUERY_TIMEOUT_MS;
+}
+
+void check_record(verify_run *run, const char *name, check_outcome outcome, int64_t start_ms,
+                  const char *error_class, const char *detail)
+{
+    static const char *const status[] = {"passed", "failed", "skipped"};
+    double seconds = (double)(pgd_monotonic_ms() - start_ms) / 1000.0;
+
+    pgd_report_set_check(run->report, name, status[outcome], seconds, detail);
+    if (outcome == CHECK_PASSED) {
+        pgd_info("check %s passed: %s", name, detail);
+        return;
+    }
+    if (outcome == CHECK_NOT_RUN)
+        pgd_error("check %s could not run: %s", name, detail);
+    else
+        pgd_error("check %s failed (%s): %s", name, error_class, detail);
+    /* A finding outranks an earlier failure to run; otherwise the first error wins. */
+    if (run->error_class == NULL || (run->inconclusive && outcome == CHECK_FAILED)) {
+        free(run->error_class);
+        free(run->error_message);
+        run->error_class = pgd_strdup(error_class);
+        run->error_message = pgd_asprintf("%s: %s", name, detail);
+        run->inconclusive = outcome == CHECK_NOT_RUN;
+    }
+}
+
+/* Run a one-value query for a check; on error records the check as not run. */
+static char *check_value(verify_run *run, const char *name, int64_t start, const char *sql)
+{
+    char *errmsg = NULL;
+    char *value = pgd_pq_value(run->conn, sql, 0, NULL, query_timeout(run), &errmsg);
+
+    if (value == NULL) {
+        check_record(run, name, CHECK_NOT_RUN, start, "internal", errmsg);
+        free(errmsg);
+    }
+    return value;
+}
+
+void check_promoted(verify_run *run)
+{
+    int64_t start = pgd_monotonic_ms();
+    char *in_recovery =
+        check_value(run, "promoted", start, "SELECT pg_catalog.pg_is_in_recovery()");
+
+    if (in_recovery == NULL)
+        return;
+    if (strcmp(in_recovery, "f") == 0)
+        check_record(run, "promoted", CHECK_PASSED, start, NULL,
+                     "the instance is out of recovery (pg_is_in_recovery() = false)");
+    else
+        check_record(run, "promoted", CHECK_FAILED, start, "recovery_failed",
+                     "the instance is still in recovery (pg_is_in_recovery() = true)");
+    free(in_recovery);
+}
+
+/* An archive_command that cannot ship anything anywhere. */
+static bool inert_archive_command(const char *command)
+{
+    static const char *const inert[] = {"", "/bin/true", "true", ":", "/usr/bin/true"};
+
+    for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++) {
+        if (strcmp(command, inert[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+void check_archiving_off(verify_run *run)
+{
+    int64_t start = pgd_monotonic_ms();
+    char *errmsg = NULL;
+    PGresult *res = pgd_pq_exec(run->conn,
+                                "SELECT pg_catalog.current_setting('archive_mode'),"
+                                " pg_catalog.current_setting('archive_command'),"
+                                " pg_catalog.current_setting('archive_library')",
+                                0, NULL, query_timeout(run), &errmsg, NULL);
+    const char *mode, *command, *library;
+    char *detail;
+
+    if (res == NULL) {
+        check_record(run, "archiving_off", CHECK_NOT_RUN, start, "internal", errmsg);
+        free(errmsg);
+        return;
+    }
+    mode = PQgetvalue(res, 0, 0);
+    command = PQgetvalue(res, 0, 1);
+    library = PQgetvalue(res, 0, 2);
+    if (strcmp(mode, "off") == 0)
+        check_record(run, "archiving_off", CHECK_PASSED, start, NULL, "archive_mode = off");
+    else if (library[0] == '\0' && inert_archive_command(command)) {
+        detail = pgd_asprintf("archive_mode = %s, but archive_command is '%s' and no "
+                              "archive_library is set: nothing is archived",
+                              mode, command);
+        check_record(run, "archiving_off", CHECK_PASSED, start, NULL, detail);
+        free(detail);
+    } else {
+        /* Design fact 5: nothing stops it from pushing its new timeline into production. */
+        detail = pgd_asprintf("archive_mode = %s with archive_command '%s'%s%s: the restored "
+                              "instance would push WAL into the production repository; set "
+                              "archive_mode: 'off' in the drill's patroni.yml",
+                              mode, command, library[0] ? ", archive_library " : "", library);
+        check_record(run, "archiving_off", CHECK_FAILED, start, "archiving_enabled", detail);
+        free(detail);
+    }
+    PQclear(res);
+}
+
+/*
+ * The marker lives in the source database bootstrap wrote it to (the report
+ * says which); for a scheduler's marker, the database of source.dsn.
+ */
+static char *marker_database(const verify_run *run)
+{
+    const char *from_report = pgd_report_get_nested(run->report, "marker", "database");
+
+    if (from_report != NULL)
+        return pgd_strdup(from_report);
+    if (run->cfg->source.dsn[0] != '\0')
+        return pgd_conninfo_get(run->cfg->source.dsn, "dbname");
+    return NULL;
+}
+
+static PGconn *connect_marker_database(verify_run *run, const char *dbname, char **errmsg)
+{
+    char *conninfo;
+    PGconn *conn;
+
+    if (dbname == NULL || strcmp(dbname, PQdb(run->conn)) == 0)
+        return run->conn;
+    conninfo = pgd_conninfo_rewrite(run->conninfo, dbname, NULL);
+    if (conninfo == NULL) {
+        *errmsg = pgd_strdup("the connection string is invalid");
+        return NULL;
+    }
+    conn = pgd_pq_connect(conninfo, 30, errmsg);
+    free(conninfo);
+    return conn;
+}
+
+void check_marker_and_fence(verify_run *run)
+{
+    int64_t start = pgd_monotonic_ms();
+    const char *test_id = pgd_report_get_string(run->report, "test_id");
+    char *dbname = marker_database(run);
+    char *errmsg = NULL;
+    PGconn *conn;
+    bool table_missing = false;
+    int markers, fences;
+    char *detail;
+
+    if (test_id == NULL) {
+        check_record(run, "marker", CHECK_NOT_RUN, start, "internal",
+                     "the report names no test id");
+        check_record(run, "fence", CHECK_NOT_RUN, start, "internal", "the report names no test id");
+        free(dbname);
+        return;
+    }
+    conn = connect_marker_database(run, dbname, &errmsg);
+    if (conn == NULL) {
+        check_record(run, "marker", CHECK_NOT_RUN, start, "internal", errmsg);
+        check_record(run, "fence", CHECK_NOT_RUN, start, "internal", errmsg);
+        free(errmsg);
+        free(dbname);
+        return;
+    }
+
+    markers = pgd_marker_count(conn, run->cfg->marker.schema, run->cfg->marker.table, test_id,
+                               PGD_MARKER_KIND_MARKER, query_timeout(run), &table_missing, &errmsg);
+    if (markers < 0)
+        check_record(run, "marker", CHECK_NOT_RUN, start, "internal", errmsg);
+    else if (markers > 0) {
+        detail = pgd_asprintf("marker row of test %s found in database %s", test_id, PQdb(conn));
+        check_record(run, "marker", CHECK_PASSED, start, NULL, detail);
+        free(detail);
+    } else {
+        detail = pgd_asprintf("no marker row of test %s in %s.%s of database %s%s: the restore "
+                              "stopped before the marker's commit",
+                              test_id, run->cfg->marker.schema, run->cfg->marker.table, PQdb(conn),
+                              table_missing ? " (the table does not exist)" : "");
+        check_record(run, "marker", CHECK_FAILED, start, "marker_missing", detail);
+        free(detail);
+    }
+    free(errmsg);
+    errmsg = NULL;
+
+    start = pgd_monotonic_ms();
+    fences = pgd_marker_count(conn, run->cfg->marker.schema, run->cfg->marker.table, test_id,
+                              PGD_MARKER_KIND_FENCE, query_timeout(run), &table_missing, &errmsg);
+    if (fences < 0)
+        check_record(run, "fence", CHECK_NOT_RUN, start, "internal", errmsg);
+    else if (fences == 0)
+        check_record(run, "fence", CHECK_PASSED, start, NULL,
+                     "fence row absent: recovery stopped at the target");
+    else {
+        detail = pgd_asprintf("fence row of test %s is present: recovery replayed past the "
+                              "target time %s",
+                              test_id,
+                              pgd_report_get_string(run->report, "target_time")
+                                  ? pgd_report_get_string(run->report, "target_time")
+                                  : "?");
+        check_record(run, "fence", CHECK_FAILED, start, "fence_present", detail);
+        free(detail);
+    }
+    free(errmsg);
+    if (conn != run->conn)
+        PQfinish(conn);
+    free(dbname);
+}

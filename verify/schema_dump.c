@@ -1,0 +1,244 @@
+/*
+ * schema_dump.c - pg_dump -s of every database, several at once.
+ */
+#include "schema_dump.h"
+
+#include "argv.h"
+#include "clock.h"
+#include "conninfo.h"
+#include "log.h"
+#include "pgbin.h"
+#include "pq.h"
+#include "process.h"
+#include "signals.h"
+#include "xalloc.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERROR_LINES_QUOTED 3
+#define LIST_TIMEOUT_MS    60000
+
+typedef struct dump_job {
+    const char *dbname;
+    pgd_proc proc;
+    bool running;
+    bool done;
+    bool ok;
+    pgd_buf errors; /* first error lines, " | " separated */
+    int error_lines;
+    char *outcome; /* "exited with status 1", ... */
+} dump_job;
+
+static void on_dump_line(void *arg, pgd_proc_stream stream, const char *line)
+{
+    dump_job *job = arg;
+
+    (void)stream;
+    pgd_info("pg_dump %s: %s", job->dbname, line);
+    if (strstr(line, "error:") == NULL && strstr(line, "ERROR:") == NULL &&
+        strstr(line, "FATAL:") == NULL)
+        return;
+    if (job->error_lines++ < ERROR_LINES_QUOTED) {
+        if (job->errors.len > 0)
+            pgd_buf_append(&job->errors, " | ");
+        pgd_buf_append(&job->errors, line);
+    }
+}
+
+/* The configured databases, or every database that accepts connections. */
+static bool list_databases(verify_run *run, pgd_strlist *out, char **errmsg)
+{
+    PGresult *res;
+
+    memset(out, 0, sizeof(*out));
+    if (run->cfg->verify.databases.count > 0) {
+        out->count = run->cfg->verify.databases.count;
+        out->items = pgd_calloc(out->count, sizeof(char *));
+        for (size_t i = 0; i < out->count; i++)
+            out->items[i] = pgd_strdup(run->cfg->verify.databases.items[i]);
+        return true;
+    }
+    res = pgd_pq_exec(run->conn,
+                      "SELECT datname FROM pg_catalog.pg_database"
+                      " WHERE datallowconn AND NOT datistemplate ORDER BY datname",
+                      0, NULL, LIST_TIMEOUT_MS, errmsg, NULL);
+    if (res == NULL)
+        return false;
+    out->count = (size_t)PQntuples(res);
+    out->items = pgd_calloc(out->count, sizeof(char *));
+    for (size_t i = 0; i < out->count; i++)
+        out->items[i] = pgd_strdup(PQgetvalue(res, (int)i, 0));
+    PQclear(res);
+    return true;
+}
+
+static void free_list(pgd_strlist *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+}
+
+static bool start_job(verify_run *run, dump_job *job, const char *pg_dump, char **errmsg)
+{
+    char *password = NULL;
+    char *conninfo = pgd_conninfo_rewrite(run->conninfo, job->dbname, &password);
+    char *password_env = NULL;
+    const char *env[2] = {NULL, NULL};
+    pgd_argv argv;
+    pgd_proc_spec spec = {.on_line = on_dump_line, .on_line_arg = job, .quiet = true};
+    bool ok;
+
+    if (conninfo == NULL) {
+        *errmsg = pgd_strdup("the connection string is invalid");
+        return false;
+    }
+    /* A password never goes on a command line, where ps would show it. */
+    if (password != NULL) {
+        password_env = pgd_asprintf("PGPASSWORD=%s", password);
+        env[0] = password_env;
+    }
+    pgd_argv_init(&argv);
+    pgd_argv_add(&argv, pg_dump);
+    pgd_argv_add(&argv, "--schema-only");
+    pgd_argv_add(&argv, "--file=/dev/null");
+    pgd_argv_add(&argv, "--no-password");
+    pgd_argv_addf(&argv, "--dbname=%s", conninfo);
+    spec.argv = pgd_argv_get(&argv);
+    spec.env = env;
+    pgd_buf_init(&job->errors);
+    ok = pgd_proc_start(&job->proc, &spec, errmsg);
+    job->running = ok;
+    pgd_argv_free(&argv);
+    free(password_env);
+    free(password);
+    free(conninfo);
+    return ok;
+}
+
+static void reap_job(dump_job *job)
+{
+    pgd_proc_result r;
+
+    pgd_proc_finish(&job->proc, &r);
+    job->running = false;
+    job->done = true;
+    job->ok = r.outcome == PGD_PROC_EXITED && r.exit_code == 0 && job->error_lines == 0;
+    job->outcome = pgd_proc_describe(&r);
+    if (!job->ok && job->errors.len == 0)
+        pgd_buf_append(&job->errors, pgd_proc_error_lines(&r));
+    pgd_proc_result_free(&r);
+}
+
+/* Run all jobs, at most `parallel` at a time. False when stopped by the deadline or a signal. */
+static bool run_jobs(verify_run *run, dump_job *jobs, size_t n, long parallel, const char *pg_dump,
+                     char **errmsg)
+{
+    size_t next = 0, finished = 0;
+    long running = 0;
+
+    while (finished < n) {
+        while (running < parallel && next < n) {
+            if (!start_job(run, &jobs[next], pg_dump, errmsg))
+                return false;
+            running++;
+            next++;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (jobs[i].running && pgd_proc_poll(&jobs[i].proc, (int)(100 / running + 1))) {
+                reap_job(&jobs[i]);
+                running--;
+                finished++;
+            }
+        }
+        if (pgd_interrupted() != 0 || pgd_ms_until(run->deadline_ms) == 0) {
+            *errmsg = pgd_interrupted() != 0
+                          ? pgd_strdup("interrupted by a termination signal")
+                          : pgd_asprintf("pg_dump did not finish within verify.timeout (%lds)",
+                                         run->cfg->verify.timeout);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void stop_jobs(dump_job *jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].running) {
+            pgd_proc_stop(&jobs[i].proc, SIGTERM, PGD_PROC_INTERRUPTED);
+            reap_job(&jobs[i]);
+        }
+        if (jobs[i].errors.data != NULL)
+            pgd_buf_free(&jobs[i].errors);
+        free(jobs[i].outcome);
+    }
+}
+
+static void record_results(verify_run *run, dump_job *jobs, size_t n, int64_t start)
+{
+    pgd_buf detail;
+    size_t failed = 0;
+
+    pgd_buf_init(&detail);
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].ok)
+            continue;
+        pgd_buf_appendf(&detail, "%sdatabase %s: pg_dump %s: %s", failed > 0 ? "; " : "",
+                        jobs[i].dbname, jobs[i].outcome, jobs[i].errors.data);
+        failed++;
+    }
+    if (failed > 0)
+        check_record(run, "schema_dump", CHECK_FAILED, start, "schema_dump_failed", detail.data);
+    else {
+        pgd_buf_appendf(&detail, "pg_dump -s of %zu database%s passed:", n, n == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++)
+            pgd_buf_appendf(&detail, "%s %s", i > 0 ? "," : "", jobs[i].dbname);
+        check_record(run, "schema_dump", CHECK_PASSED, start, NULL, detail.data);
+    }
+    pgd_buf_free(&detail);
+}
+
+void check_schema_dump(verify_run *run)
+{
+    int64_t start = pgd_monotonic_ms();
+    char *errmsg = NULL;
+    char *bindir;
+    char *pg_dump;
+    pgd_strlist databases;
+    dump_job *jobs;
+
+    bindir = pgd_pg_bindir(run->cfg->postgres.bin_dir, "pg_dump", run->server_major, &errmsg);
+    if (bindir == NULL) {
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start, "internal", errmsg);
+        free(errmsg);
+        return;
+    }
+    if (!list_databases(run, &databases, &errmsg)) {
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start, "internal", errmsg);
+        free(errmsg);
+        free(bindir);
+        return;
+    }
+    pg_dump = pgd_asprintf("%s/pg_dump", bindir);
+    jobs = pgd_calloc(databases.count, sizeof(*jobs));
+    for (size_t i = 0; i < databases.count; i++)
+        jobs[i].dbname = databases.items[i];
+
+    if (run_jobs(run, jobs, databases.count, run->cfg->verify.jobs, pg_dump, &errmsg))
+        record_results(run, jobs, databases.count, start);
+    else
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start,
+                     pgd_interrupted() != 0                ? "interrupted"
+                     : pgd_ms_until(run->deadline_ms) == 0 ? "timeout"
+                                                           : "internal",
+                     errmsg);
+    stop_jobs(jobs, databases.count);
+    free(jobs);
+    free(errmsg);
+    free(pg_dump);
+    free(bindir);
+    free_list(&databases);
+}
