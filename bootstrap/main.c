@@ -178,6 +178,8 @@ static int check_invocation(const bootstrap_options *opts, char **datadir)
             "--target-time \"%s\" is not \"YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM]\" (an explicit "
             "UTC offset is required)",
             opts->target_time);
+    if (opts->datadir == NULL)
+        return pgd_cli_usage_error("--datadir is required");
     *datadir = absolute_path(opts->datadir);
     state = pgd_dir_state_of(*datadir, &errmsg);
     if (state == PGD_DIR_EMPTY || state == PGD_DIR_MISSING)

@@ -41,10 +41,10 @@ typedef enum key_kind {
 
 typedef struct key_spec {
     const char *path;
-    key_kind kind;
     size_t offset;
     long min;
     long max;
+    key_kind kind;
     bool required;
     bool nonempty;
 } key_spec;

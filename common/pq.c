@@ -128,9 +128,10 @@ static char *result_error(const PGresult *res, PGconn *conn, char sqlstate[6])
 static void cancel_query(PGconn *conn)
 {
     PGcancel *cancel = PQgetCancel(conn);
-    char ignored[256];
 
     if (cancel != NULL) {
+        char ignored[256];
+
         PQcancel(cancel, ignored, (int)sizeof(ignored));
         PQfreeCancel(cancel);
     }

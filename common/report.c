@@ -125,7 +125,8 @@ void pgd_report_free(pgd_report *report)
 
 bool pgd_report_write(pgd_report *report, char **errmsg)
 {
-    char *text = json_dumps(report->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    char *text =
+        json_dumps(report->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     char *masked;
     char *with_newline;
     bool ok;

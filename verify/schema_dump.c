@@ -19,6 +19,7 @@
 
 #define ERROR_LINES_QUOTED 3
 #define LIST_TIMEOUT_MS    60000
+#define JOB_POLL_MS        50 /* per running job, so output of all of them keeps flowing */
 
 typedef struct dump_job {
     const char *dbname;
@@ -147,7 +148,7 @@ static bool run_jobs(verify_run *run, dump_job *jobs, size_t n, long parallel, c
             next++;
         }
         for (size_t i = 0; i < n; i++) {
-            if (jobs[i].running && pgd_proc_poll(&jobs[i].proc, (int)(100 / running + 1))) {
+            if (jobs[i].running && pgd_proc_poll(&jobs[i].proc, JOB_POLL_MS)) {
                 reap_job(&jobs[i]);
                 running--;
                 finished++;
