@@ -1,6 +1,7 @@
 /*
  * test_redact.c - passwords and tokens never survive into printable text.
  */
+#include "conninfo.h"
 #include "redact.h"
 #include "secret.h"
 
@@ -133,6 +134,35 @@ static void test_secret_mask(void **state)
     free(out);
 }
 
+static void test_conninfo_rewrite(void **state)
+{
+    char *password = NULL;
+    char *out;
+
+    (void)state;
+    out =
+        pgd_conninfo_rewrite("postgresql://u:pw@h:5433/app?sslmode=require", "other db", &password);
+    assert_string_equal(out, "user=u dbname='other db' host=h port=5433 sslmode=require");
+    assert_string_equal(password, "pw");
+    free(out);
+    free(password);
+
+    out = pgd_conninfo_rewrite("host=h password=x", "db2", NULL); /* password kept inline */
+    assert_string_equal(out, "password=x dbname=db2 host=h");
+    free(out);
+
+    out = pgd_conninfo_rewrite("", "postgres", &password);
+    assert_string_equal(out, "dbname=postgres");
+    assert_null(password);
+    free(out);
+
+    assert_null(pgd_conninfo_rewrite("host=h junk", NULL, &password));
+    out = pgd_conninfo_get("host=h dbname=app", "dbname");
+    assert_string_equal(out, "app");
+    free(out);
+    assert_null(pgd_conninfo_get("host=h", "dbname"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +173,7 @@ int main(void)
         cmocka_unit_test_setup(test_invalid_conninfo_not_echoed, reset_secrets),
         cmocka_unit_test_setup(test_url, reset_secrets),
         cmocka_unit_test_setup(test_secret_mask, reset_secrets),
+        cmocka_unit_test_setup(test_conninfo_rewrite, reset_secrets),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

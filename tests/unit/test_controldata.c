@@ -1,0 +1,71 @@
+/*
+ * test_controldata.c - parsing pg_controldata output (PostgreSQL 15, C locale).
+ */
+#include "controldata.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char sample[] = "pg_control version number:            1300\n"
+                             "Database cluster state:               in archive recovery\n"
+                             "Latest checkpoint's TimeLineID:       1\n"
+                             "Latest checkpoint's PrevTimeLineID:   1\n"
+                             "wal_level setting:                    replica\n"
+                             "max_connections setting:              250\n"
+                             "max_worker_processes setting:         16\n"
+                             "max_wal_senders setting:              10\n"
+                             "max_prepared_xacts setting:           5\n"
+                             "max_locks_per_xact setting:           128\n"
+                             "Bytes per WAL segment:                16777216\n";
+
+static void test_parse(void **state)
+{
+    controldata cd;
+    char *errmsg = NULL;
+
+    (void)state;
+    assert_true(controldata_parse(sample, &cd, &errmsg));
+    assert_string_equal(cd.cluster_state, "in archive recovery");
+    assert_int_equal(cd.timeline, 1); /* not confused with PrevTimeLineID */
+    assert_int_equal(cd.max_connections, 250);
+    assert_int_equal(cd.max_worker_processes, 16);
+    assert_int_equal(cd.max_wal_senders, 10);
+    assert_int_equal(cd.max_prepared_xacts, 5);
+    assert_int_equal(cd.max_locks_per_xact, 128);
+    assert_int_equal(cd.wal_segment_size, 16777216);
+    controldata_free(&cd);
+}
+
+static void test_missing_value(void **state)
+{
+    controldata cd;
+    char *errmsg = NULL;
+    char *text = strdup(sample);
+
+    (void)state;
+    /* a translated or truncated output is an error, not zeros */
+    strstr(text, "max_wal_senders")[0] = 'X';
+    assert_false(controldata_parse(text, &cd, &errmsg));
+    assert_string_equal(errmsg, "pg_controldata printed no \"max_wal_senders setting\"");
+    free(errmsg);
+    assert_false(controldata_parse("", &cd, &errmsg));
+    assert_string_equal(errmsg, "pg_controldata printed no \"Database cluster state\"");
+    free(errmsg);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_missing_value),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,238 @@
+/*
+ * test_report.c - the report document, verdict mapping, and the attempt guard's decisions.
+ */
+#include "guard.h"
+#include "report.h"
+#include "secret.h"
+#include "verdict.h"
+#include "xalloc.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/pgdrill-test-report-XXXXXX";
+static char path[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    snprintf(path, sizeof(path), "%s/report.json", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    unlink(path);
+    rmdir(dir);
+    return 0;
+}
+
+static int reset(void **state)
+{
+    (void)state;
+    unlink(path);
+    pgd_secret_clear();
+    return 0;
+}
+
+static char *read_all(void)
+{
+    FILE *fp = fopen(path, "r");
+    char *buf = pgd_calloc(1, 65536);
+
+    assert_non_null(fp);
+    assert_true(fread(buf, 1, 65535, fp) > 0);
+    fclose(fp);
+    return buf;
+}
+
+static void test_roundtrip(void **state)
+{
+    pgd_report *r = pgd_report_new(path, "t-1", "orders", "orders");
+    pgd_report *back;
+    char *errmsg = NULL;
+    bool missing = true;
+
+    (void)state;
+    pgd_report_set_string(r, "target_time", "2026-11-24 18:20:37.432350+00");
+    pgd_report_set_nested(r, "backup", "label", "20261124-181500F");
+    pgd_report_set_timing(r, "restore", 2.34567);
+    pgd_report_set_check(r, "marker", "failed", 0.5, "first");
+    pgd_report_set_check(r, "fence", "passed", 0.1, "ok");
+    pgd_report_set_check(r, "marker", "passed", 0.2, "second"); /* replaces, keeps position */
+    pgd_report_set_error(r, "wal_missing", "segment gone");
+    pgd_report_set_verdict(r, PGD_VERDICT_FAILED);
+    assert_true(pgd_report_write(r, &errmsg));
+    pgd_report_free(r);
+
+    back = pgd_report_load(path, &missing, &errmsg);
+    assert_non_null(back);
+    assert_false(missing);
+    assert_string_equal(pgd_report_get_string(back, "schema"), "pgdrill.report/v1");
+    assert_string_equal(pgd_report_get_string(back, "test_id"), "t-1");
+    assert_string_equal(pgd_report_get_nested(back, "backup", "label"), "20261124-181500F");
+    assert_int_equal(pgd_report_get_verdict(back), PGD_VERDICT_FAILED);
+    assert_string_equal(pgd_report_error_class(back), "wal_missing");
+    assert_int_equal(json_array_size(json_object_get(back->root, "checks")), 2);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(back->root, "checks"), 0), "detail")),
+                        "second");
+    assert_true(json_real_value(
+                    json_object_get(json_object_get(back->root, "timings"), "restore")) == 2.346);
+    assert_non_null(json_string_value(json_object_get(back->root, "finished_at")));
+    pgd_report_free(back);
+}
+
+static void test_secrets_never_written(void **state)
+{
+    pgd_report *r = pgd_report_new(path, "t-2", "orders", "orders");
+    char *errmsg = NULL;
+    char *text;
+
+    (void)state;
+    pgd_secret_register("s3cr\"et");
+    pgd_report_set_error(r, "source_unreachable", "password s3cr\"et rejected");
+    /* learned after the value was stored: masked when written */
+    pgd_report_set_check(r, "marker", "failed", 0, "token tok-123 in detail");
+    pgd_secret_register("tok-123");
+    assert_true(pgd_report_write(r, &errmsg));
+    text = read_all();
+    assert_null(strstr(text, "s3cr"));
+    assert_null(strstr(text, "tok-123"));
+    assert_non_null(strstr(text, "password ******** rejected"));
+    free(text);
+    pgd_report_free(r);
+}
+
+static void test_load_errors(void **state)
+{
+    char *errmsg = NULL;
+    bool missing = false;
+    FILE *fp;
+
+    (void)state;
+    assert_null(pgd_report_load(path, &missing, &errmsg));
+    assert_true(missing);
+    free(errmsg);
+
+    fp = fopen(path, "w");
+    fputs("{ not json", fp);
+    fclose(fp);
+    assert_null(pgd_report_load(path, &missing, &errmsg));
+    assert_false(missing);
+    assert_non_null(strstr(errmsg, "not valid JSON"));
+    free(errmsg);
+
+    fp = fopen(path, "w");
+    fputs("{\"schema\": \"other/v9\"}", fp);
+    fclose(fp);
+    assert_null(pgd_report_load(path, &missing, &errmsg));
+    assert_non_null(strstr(errmsg, "not a pgdrill.report/v1 document"));
+    free(errmsg);
+}
+
+static void test_verdicts(void **state)
+{
+    (void)state;
+    assert_int_equal(pgd_error_class_verdict("wal_missing"), PGD_VERDICT_FAILED);
+    assert_int_equal(pgd_error_class_verdict("schema_dump_failed"), PGD_VERDICT_FAILED);
+    assert_int_equal(pgd_error_class_verdict("given_up"), PGD_VERDICT_FAILED);
+    assert_int_equal(pgd_error_class_verdict("source_unreachable"), PGD_VERDICT_INCONCLUSIVE);
+    assert_int_equal(pgd_error_class_verdict("deferred"), PGD_VERDICT_INCONCLUSIVE);
+    assert_int_equal(pgd_error_class_verdict("timeout"), PGD_VERDICT_INCONCLUSIVE);
+    assert_int_equal(pgd_error_class_verdict("no-such-class"), PGD_VERDICT_INCONCLUSIVE);
+    assert_int_equal(pgd_verdict_exit_code(PGD_VERDICT_PASSED), 0);
+    assert_int_equal(pgd_verdict_exit_code(PGD_VERDICT_FAILED), 1);
+    assert_int_equal(pgd_verdict_exit_code(PGD_VERDICT_INCONCLUSIVE), 3);
+}
+
+static void write_previous(const char *test_id, const char *scope, pgd_verdict verdict,
+                           const char *error_class)
+{
+    pgd_report *r = pgd_report_new(path, test_id, scope, "orders");
+    char *errmsg = NULL;
+
+    pgd_report_set_error(r, error_class, error_class ? "earlier failure" : NULL);
+    pgd_report_set_verdict(r, verdict);
+    assert_true(pgd_report_write(r, &errmsg));
+    pgd_report_free(r);
+}
+
+static guard_decision decide(const char *scope, const char *test_id)
+{
+    pgd_report *previous = NULL;
+    char *why = NULL;
+    guard_decision d = guard_check(path, scope, test_id, &previous, &why);
+
+    pgd_report_free(previous);
+    free(why);
+    return d;
+}
+
+static void test_guard(void **state)
+{
+    pgd_report *previous = NULL;
+    char *why = NULL;
+    char *message = NULL;
+    FILE *fp;
+
+    (void)state;
+    assert_int_equal(decide("orders", NULL), GUARD_PROCEED); /* no earlier drill */
+
+    write_previous("a", "orders", PGD_VERDICT_FAILED, "wal_missing");
+    assert_int_equal(decide("orders", NULL), GUARD_GIVE_UP);
+    assert_int_equal(decide("orders", "a"), GUARD_GIVE_UP);
+    assert_int_equal(decide("orders", "b"), GUARD_PROCEED); /* a scheduler's new drill */
+    assert_int_equal(decide("billing", NULL), GUARD_PROCEED);
+
+    write_previous("a", "orders", PGD_VERDICT_RUNNING, NULL); /* crashed mid-drill */
+    assert_int_equal(decide("orders", NULL), GUARD_GIVE_UP);
+
+    write_previous("a", "orders", PGD_VERDICT_PASSED, NULL);
+    assert_int_equal(decide("orders", NULL), GUARD_PROCEED);
+    assert_int_equal(decide("orders", "a"), GUARD_GIVE_UP); /* the same drill never runs twice */
+
+    write_previous("a", "orders", PGD_VERDICT_INCONCLUSIVE, "deferred"); /* nothing was done */
+    assert_int_equal(decide("orders", "a"), GUARD_PROCEED);
+
+    write_previous("a", "orders", PGD_VERDICT_FAILED, "restore_failed");
+    assert_int_equal(guard_check(path, "orders", "a", &previous, &why), GUARD_GIVE_UP);
+    guard_mark_given_up(previous, &message);
+    assert_string_equal(pgd_report_error_class(previous), "given_up");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(previous->root, "previous_error"), "class")),
+                        "restore_failed");
+    assert_int_equal(json_integer_value(json_object_get(previous->root, "attempts")), 2);
+    assert_non_null(strstr(message, "not restoring again"));
+    free(message);
+    pgd_report_free(previous);
+
+    fp = fopen(path, "w");
+    fputs("garbage", fp);
+    fclose(fp);
+    assert_int_equal(decide("orders", NULL), GUARD_ERROR); /* evidence is never overwritten */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_roundtrip, reset),
+        cmocka_unit_test_setup(test_secrets_never_written, reset),
+        cmocka_unit_test_setup(test_load_errors, reset),
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test_setup(test_guard, reset),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
