@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install everything pgdrill needs to build and to run its tests on Debian 12:
+# compilers and -dev libraries, PostgreSQL 15, pgBackRest, Patroni, etcd (apt),
+# and s3rver (npm, into .deps/npm of this tree). Idempotent; a second run only checks.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+packages=(
+  build-essential cmake pkg-config git
+  libpq-dev libyaml-dev libcurl4-openssl-dev libjansson-dev uuid-dev libcmocka-dev
+  postgresql-15 postgresql-client-15 pgbackrest patroni python3-etcd python3-psycopg2
+  etcd-server etcd-client
+  python3 openssl procps util-linux ca-certificates
+  clang-format clang-tidy cppcheck
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-deps: run as root (or install sudo)" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  # Debian's postgresql-common would create and start a "main" cluster on port 5432;
+  # the tests start their own servers, so no default cluster.
+  "${sudo_cmd[@]}" mkdir -p /etc/postgresql-common
+  if ! grep -qs '^create_main_cluster *= *false' /etc/postgresql-common/createcluster.conf; then
+    echo "create_main_cluster = false" | "${sudo_cmd[@]}" tee -a /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+  echo "install-deps: apt-get install ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # The etcd package may have started a system etcd; the tests use their own on free ports.
+fi
+
+s3rver_dir="$here/.deps/npm"
+if [ ! -f "$s3rver_dir/node_modules/s3rver/package.json" ] ||
+   ! grep -q '"version": "3\.7\.' "$s3rver_dir/node_modules/s3rver/package.json"; then
+  echo "install-deps: npm install s3rver@3.7 into $s3rver_dir"
+  mkdir -p "$s3rver_dir"
+  npm install --prefix "$s3rver_dir" --no-audit --no-fund --loglevel=error s3rver@3.7 >/dev/null
+fi
+
+echo "install-deps: ok (PostgreSQL $(/usr/lib/postgresql/15/bin/postgres --version | awk '{print $3}'), $(pgbackrest version), patroni $(patroni --version 2>/dev/null | awk '{print $2}'), etcd $(etcd --version | awk 'NR==1{print $3}'), s3rver $(node -p "require('$s3rver_dir/node_modules/s3rver/package.json').version"))"

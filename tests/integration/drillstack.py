@@ -1,0 +1,478 @@
+"""The real drill stack for integration tests.
+
+A Stack lives in a fresh temporary directory and uses free loopback ports:
+s3rver over TLS as the pgBackRest S3 repository, a source PostgreSQL 15 that
+archives into it, a stanza with a full backup of a small schema; etcd and
+Patroni on demand. Everything it starts is recorded (PID, kind, data
+directory) in <dir>/pids and stopped by PID when the stack is left, also when
+the test failed or was interrupted; cleanup.py kills leftovers of stacks
+whose test process itself was killed.
+
+Standard library only; run with /usr/bin/python3.
+"""
+
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+PG_BIN = "/usr/lib/postgresql/15/bin"
+S3RVER = os.path.join(REPO, ".deps", "npm", "node_modules", "s3rver", "bin", "s3rver.js")
+STANZA = "orders"  # the stanza of patroni-examples/pgdrill.yml: examples need no renaming
+SOURCE_PASSWORD = "src-Pa55word-do-not-print"  # tests assert it never appears in any output
+IS_ROOT = os.geteuid() == 0
+RUN_USER = "postgres" if IS_ROOT else pwd.getpwuid(os.geteuid()).pw_name
+
+
+class StackError(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tail(path, lines=30):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return "(no %s)" % path
+
+
+def as_user(argv):
+    """argv run as the database OS user (CI runs as root; PostgreSQL refuses root)."""
+    if IS_ROOT:
+        return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + list(argv)
+    return list(argv)
+
+
+def run(argv, timeout=120, check=True, env=None, input=None, cwd=None):
+    """Run a command as the database user, capture output, raise with stderr on failure."""
+    p = subprocess.run(as_user(argv), capture_output=True, text=True, timeout=timeout, env=env,
+                       input=input, cwd=cwd)
+    if check and p.returncode != 0:
+        raise StackError("%s exited %d\nstdout:\n%s\nstderr:\n%s"
+                         % (" ".join(argv), p.returncode, p.stdout[-4000:], p.stderr[-4000:]))
+    return p
+
+
+def _raise_on_signal(signum, frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+class Stack:
+    def __init__(self, name="stack"):
+        root = os.environ.get("PGDRILL_TEST_ROOT", "/tmp/pgdrill-tests")
+        os.makedirs(root, mode=0o755, exist_ok=True)
+        os.chmod(root, 0o755)
+        self.dir = tempfile.mkdtemp(prefix=name + ".", dir=root)
+        os.chmod(self.dir, 0o755)
+        self.own(self.dir)
+        self.pidfile = os.path.join(self.dir, "pids")
+        self.daemons = []  # (kind, Popen or pid, datadir)
+        self.postgres_dirs = []  # data directories of every postmaster we may have started
+        self.failed = False
+        self.s3_port = free_port()
+        self.pg_port = free_port()
+        self.socket_dir = self.path("sock")
+        self.etcd_port = None
+        self.patroni = None
+        self.env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8", "HOME": self.dir}
+
+    # ---------------------------------------------------------------- helpers
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def own(self, path):
+        if IS_ROOT:
+            shutil.chown(path, "postgres", "postgres")
+
+    def mkdir(self, *parts, mode=0o700):
+        p = self.path(*parts)
+        os.makedirs(p, mode=mode, exist_ok=True)
+        self.own(p)
+        return p
+
+    def write(self, rel, text, mode=0o600):
+        p = self.path(rel)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+        self.own(p)
+        return p
+
+    def record(self, pid, kind, datadir="-"):
+        with open(self.pidfile, "a") as f:
+            f.write("%d %s %s\n" % (pid, kind, datadir))
+
+    def start_daemon(self, kind, argv, log, env=None, as_db_user=True):
+        """Start a daemon in its own session (as the database user unless told otherwise);
+        the recorded PID is the daemon's own."""
+        out = open(self.path(log), "ab")
+        if IS_ROOT and as_db_user:
+            argv = ["setsid"] + as_user(argv)
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, env=env or self.env, cwd=self.dir)
+        else:
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, env=env or self.env, cwd=self.dir,
+                                    start_new_session=True)
+        out.close()
+        self.record(proc.pid, kind)
+        self.daemons.append((kind, proc))
+        return proc
+
+    def wait_for(self, what, predicate, timeout, log=None, alive=None):
+        """Wait for predicate; give up at the timeout or as soon as the process alive exits."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            if alive is not None and alive.poll() is not None:
+                raise StackError("%s exited with %s while waiting for %s%s" % (
+                    " ".join(alive.args[-2:]), alive.returncode, what,
+                    ("\n--- %s:\n%s" % (log, tail(self.path(log), 60))) if log else ""))
+            time.sleep(0.1)
+        raise StackError("timed out after %ss waiting for %s%s" % (
+            timeout, what, ("\n--- %s:\n%s" % (log, tail(self.path(log)))) if log else ""))
+
+    def wait_for_log(self, log, pattern, timeout, alive=None):
+        rx = re.compile(pattern)
+        self.wait_for("/%s/ in %s" % (pattern, log),
+                      lambda: bool(rx.search(open(self.path(log), errors="replace").read()))
+                      if os.path.exists(self.path(log)) else False, timeout, log, alive)
+
+    # ------------------------------------------------------------- lifecycle
+    def __enter__(self):
+        self.previous_handlers = {s: signal.signal(s, _raise_on_signal)
+                                  for s in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            self.start_s3()
+            self.start_source()
+            self.create_stanza()
+            self.load_schema()
+            self.backup()
+        except BaseException:
+            self.failed = True
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.failed = exc_type is not None
+        self.stop()
+        for s, h in self.previous_handlers.items():
+            signal.signal(s, h)
+        return False
+
+    def stop(self):
+        # Patroni first (it stops its postmaster), then any postmaster, then etcd, then s3rver:
+        # an archiver whose S3 is gone blocks a shutdown for over a minute.
+        for kind in ("patroni", "postgres", "etcd", "s3rver"):
+            if kind == "postgres":
+                self.stop_postgres_all()
+            for k, proc in self.daemons:
+                if k == kind:
+                    self._stop_proc(proc, 30 if kind == "patroni" else 10)
+        self.daemons = []
+        keep = self.failed or os.environ.get("PGDRILL_KEEP_TMP") == "1"
+        if keep:
+            open(self.path("KEPT"), "w").close()  # cleanup.py leaves it alone
+            print("stack kept for inspection: %s" % self.dir, file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _stop_proc(self, proc, grace):
+        if proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+    def stop_postgres(self, datadir, mode="fast"):
+        if os.path.exists(os.path.join(datadir, "postmaster.pid")):
+            subprocess.run(as_user([PG_BIN + "/pg_ctl", "-D", datadir, "-m", mode, "-w", "-t", "60",
+                                    "stop"]), capture_output=True, timeout=90)
+        if os.path.exists(os.path.join(datadir, "postmaster.pid")):
+            subprocess.run(as_user([PG_BIN + "/pg_ctl", "-D", datadir, "-m", "immediate", "stop"]),
+                           capture_output=True, timeout=90)
+
+    def stop_postgres_all(self):
+        for d in reversed(self.postgres_dirs):
+            self.stop_postgres(d)
+
+    # ------------------------------------------------------------------ S3
+    def start_s3(self):
+        if not os.path.exists(S3RVER):
+            raise StackError("s3rver is not installed at %s: run scripts/install-deps.sh" % S3RVER)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-keyout", self.path("key.pem"), "-out", self.path("cert.pem"),
+                        "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        for f in ("key.pem", "cert.pem"):
+            self.own(self.path(f))
+        self.s3_data = self.mkdir("s3data")
+        self.start_daemon("s3rver", ["node", S3RVER, "-d", self.s3_data, "-a", "127.0.0.1",
+                                     "-p", str(self.s3_port), "--key", self.path("key.pem"),
+                                     "--cert", self.path("cert.pem"),
+                                     "--configure-bucket", "pgbackrest"], "s3rver.log",
+                          as_db_user=False)  # it reads the project tree, which may be private
+
+        def listening():
+            try:
+                socket.create_connection(("127.0.0.1", self.s3_port), 0.2).close()
+                return True
+            except OSError:
+                return False
+        self.wait_for("s3rver on port %d" % self.s3_port, listening, 30, "s3rver.log")
+        for d in ("lock", "log", "spool"):
+            self.mkdir("pgbackrest", d)
+        self.pgbackrest_conf = self.write("pgbackrest.conf", "\n".join([
+            "[global]",
+            "repo1-type=s3",
+            "repo1-s3-endpoint=localhost",
+            "repo1-storage-port=%d" % self.s3_port,
+            "repo1-s3-uri-style=path",
+            "repo1-s3-region=us-east-1",
+            "repo1-s3-bucket=pgbackrest",
+            "repo1-s3-key=S3RVER",
+            "repo1-s3-key-secret=S3RVER",
+            "repo1-storage-ca-file=%s" % self.path("cert.pem"),
+            "repo1-path=/repo",
+            "repo1-retention-full=4",
+            "lock-path=%s" % self.path("pgbackrest", "lock"),
+            "log-path=%s" % self.path("pgbackrest", "log"),
+            "spool-path=%s" % self.path("pgbackrest", "spool"),
+            "log-level-console=info",
+            "log-level-file=off",
+            "start-fast=y",
+            "io-timeout=20",
+            "",
+            "[%s]" % STANZA,
+            "pg1-path=%s" % self.path("source"),
+            "pg1-port=%d" % self.pg_port,
+            "pg1-socket-path=%s" % self.socket_dir,
+            "",
+        ]), mode=0o640)
+
+    def repo_dir(self):
+        """The repository on s3rver's disk, for tests that delete or corrupt repository files."""
+        return os.path.join(self.s3_data, "pgbackrest", "repo")
+
+    def repo_files(self, pattern):
+        rx = re.compile(pattern)
+        found = []
+        for base, _, files in os.walk(self.repo_dir()):
+            for f in files:
+                p = os.path.join(base, f)
+                if rx.search(os.path.relpath(p, self.repo_dir())):
+                    found.append(p)
+        return sorted(found)
+
+    def pgbackrest(self, *args, timeout=180, check=True):
+        return run(["pgbackrest", "--config=" + self.pgbackrest_conf, "--stanza=" + STANZA]
+                   + list(args), timeout=timeout, check=check, env=self.env)
+
+    # ---------------------------------------------------------- source PG
+    def start_source(self):
+        self.mkdir("sock")
+        datadir = self.path("source")
+        run([PG_BIN + "/initdb", "-D", datadir, "--data-checksums", "-U", "postgres",
+             "--auth-local=trust", "--auth-host=scram-sha-256"], timeout=120, env=self.env)
+        with open(os.path.join(datadir, "postgresql.conf"), "a") as f:
+            f.write("\n".join([
+                "port = %d" % self.pg_port,
+                "listen_addresses = '127.0.0.1'",
+                "unix_socket_directories = '%s'" % self.socket_dir,
+                "wal_level = replica",
+                "archive_mode = on",
+                "archive_command = 'pgbackrest --config=%s --stanza=%s archive-push %%p'"
+                % (self.pgbackrest_conf, STANZA),
+                "fsync = off",  # test speed; the drill's logic does not depend on it
+                "max_connections = 50",
+                "",
+            ]))
+        self.start_postgres(datadir, "source.log")
+
+    def start_postgres(self, datadir, log, extra_opts=""):
+        self.postgres_dirs.append(datadir)
+        p = run([PG_BIN + "/pg_ctl", "-D", datadir, "-l", self.path(log), "-w", "-t", "60",
+                 "-o", extra_opts, "start"], timeout=90, check=False, env=self.env)
+        if p.returncode != 0:
+            raise StackError("pg_ctl start of %s failed:\n%s\n--- %s:\n%s"
+                             % (datadir, p.stderr, log, tail(self.path(log))))
+        with open(os.path.join(datadir, "postmaster.pid")) as f:
+            self.record(int(f.readline()), "postgres", datadir)
+
+    def psql(self, sql, db="postgres", port=None, user="postgres", check=True):
+        p = run([PG_BIN + "/psql", "-X", "-v", "ON_ERROR_STOP=1", "-At", "-h", self.socket_dir,
+                 "-p", str(port or self.pg_port), "-U", user, "-d", db, "-c", sql],
+                timeout=120, check=check, env=self.env)
+        return p.stdout.strip()
+
+    def source_dsn(self, with_password=False, uri=False):
+        pw = SOURCE_PASSWORD if with_password else None
+        if uri:
+            return "postgresql://pgdrill%s@127.0.0.1:%d/postgres" % (":" + pw if pw else "",
+                                                                     self.pg_port)
+        return "host=127.0.0.1 port=%d dbname=postgres user=pgdrill%s" % (
+            self.pg_port, " password=" + pw if pw else "")
+
+    def create_stanza(self):
+        self.pgbackrest("stanza-create")
+        self.pgbackrest("check")
+
+    def load_schema(self):
+        # The role pgdrill-bootstrap uses in production: not a superuser.
+        self.psql("CREATE ROLE pgdrill LOGIN PASSWORD '%s';"
+                  " GRANT CREATE ON DATABASE postgres TO pgdrill;"
+                  " GRANT EXECUTE ON FUNCTION pg_catalog.pg_switch_wal() TO pgdrill;"
+                  % SOURCE_PASSWORD)
+        self.write("pgpass", "127.0.0.1:%d:*:pgdrill:%s\n" % (self.pg_port, SOURCE_PASSWORD))
+        self.psql("CREATE TABLE orders (id bigint PRIMARY KEY, customer text NOT NULL,"
+                  " amount numeric(12,2), created timestamptz DEFAULT now());"
+                  " CREATE INDEX ON orders (customer);"
+                  " INSERT INTO orders (id, customer, amount)"
+                  " SELECT g, 'c' || (g % 97), g * 1.5 FROM generate_series(1, 5000) g;"
+                  " CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 1000;")
+
+    def backup(self, kind="full"):
+        self.pgbackrest("--type=" + kind, "backup", timeout=300)
+        # pgBackRest stop times are whole seconds and must be strictly before a drill's target.
+        time.sleep(1.1)
+
+    def switch_wal_and_wait(self):
+        seg = self.psql("SELECT pg_walfile_name(pg_switch_wal())")
+        self.wait_for("archiving of %s" % seg,
+                      lambda: self.psql("SELECT last_archived_wal FROM pg_stat_archiver") >= seg,
+                      60, "source.log")
+        return seg
+
+    # -------------------------------------------------------------- pgdrill
+    def install_pgdrill(self):
+        """Copy the built binaries where the postgres user can run them."""
+        build = os.environ.get("PGDRILL_BUILD_DIR", os.path.join(REPO, "build"))
+        bindir = self.mkdir("bin", mode=0o755)
+        for name, sub in (("pgdrill-bootstrap", "bootstrap"), ("pgdrill-verify", "verify")):
+            src = os.path.join(build, sub, name)
+            if not os.path.exists(src):
+                raise StackError("%s is not built (PGDRILL_BUILD_DIR=%s)" % (src, build))
+            shutil.copy2(src, os.path.join(bindir, name))
+        return bindir
+
+    def pgdrill_config(self, name="pgdrill.yml", edit=None):
+        """patroni-examples/pgdrill.yml with only ports and paths replaced (edit may change more)."""
+        text = open(os.path.join(REPO, "patroni-examples", "pgdrill.yml")).read()
+        self.mkdir("state")
+        text = (text.replace("/var/lib/pgdrill", self.path("state"))
+                .replace("host=orders-primary port=5432", "host=127.0.0.1 port=%d" % self.pg_port)
+                .replace("/etc/pgbackrest/pgbackrest.conf", self.pgbackrest_conf)
+                .replace("/etc/pgdrill/source.pgpass", self.path("pgpass")))
+        if edit:
+            text = edit(text)
+        return self.write(name, text, mode=0o644)
+
+    def drill_env(self, **extra):
+        env = dict(self.env)
+        env.update(extra)
+        return env
+
+    def bootstrap(self, config, datadir, *args, env=None, timeout=300):
+        p = subprocess.run(as_user([self.path("bin", "pgdrill-bootstrap"), "--config=" + config,
+                                    "--scope=orders-drill", "--datadir=" + datadir] + list(args)),
+                           capture_output=True, text=True, timeout=timeout,
+                           env=env or self.drill_env())
+        sys.stderr.write(p.stderr[-20000:])
+        return p
+
+    def verify(self, config, conninfo, env=None, timeout=300):
+        p = subprocess.run(as_user([self.path("bin", "pgdrill-verify"), "--config=" + config,
+                                    conninfo]),
+                           capture_output=True, text=True, timeout=timeout,
+                           env=env or self.drill_env())
+        sys.stderr.write(p.stderr[-20000:])
+        return p
+
+    def report(self):
+        with open(self.path("state", "report.json")) as f:
+            return json.load(f)
+
+    def start_restored(self, datadir, extra=""):
+        """Start a restored data directory on a free port and unix socket, as Patroni would."""
+        port = free_port()
+        self.start_postgres(datadir, os.path.basename(datadir) + ".log",
+                            "-c port=%d -c listen_addresses='' -c unix_socket_directories=%s %s"
+                            % (port, self.socket_dir, extra))
+        return port
+
+    # ------------------------------------------------------- etcd, Patroni
+    def start_etcd(self):
+        self.etcd_port = free_port()
+        peer = free_port()
+        self.start_daemon("etcd", [
+            "etcd", "--name", "pgdrill-test", "--data-dir", self.mkdir("etcd"),
+            "--listen-client-urls", "http://127.0.0.1:%d" % self.etcd_port,
+            "--advertise-client-urls", "http://127.0.0.1:%d" % self.etcd_port,
+            "--listen-peer-urls", "http://127.0.0.1:%d" % peer,
+            "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % peer,
+            "--initial-cluster", "pgdrill-test=http://127.0.0.1:%d" % peer,
+            "--enable-v2=true"], "etcd.log")
+        self.wait_for_log("etcd.log", r"ready to serve client requests", 30)
+
+    def start_patroni(self, yml_text):
+        path = self.write("patroni.yml", yml_text, mode=0o600)
+        self.patroni = self.start_daemon("patroni", ["patroni", path], "patroni.log")
+        return self.patroni
+
+
+# ------------------------------------------------------------------ scenarios
+SCENARIOS = {}
+
+
+def scenario(fn):
+    """Register a test scenario; ctest runs each one as its own test (run.py NAME)."""
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+def expect(condition, message, *context):
+    if not condition:
+        raise AssertionError(message + "".join("\n--- " + str(c) for c in context))
+
+
+def expect_equal(actual, expected, what):
+    expect(actual == expected, "%s: expected %r, got %r" % (what, expected, actual))
+
+
+def processes_mentioning(text):
+    """PIDs of live processes whose command line contains text (orphan detection)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open("/proc/%s/stat" % entry) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z" and int(entry) != os.getpid():
+            pids.append(int(entry))
+    return pids

@@ -1,0 +1,32 @@
+#!/usr/bin/python3
+"""Run one integration scenario by name (ctest calls this), or --list them."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+
+import drillstack  # noqa: E402
+import test_stack  # noqa: E402,F401
+import test_bootstrap  # noqa: E402,F401
+import test_patroni  # noqa: E402,F401
+import test_verify  # noqa: E402,F401
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "--list":
+        print(";".join(sorted(drillstack.SCENARIOS)))
+        return 0
+    if len(sys.argv) != 2 or sys.argv[1] not in drillstack.SCENARIOS:
+        print("usage: run.py --list | NAME (one of: %s)" % ", ".join(sorted(drillstack.SCENARIOS)),
+              file=sys.stderr)
+        return 2
+    start = time.monotonic()
+    drillstack.SCENARIOS[sys.argv[1]]()
+    print("%s passed in %.1fs" % (sys.argv[1], time.monotonic() - start))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

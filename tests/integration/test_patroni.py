@@ -1,0 +1,47 @@
+"""A complete drill under Patroni 3.0.2 + etcd, from patroni-examples/ as they are."""
+import os
+
+from drillstack import REPO, Stack, expect, expect_equal, free_port, scenario
+
+MARKER_SQL = "SELECT count(*) FROM _pgdrill.marker WHERE test_id = '%s' AND kind = '%s'"
+
+
+def patroni_yml(s, pg_port, rest_port, config):
+    text = open(os.path.join(REPO, "patroni-examples", "patroni.yml")).read()
+    s.mkdir("patroni")
+    return (text.replace("127.0.0.1:8008", "127.0.0.1:%d" % rest_port)
+            .replace("127.0.0.1:2379", "127.0.0.1:%d" % s.etcd_port)
+            .replace("127.0.0.1:5432", "127.0.0.1:%d" % pg_port)
+            .replace("/var/lib/postgresql/drill/data", s.path("patroni", "data"))
+            .replace("/var/lib/postgresql/drill/pgpass", s.path("patroni", "pgpass"))
+            .replace("/var/run/postgresql", s.socket_dir)
+            .replace("/usr/bin/pgdrill-", s.path("bin", "pgdrill-"))
+            .replace("/etc/pgdrill/pgdrill.yml", config))
+
+
+@scenario
+def patroni_complete_drill():
+    with Stack("patroni") as s:
+        s.install_pgdrill()
+        s.psql("CREATE DATABASE inventory")
+        s.psql("CREATE TABLE items (sku text PRIMARY KEY, qty int)", db="inventory")
+        config = s.pgdrill_config()
+        s.start_etcd()
+        pg_port = free_port()
+        patroni = s.start_patroni(patroni_yml(s, pg_port, free_port(), config))
+        s.postgres_dirs.append(s.path("patroni", "data"))
+        s.wait_for_log("patroni.log", r"initialized a new cluster", 240, alive=patroni)
+        r = s.report()
+        expect_equal(r["verdict"], "passed", "verdict")
+        expect(r["error"] is None, "no error", r["error"])
+        expect_equal([c["status"] for c in r["checks"]], ["passed"] * 5, "checks")
+        expect("inventory" in [c for c in r["checks"] if c["name"] == "schema_dump"][0]["detail"],
+               "the second database was dumped too")
+        # a passing drill leaves a running restored primary with the marker and without the fence
+        s.wait_for("the restored primary to accept connections",
+                   lambda: s.psql("SELECT pg_is_in_recovery()", port=pg_port, check=False) == "f",
+                   60, "patroni.log")
+        expect_equal(s.psql(MARKER_SQL % (r["test_id"], "marker"), port=pg_port), "1", "marker")
+        expect_equal(s.psql(MARKER_SQL % (r["test_id"], "fence"), port=pg_port), "0", "fence")
+        expect_equal(s.psql("SHOW archive_mode", port=pg_port), "off", "archive_mode")
+        expect(not s.repo_files(r"archive/.*/0000000[2-9]"), "the drill wrote into the repository")

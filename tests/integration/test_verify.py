@@ -1,0 +1,99 @@
+"""pgdrill-verify against restored instances: each check's failure class."""
+import os
+import time
+
+from drillstack import Stack, expect, expect_equal, scenario
+
+
+def restored(s, config=None):
+    s.install_pgdrill()
+    config = config or s.pgdrill_config()
+    p = s.bootstrap(config, s.path("drill"))
+    expect_equal(p.returncode, 0, "bootstrap exit code")
+    return config
+
+
+def conninfo(s, port):
+    return "host=%s port=%d dbname=postgres user=postgres" % (s.socket_dir, port)
+
+
+def check(report, name):
+    return [c for c in report["checks"] if c["name"] == name][0]
+
+
+@scenario
+def verify_schema_dump_failed():
+    with Stack("dumpfail") as s:
+        s.psql("CREATE DATABASE inventory")
+        s.psql("CREATE TABLE broken (id int); SET allow_system_table_mods = on;"
+               " UPDATE pg_class SET relnamespace = 424242 WHERE oid = 'broken'::regclass",
+               db="inventory")
+        s.backup()
+        config = restored(s)
+        port = s.start_restored(s.path("drill"))
+        p = s.verify(config, conninfo(s, port))
+        r = s.report()
+        expect_equal(p.returncode, 1, "exit code")
+        expect_equal(r["verdict"], "failed", "verdict")
+        expect_equal(r["error"]["class"], "schema_dump_failed", "error.class")
+        detail = check(r, "schema_dump")["detail"]
+        expect("database inventory" in detail and "error" in detail, "names the database", detail)
+        expect("database postgres" not in detail, "only the broken database failed", detail)
+        expect_equal(check(r, "marker")["status"], "passed", "marker check")
+
+
+@scenario
+def verify_archiving_enabled():
+    with Stack("archon") as s:
+        config = restored(s)
+        port = s.start_restored(s.path("drill"),
+                                "-c archive_mode=on -c archive_command=/usr/bin/false")
+        p = s.verify(config, conninfo(s, port))
+        r = s.report()
+        expect_equal(p.returncode, 1, "exit code")
+        expect_equal(r["error"]["class"], "archiving_enabled", "error.class")
+        expect_equal(check(r, "archiving_off")["status"], "failed", "archiving_off check")
+
+
+@scenario
+def verify_marker_missing():
+    """A scheduler-given target before the marker: recovery stops before it."""
+    with Stack("nomarker") as s:
+        s.psql("CREATE SCHEMA _pgdrill; CREATE TABLE _pgdrill.marker (test_id text, kind text,"
+               " scope text, created_at timestamptz DEFAULT clock_timestamp(),"
+               " PRIMARY KEY (test_id, kind))")
+        target = s.psql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC',"
+                        " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+        time.sleep(0.01)
+        s.psql("INSERT INTO _pgdrill.marker (test_id, kind, scope) VALUES ('late', 'marker', 'o')")
+        s.psql("INSERT INTO _pgdrill.marker (test_id, kind, scope) VALUES ('late', 'fence', 'o')")
+        s.switch_wal_and_wait()
+        s.install_pgdrill()
+        config = s.pgdrill_config()
+        p = s.bootstrap(config, s.path("drill"), "--test-id=late", "--target-time=" + target)
+        expect_equal(p.returncode, 0, "bootstrap exit code")
+        port = s.start_restored(s.path("drill"))
+        p = s.verify(config, conninfo(s, port))
+        r = s.report()
+        expect_equal(p.returncode, 1, "exit code")
+        expect_equal(r["error"]["class"], "marker_missing", "error.class")
+        expect_equal(check(r, "fence")["status"], "passed", "fence check")
+
+
+@scenario
+def verify_report_missing_or_unreadable():
+    with Stack("noreport") as s:
+        config = restored(s)
+        port = s.start_restored(s.path("drill"))
+        report = s.path("state", "report.json")
+        with open(report, "w") as f:
+            f.write("{ not json")
+        p = s.verify(config, conninfo(s, port))
+        expect_equal(p.returncode, 3, "exit code, unreadable report")
+        expect("not valid JSON" in p.stderr, "clear error", p.stderr[-2000:])
+        expect_equal(open(report).read(), "{ not json", "an unreadable report is left as evidence")
+        os.remove(report)
+        p = s.verify(config, conninfo(s, port))
+        expect_equal(p.returncode, 3, "exit code, missing report")
+        expect("no drill report" in p.stderr, "clear error", p.stderr[-2000:])
+        expect_equal(s.report()["verdict"], "inconclusive", "a fresh inconclusive report")
