@@ -102,16 +102,9 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
         case 't':
             opts->target_time = optarg;
             break;
-        case 'v':
-            pgd_log_set_level(PGD_LOG_DEBUG);
-            break;
-        case 'V':
-            pgd_cli_print_version();
-            exit(PGD_EXIT_PASSED);
-        case 'h':
-            print_help();
-            exit(PGD_EXIT_PASSED);
         default:
+            if (pgd_cli_common_option(c, print_help))
+                break;
             fprintf(stderr, "Try \"%s --help\" for more information.\n", pgd_log_progname());
             return PGD_EXIT_USAGE;
         }

@@ -16,6 +16,23 @@ void pgd_cli_print_version(void)
     printf("%s (pgdrill) %s\n", pgd_log_progname(), PGDRILL_VERSION);
 }
 
+bool pgd_cli_common_option(int c, void (*print_help)(void))
+{
+    switch (c) {
+    case 'v':
+        pgd_log_set_level(PGD_LOG_DEBUG);
+        return true;
+    case 'V':
+        pgd_cli_print_version();
+        exit(PGD_EXIT_PASSED);
+    case 'h':
+        print_help();
+        exit(PGD_EXIT_PASSED);
+    default:
+        return false;
+    }
+}
+
 int pgd_cli_usage_error(const char *fmt, ...)
 {
     va_list ap;

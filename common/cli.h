@@ -11,6 +11,12 @@
 /* "pgdrill-bootstrap (pgdrill) 0.1.0" on stdout. */
 void pgd_cli_print_version(void);
 
+/*
+ * The options both binaries share: -v/--verbose, -V/--version, -h/--help
+ * (the last two exit). Returns true when c was one of them.
+ */
+bool pgd_cli_common_option(int c, void (*print_help)(void));
+
 /* "Try \"prog --help\" for more information." on stderr; returns the usage exit code. */
 int pgd_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

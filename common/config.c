@@ -635,23 +635,29 @@ static int parent_line(const loader *ld, const char *path)
     return line;
 }
 
+/* The line a (known) key was set on; 1 when it was not set. */
+static int seen_line_of(const loader *ld, const char *path)
+{
+    size_t index = 0;
+
+    if (find_key(path, &index) == NULL || ld->seen_line[index] == 0)
+        return 1;
+    return ld->seen_line[index];
+}
+
 static bool check_whole(loader *ld)
 {
-    size_t index;
-
     for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
         if (config_keys[i].required && ld->seen_line[i] == 0)
             return fail(ld, parent_line(ld, config_keys[i].path), config_keys[i].path,
                         "required key is missing");
     }
     if (ld->cfg->report.max_concurrent > 0 && ld->cfg->report.history_dsn[0] == '\0') {
-        find_key("report.max_concurrent", &index);
-        return fail(ld, ld->seen_line[index], "report.max_concurrent",
+        return fail(ld, seen_line_of(ld, "report.max_concurrent"), "report.max_concurrent",
                     "a fleet-wide cap needs report.history_dsn to count drills in progress");
     }
     if (ld->cfg->report.webhook.token_file[0] != '\0' && ld->cfg->report.webhook.url[0] == '\0') {
-        find_key("report.webhook.token_file", &index);
-        return fail(ld, ld->seen_line[index], "report.webhook.token_file",
+        return fail(ld, seen_line_of(ld, "report.webhook.token_file"), "report.webhook.token_file",
                     "set, but report.webhook.url is empty");
     }
     return true;

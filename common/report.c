@@ -45,7 +45,7 @@ char *pgd_utc_now(char *buf, unsigned long bufsize)
     gettimeofday(&now, NULL);
     gmtime_r(&now.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, bufsize, "%s.%03ldZ", stamp, (long)(now.tv_usec / 1000));
+    snprintf(buf, bufsize, "%.19s.%03dZ", stamp, (int)(now.tv_usec / 1000) % 1000);
     return buf;
 }
 

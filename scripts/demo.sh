@@ -9,6 +9,6 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${PGDRILL_BUILD_DIR:-$here/build}
 
 "$here/scripts/install-deps.sh"
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGDRILL_INTEGRATION=OFF >/dev/null
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGDRILL_SANITIZE=OFF -DPGDRILL_INTEGRATION=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 PGDRILL_BUILD_DIR=$build exec /usr/bin/python3 "$here/scripts/demo.py"

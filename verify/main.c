@@ -112,7 +112,11 @@ static bool connect_instance(verify_run *run)
 
     run->conn = pgd_pq_connect(run->conninfo, CONNECT_TIMEOUT_S, &errmsg);
     if (run->conn == NULL) {
-        check_record(run, "promoted", CHECK_NOT_RUN, pgd_monotonic_ms(), "internal", errmsg);
+        static const char *const all_checks[] = {"promoted", "archiving_off", "marker", "fence",
+                                                 "schema_dump"};
+
+        for (size_t i = 0; i < sizeof(all_checks) / sizeof(all_checks[0]); i++)
+            check_record(run, all_checks[i], CHECK_NOT_RUN, pgd_monotonic_ms(), "internal", errmsg);
         free(errmsg);
         return false;
     }
@@ -191,16 +195,9 @@ int main(int argc, char **argv)
         case 'c':
             config_path = optarg;
             break;
-        case 'v':
-            pgd_log_set_level(PGD_LOG_DEBUG);
-            break;
-        case 'V':
-            pgd_cli_print_version();
-            return PGD_EXIT_PASSED;
-        case 'h':
-            print_help();
-            return PGD_EXIT_PASSED;
         default:
+            if (pgd_cli_common_option(c, print_help))
+                break;
             fprintf(stderr, "Try \"%s --help\" for more information.\n", pgd_log_progname());
             return PGD_EXIT_USAGE;
         }

@@ -27,10 +27,31 @@ typedef struct dump_job {
     bool running;
     bool done;
     bool ok;
-    pgd_buf errors; /* first error lines, " | " separated */
+    bool environment_error; /* the drill instance, not the backup, stopped pg_dump */
+    pgd_buf errors;         /* first error lines, " | " separated */
     int error_lines;
     char *outcome; /* "exited with status 1", ... */
 } dump_job;
+
+/*
+ * Errors that say the restored instance is too small or unreachable, not that
+ * the catalog is broken: a drill configuration problem, not a finding.
+ */
+static bool is_environment_error(const char *line)
+{
+    static const char *const texts[] = {
+        "out of shared memory",   /* max_locks_per_transaction too low for the catalog */
+        "too many clients",       /* max_connections */
+        "connection to server",   /* could not connect at all */
+        "the database system is", /* starting up / shutting down */
+    };
+
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (strstr(line, texts[i]) != NULL)
+            return true;
+    }
+    return false;
+}
 
 static void on_dump_line(void *arg, pgd_proc_stream stream, const char *line)
 {
@@ -41,6 +62,8 @@ static void on_dump_line(void *arg, pgd_proc_stream stream, const char *line)
     if (strstr(line, "error:") == NULL && strstr(line, "ERROR:") == NULL &&
         strstr(line, "FATAL:") == NULL)
         return;
+    if (is_environment_error(line))
+        job->environment_error = true;
     if (job->error_lines++ < ERROR_LINES_QUOTED) {
         if (job->errors.len > 0)
             pgd_buf_append(&job->errors, " | ");
@@ -181,11 +204,13 @@ static void stop_jobs(dump_job *jobs, size_t n)
 static void record_results(verify_run *run, dump_job *jobs, size_t n, int64_t start)
 {
     pgd_buf detail;
-    size_t failed = 0;
+    size_t failed = 0, not_run = 0;
 
     pgd_buf_init(&detail);
     for (size_t i = 0; i < n; i++) {
-        if (jobs[i].ok)
+        if (!jobs[i].ok && jobs[i].environment_error)
+            not_run++;
+        if (jobs[i].ok || jobs[i].environment_error)
             continue;
         pgd_buf_appendf(&detail, "%sdatabase %s: pg_dump %s: %s", failed > 0 ? "; " : "",
                         jobs[i].dbname, jobs[i].outcome, jobs[i].errors.data);
@@ -193,7 +218,16 @@ static void record_results(verify_run *run, dump_job *jobs, size_t n, int64_t st
     }
     if (failed > 0)
         check_record(run, "schema_dump", CHECK_FAILED, start, "schema_dump_failed", detail.data);
-    else {
+    else if (not_run > 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (jobs[i].environment_error)
+                pgd_buf_appendf(&detail, "%sdatabase %s: %s", detail.len > 0 ? "; " : "",
+                                jobs[i].dbname, jobs[i].errors.data);
+        }
+        pgd_buf_append(&detail, " (the restored instance's limits, not the backup: raise "
+                                "max_locks_per_transaction or max_connections in patroni.yml)");
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start, "internal", detail.data);
+    } else {
         pgd_buf_appendf(&detail, "pg_dump -s of %zu database%s passed:", n, n == 1 ? "" : "s");
         for (size_t i = 0; i < n; i++)
             pgd_buf_appendf(&detail, "%s %s", i > 0 ? "," : "", jobs[i].dbname);

@@ -357,6 +357,25 @@ class Stack:
         # pgBackRest stop times are whole seconds and must be strictly before a drill's target.
         time.sleep(1.1)
 
+    def scheduler_marker(self, test_id, target_before_marker=False):
+        """Do what a scheduler does before it calls bootstrap with --test-id/--target-time:
+        marker, target time, fence, WAL switched and archived. Returns the target time.
+        With target_before_marker the target is read before the marker's commit."""
+        self.psql("CREATE SCHEMA IF NOT EXISTS _pgdrill; CREATE TABLE IF NOT EXISTS"
+                  " _pgdrill.marker (test_id text, kind text, scope text,"
+                  " created_at timestamptz DEFAULT clock_timestamp(), PRIMARY KEY (test_id, kind))")
+        now = ("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+               " || '+00'")
+        insert = "INSERT INTO _pgdrill.marker (test_id, kind, scope) VALUES ('%s', '%s', 'orders')"
+        target = self.psql(now) if target_before_marker else None
+        time.sleep(0.01)
+        self.psql(insert % (test_id, "marker"))
+        target = target or self.psql(now)
+        time.sleep(0.01)
+        self.psql(insert % (test_id, "fence"))
+        self.switch_wal_and_wait()
+        return target
+
     def switch_wal_and_wait(self):
         seg = self.psql("SELECT pg_walfile_name(pg_switch_wal())")
         self.wait_for("archiving of %s" % seg,
@@ -458,6 +477,16 @@ def expect(condition, message, *context):
 
 def expect_equal(actual, expected, what):
     expect(actual == expected, "%s: expected %r, got %r" % (what, expected, actual))
+
+
+def expect_outcome(p, report, code, error_class):
+    """A binary's exit code and the report's error.class (None: no error)."""
+    expect_equal(p.returncode, code, "exit code")
+    if error_class is None:
+        expect(report["error"] is None, "no error expected", report["error"])
+    else:
+        expect(report["error"] is not None, "an error was expected", p.stderr[-3000:])
+        expect_equal(report["error"]["class"], error_class, "error.class")
 
 
 def processes_mentioning(text):

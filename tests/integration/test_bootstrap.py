@@ -8,18 +8,9 @@ import subprocess
 import time
 
 from drillstack import (PG_BIN, SOURCE_PASSWORD, Stack, as_user, expect, expect_equal,
-                        processes_mentioning, run, scenario, tail)
+                        expect_outcome, processes_mentioning, run, scenario, tail)
 
 MARKER_SQL = "SELECT count(*) FROM _pgdrill.marker WHERE test_id = '%s' AND kind = '%s'"
-
-
-def assert_outcome(p, report, code, error_class):
-    expect_equal(p.returncode, code, "exit code")
-    if error_class is None:
-        expect(report["error"] is None, "no error expected", report["error"])
-    else:
-        expect(report["error"] is not None, "an error was expected", p.stderr[-3000:])
-        expect_equal(report["error"]["class"], error_class, "error.class")
 
 
 def assert_no_timeline2_in_repo(s):
@@ -50,7 +41,7 @@ def bootstrap_happy_by_hand():
         datadir = s.path("drill")
         p = s.bootstrap(config, datadir)
         r = s.report()
-        assert_outcome(p, r, 0, None)
+        expect_outcome(p, r, 0, None)
         expect_equal(r["schema"], "pgdrill.report/v1", "schema")
         expect_equal(r["verdict"], "running", "verdict after bootstrap (verify decides)")
         expect_equal(r["phase"], "restored", "phase")
@@ -79,15 +70,7 @@ def bootstrap_scheduler_marker():
     """A scheduler already wrote the marker: bootstrap must not touch the source."""
     with Stack("sched") as s:
         s.install_pgdrill()
-        s.psql("CREATE SCHEMA _pgdrill; CREATE TABLE _pgdrill.marker (test_id text, kind text,"
-               " scope text, created_at timestamptz DEFAULT clock_timestamp(),"
-               " PRIMARY KEY (test_id, kind))")
-        s.psql("INSERT INTO _pgdrill.marker (test_id, kind, scope) VALUES ('sched-1', 'marker', 'o')")
-        target = s.psql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC',"
-                        " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
-        time.sleep(0.01)
-        s.psql("INSERT INTO _pgdrill.marker (test_id, kind, scope) VALUES ('sched-1', 'fence', 'o')")
-        s.switch_wal_and_wait()
+        target = s.scheduler_marker("sched-1")
         rows_before = s.psql("SELECT count(*) FROM _pgdrill.marker")
         # the environment variables, as a pod spec would set them
         config = s.pgdrill_config(edit=lambda t: t.replace(
@@ -96,7 +79,7 @@ def bootstrap_scheduler_marker():
         p = s.bootstrap(config, datadir, env=s.drill_env(PGDRILL_TEST_ID="sched-1",
                                                          PGDRILL_TARGET_TIME=target))
         r = s.report()
-        assert_outcome(p, r, 0, None)
+        expect_outcome(p, r, 0, None)
         expect_equal(r["test_id"], "sched-1", "test_id")
         expect_equal(r["target_time"], target, "target_time")
         expect("inject" not in r["timings"], "bootstrap injected although a marker was given")
@@ -120,7 +103,7 @@ def bootstrap_wal_missing_then_attempt_guard():
         datadir = s.path("drill")
         p = s.bootstrap(config, datadir)
         r = s.report()
-        assert_outcome(p, r, 1, "wal_missing")
+        expect_outcome(p, r, 1, "wal_missing")
         expect_equal(r["verdict"], "failed", "verdict")
         expect(seg in r["error"]["message"], "the missing segment is named", r["error"])
         expect(not processes_mentioning(datadir), "a process of the drill survived")
@@ -130,7 +113,7 @@ def bootstrap_wal_missing_then_attempt_guard():
         markers_before = s.psql("SELECT count(*) FROM _pgdrill.marker")
         p = s.bootstrap(config, datadir)
         r2 = s.report()
-        assert_outcome(p, r2, 1, "given_up")
+        expect_outcome(p, r2, 1, "given_up")
         expect_equal(r2["test_id"], r["test_id"], "same drill")
         expect_equal(r2["previous_error"]["class"], "wal_missing", "previous_error kept")
         expect_equal(r2["attempts"], 2, "attempts")
@@ -153,7 +136,7 @@ def bootstrap_corrupt_backup_file():
             f.write(b"\xde\xad\xbe\xef" * 64)
         p = s.bootstrap(s.pgdrill_config(), s.path("drill"))
         r = s.report()
-        assert_outcome(p, r, 1, "restore_failed")
+        expect_outcome(p, r, 1, "restore_failed")
         expect("ERROR: [" in r["error"]["message"], "pgBackRest's error line is quoted", r["error"])
         assert_no_timeline2_in_repo(s)
 
@@ -167,13 +150,13 @@ def bootstrap_refusals():
 
         p = s.bootstrap(config, s.path("d1"), "--test-id=early",
                         "--target-time=2001-01-01 00:00:00+00")
-        assert_outcome(p, s.report(), 1, "no_backup")
+        expect_outcome(p, s.report(), 1, "no_backup")
         os.remove(s.path("state", "report.json"))
 
         unreachable = s.pgdrill_config("unreachable.yml", edit=lambda t: t.replace(
             "port=%d" % s.pg_port, "port=1"))
         p = s.bootstrap(unreachable, s.path("d2"))
-        assert_outcome(p, s.report(), 3, "source_unreachable")
+        expect_outcome(p, s.report(), 3, "source_unreachable")
         expect_equal(s.report()["verdict"], "inconclusive", "verdict")
         os.remove(s.path("state", "report.json"))
 
@@ -198,7 +181,7 @@ def bootstrap_archive_command_failing():
         started = time.monotonic()
         p = s.bootstrap(config, s.path("drill"))
         r = s.report()
-        assert_outcome(p, r, 1, "archive_stalled")
+        expect_outcome(p, r, 1, "archive_stalled")
         expect(r["archive"]["last_failed_wal"] not in ("", "(none)"), "last_failed_wal", r)
         expect(time.monotonic() - started < 50, "the stuck archiver was detected before the timeout")
         expect(not os.path.exists(s.path("drill")) or not os.listdir(s.path("drill")),
@@ -219,7 +202,7 @@ def bootstrap_hostile_names():
         datadir = s.path("drill")
         p = s.bootstrap(config, datadir)
         r = s.report()
-        assert_outcome(p, r, 0, None)
+        expect_outcome(p, r, 0, None)
         expect_equal(s.psql("SELECT count(*) FROM orders"), "5000", "orders untouched")
         qualified = '"%s"."%s"' % (schema.replace('"', '""'), table.replace('"', '""'))
         port = s.start_restored(datadir)
@@ -282,3 +265,23 @@ def bootstrap_sigterm_is_inconclusive():
         time.sleep(0.5)
         expect(not processes_mentioning(datadir), "a child survived SIGTERM",
                processes_mentioning(datadir))
+
+
+@scenario
+def bootstrap_progress_and_recovery_settings():
+    """recovery.settings reach the private instance; a slow replay logs progress every <= 5 s."""
+    with Stack("progress") as s:
+        s.install_pgdrill()
+        # Each commit is replayed no earlier than 12 s after it happened: a replay that waits.
+        config = s.pgdrill_config(edit=lambda t: t.replace(
+            "    shared_buffers: 128MB", "    shared_buffers: 128MB\n    recovery_min_apply_delay: 12s"))
+        started = time.monotonic()
+        p = s.bootstrap(config, s.path("drill"))
+        elapsed = time.monotonic() - started
+        expect_equal(p.returncode, 0, "exit code")
+        expect(elapsed >= 10, "recovery_min_apply_delay was not applied (%.1fs)" % elapsed)
+        lines = [line for line in p.stderr.splitlines() if "replay progress:" in line]
+        expect(len(lines) >= 1, "no replay progress line during a %.0fs replay" % elapsed)
+        expect(len(lines) <= elapsed / 5 + 1, "progress more often than every 5 s", lines)
+        expect("target %s" % s.report()["target_time"] in lines[-1], "progress names the target",
+               lines[-1])

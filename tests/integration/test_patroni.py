@@ -45,3 +45,25 @@ def patroni_complete_drill():
         expect_equal(s.psql(MARKER_SQL % (r["test_id"], "fence"), port=pg_port), "0", "fence")
         expect_equal(s.psql("SHOW archive_mode", port=pg_port), "off", "archive_mode")
         expect(not s.repo_files(r"archive/.*/0000000[2-9]"), "the drill wrote into the repository")
+
+
+@scenario
+def patroni_failing_drill():
+    """A failing drill: Patroni renames the data directory aside and exits; the report says why."""
+    with Stack("patronifail") as s:
+        s.install_pgdrill()
+        s.psql("CREATE TABLE broken (id int); SET allow_system_table_mods = on;"
+               " UPDATE pg_class SET relnamespace = 424242 WHERE oid = 'broken'::regclass")
+        s.backup()
+        config = s.pgdrill_config()
+        s.start_etcd()
+        patroni = s.start_patroni(patroni_yml(s, free_port(), free_port(), config))
+        s.postgres_dirs.append(s.path("patroni", "data"))
+        s.wait_for("Patroni to give up", lambda: patroni.poll() is not None, 240, "patroni.log")
+        expect(patroni.returncode != 0, "Patroni exit status", patroni.returncode)
+        expect(os.path.isdir(s.path("patroni", "data.failed")), "data directory renamed aside")
+        r = s.report()
+        expect_equal(r["verdict"], "failed", "verdict")
+        expect_equal(r["error"]["class"], "schema_dump_failed", "error.class")
+        expect("broken" in open(s.path("patroni.log")).read() or "424242" in r["error"]["message"],
+               "the reason is in the report", r["error"])

@@ -1,8 +1,7 @@
 """pgdrill-verify against restored instances: each check's failure class."""
 import os
-import time
 
-from drillstack import Stack, expect, expect_equal, scenario
+from drillstack import Stack, expect, expect_equal, expect_outcome, scenario
 
 
 def restored(s, config=None):
@@ -33,9 +32,8 @@ def verify_schema_dump_failed():
         port = s.start_restored(s.path("drill"))
         p = s.verify(config, conninfo(s, port))
         r = s.report()
-        expect_equal(p.returncode, 1, "exit code")
+        expect_outcome(p, r, 1, "schema_dump_failed")
         expect_equal(r["verdict"], "failed", "verdict")
-        expect_equal(r["error"]["class"], "schema_dump_failed", "error.class")
         detail = check(r, "schema_dump")["detail"]
         expect("database inventory" in detail and "error" in detail, "names the database", detail)
         expect("database postgres" not in detail, "only the broken database failed", detail)
@@ -50,8 +48,7 @@ def verify_archiving_enabled():
                                 "-c archive_mode=on -c archive_command=/usr/bin/false")
         p = s.verify(config, conninfo(s, port))
         r = s.report()
-        expect_equal(p.returncode, 1, "exit code")
-        expect_equal(r["error"]["class"], "archiving_enabled", "error.class")
+        expect_outcome(p, r, 1, "archiving_enabled")
         expect_equal(check(r, "archiving_off")["status"], "failed", "archiving_off check")
 
 
@@ -59,15 +56,7 @@ def verify_archiving_enabled():
 def verify_marker_missing():
     """A scheduler-given target before the marker: recovery stops before it."""
     with Stack("nomarker") as s:
-        s.psql("CREATE SCHEMA _pgdrill; CREATE TABLE _pgdrill.marker (test_id text, kind text,"
-               " scope text, created_at timestamptz DEFAULT clock_timestamp(),"
-               " PRIMARY KEY (test_id, kind))")
-        target = s.psql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC',"
-                        " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
-        time.sleep(0.01)
-        s.psql("INSERT INTO _pgdrill.marker (test_id, kind, scope) VALUES ('late', 'marker', 'o')")
-        s.psql("INSERT INTO _pgdrill.marker (test_id, kind, scope) VALUES ('late', 'fence', 'o')")
-        s.switch_wal_and_wait()
+        target = s.scheduler_marker("late", target_before_marker=True)
         s.install_pgdrill()
         config = s.pgdrill_config()
         p = s.bootstrap(config, s.path("drill"), "--test-id=late", "--target-time=" + target)
@@ -75,8 +64,7 @@ def verify_marker_missing():
         port = s.start_restored(s.path("drill"))
         p = s.verify(config, conninfo(s, port))
         r = s.report()
-        expect_equal(p.returncode, 1, "exit code")
-        expect_equal(r["error"]["class"], "marker_missing", "error.class")
+        expect_outcome(p, r, 1, "marker_missing")
         expect_equal(check(r, "fence")["status"], "passed", "fence check")
 
 
