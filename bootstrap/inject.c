@@ -89,13 +89,17 @@ static bool insert_row(drill *d, PGconn *conn, const char *table, const char *ki
     return true;
 }
 
-/* Marker, target time, fence; returns the WAL segment that must be archived. */
-static char *write_marker_and_fence(drill *d, PGconn *conn)
+/*
+ * Marker, target time, fence; returns the WAL segment that must be archived
+ * and, in *failures_before, the archiver's failure count before the switch.
+ */
+static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_before)
 {
     const pgd_config *cfg = d->cfg;
     char *errmsg = NULL;
     char *table = NULL;
     char *segment = NULL;
+    char *count = NULL;
 
     if (!pgd_marker_prepare(conn, cfg->marker.schema, cfg->marker.table, statement_timeout_ms(d),
                             &errmsg)) {
@@ -128,6 +132,17 @@ static char *write_marker_and_fence(drill *d, PGconn *conn)
     if (!insert_row(d, conn, table, PGD_MARKER_KIND_FENCE))
         goto out;
 
+    /*
+     * Counted before the switch: the switch wakes the archiver, whose first
+     * attempt may fail before we could look.
+     */
+    count = pgd_pq_value(conn, "SELECT failed_count FROM pg_catalog.pg_stat_archiver", 0, NULL,
+                         statement_timeout_ms(d), &errmsg);
+    if (count == NULL) {
+        drill_fail(d, "source_unreachable", "could not read pg_stat_archiver: %s", errmsg);
+        goto out;
+    }
+    *failures_before = atol(count);
     segment = pgd_pq_value(conn, "SELECT pg_catalog.pg_walfile_name(pg_catalog.pg_switch_wal())", 0,
                            NULL, statement_timeout_ms(d), &errmsg);
     if (segment == NULL)
@@ -135,6 +150,7 @@ static char *write_marker_and_fence(drill *d, PGconn *conn)
 out:
     free(errmsg);
     free(table);
+    free(count);
     return segment;
 }
 
@@ -146,10 +162,9 @@ static bool segment_reached(const char *archived, const char *segment)
     return strncmp(archived, segment, 24) >= 0;
 }
 
-static bool wait_archived(drill *d, PGconn *conn, const char *segment)
+static bool wait_archived(drill *d, PGconn *conn, const char *segment, long baseline_failures)
 {
     int64_t deadline = pgd_monotonic_ms() + (int64_t)d->cfg->marker.archive_timeout * 1000;
-    long baseline_failures = -1;
 
     pgd_info("waiting for WAL segment %s to be archived (at most %lds)", segment,
              d->cfg->marker.archive_timeout);
@@ -169,8 +184,6 @@ static bool wait_archived(drill *d, PGconn *conn, const char *segment)
         }
         failures = atol(PQgetvalue(res, 0, 2));
         last_failed = PQgetisnull(res, 0, 1) ? "(none)" : PQgetvalue(res, 0, 1);
-        if (baseline_failures < 0)
-            baseline_failures = failures;
         if (segment_reached(PQgetvalue(res, 0, 0), segment)) {
             PQclear(res);
             pgd_info("WAL segment %s archived", segment);
@@ -210,6 +223,7 @@ bool inject_marker(drill *d)
     PGconn *conn;
     char *segment = NULL;
     int64_t start = pgd_monotonic_ms();
+    long failures_before = 0;
     bool ok = false;
 
     drill_enter_phase(d, "inject");
@@ -231,14 +245,14 @@ bool inject_marker(drill *d)
     }
     if (!check_source(d, conn, target))
         goto out;
-    segment = write_marker_and_fence(d, conn);
+    segment = write_marker_and_fence(d, conn, &failures_before);
     drill_record_timing(d, "inject", start);
     if (segment == NULL)
         goto out;
     drill_save(d);
 
     start = pgd_monotonic_ms();
-    ok = wait_archived(d, conn, segment);
+    ok = wait_archived(d, conn, segment, failures_before);
     drill_record_timing(d, "archive_wait", start);
     if (ok) {
         d->archived_segment = segment;
