@@ -4,12 +4,20 @@ import os
 from drillstack import Stack, expect, expect_equal, expect_outcome, scenario
 
 
-def restored(s, config=None):
+def restored(s, *bootstrap_args):
+    """A drill by hand up to a successful bootstrap; returns the configuration used."""
     s.install_pgdrill()
-    config = config or s.pgdrill_config()
-    p = s.bootstrap(config, s.path("drill"))
+    config = s.pgdrill_config()
+    p = s.bootstrap(config, s.path("drill"), *bootstrap_args)
     expect_equal(p.returncode, 0, "bootstrap exit code")
     return config
+
+
+def verify_restored(s, config, start_options=""):
+    """Start the restored instance as Patroni would and run verify; (process, report)."""
+    port = s.start_restored(s.path("drill"), start_options)
+    p = s.verify(config, conninfo(s, port))
+    return p, s.report()
 
 
 def conninfo(s, port):
@@ -28,10 +36,7 @@ def verify_schema_dump_failed():
                " UPDATE pg_class SET relnamespace = 424242 WHERE oid = 'broken'::regclass",
                db="inventory")
         s.backup()
-        config = restored(s)
-        port = s.start_restored(s.path("drill"))
-        p = s.verify(config, conninfo(s, port))
-        r = s.report()
+        p, r = verify_restored(s, restored(s))
         expect_outcome(p, r, 1, "schema_dump_failed")
         expect_equal(r["verdict"], "failed", "verdict")
         detail = check(r, "schema_dump")["detail"]
@@ -43,11 +48,8 @@ def verify_schema_dump_failed():
 @scenario
 def verify_archiving_enabled():
     with Stack("archon") as s:
-        config = restored(s)
-        port = s.start_restored(s.path("drill"),
-                                "-c archive_mode=on -c archive_command=/usr/bin/false")
-        p = s.verify(config, conninfo(s, port))
-        r = s.report()
+        p, r = verify_restored(s, restored(s),
+                               "-c archive_mode=on -c archive_command=/usr/bin/false")
         expect_outcome(p, r, 1, "archiving_enabled")
         expect_equal(check(r, "archiving_off")["status"], "failed", "archiving_off check")
 
@@ -57,13 +59,7 @@ def verify_marker_missing():
     """A scheduler-given target before the marker: recovery stops before it."""
     with Stack("nomarker") as s:
         target = s.scheduler_marker("late", target_before_marker=True)
-        s.install_pgdrill()
-        config = s.pgdrill_config()
-        p = s.bootstrap(config, s.path("drill"), "--test-id=late", "--target-time=" + target)
-        expect_equal(p.returncode, 0, "bootstrap exit code")
-        port = s.start_restored(s.path("drill"))
-        p = s.verify(config, conninfo(s, port))
-        r = s.report()
+        p, r = verify_restored(s, restored(s, "--test-id=late", "--target-time=" + target))
         expect_outcome(p, r, 1, "marker_missing")
         expect_equal(check(r, "fence")["status"], "passed", "fence check")
 
