@@ -344,7 +344,7 @@ class Stack:
                   " GRANT CREATE ON DATABASE postgres TO pgdrill;"
                   " GRANT EXECUTE ON FUNCTION pg_catalog.pg_switch_wal() TO pgdrill;"
                   % SOURCE_PASSWORD)
-        self.write("pgpass", "127.0.0.1:%d:*:pgdrill:%s\n" % (self.pg_port, SOURCE_PASSWORD))
+        self.write("pgpass", "127.0.0.1:*:*:pgdrill:%s\n" % SOURCE_PASSWORD)
         self.psql("CREATE TABLE orders (id bigint PRIMARY KEY, customer text NOT NULL,"
                   " amount numeric(12,2), created timestamptz DEFAULT now());"
                   " CREATE INDEX ON orders (customer);"
@@ -357,10 +357,10 @@ class Stack:
         # pgBackRest stop times are whole seconds and must be strictly before a drill's target.
         time.sleep(1.1)
 
-    def scheduler_marker(self, test_id, target_before_marker=False):
+    def scheduler_marker(self, test_id, target_before_marker=False, target_after_fence=False):
         """Do what a scheduler does before it calls bootstrap with --test-id/--target-time:
         marker, target time, fence, WAL switched and archived. Returns the target time.
-        With target_before_marker the target is read before the marker's commit."""
+        A wrong scheduler reads the target before the marker's commit, or after the fence's."""
         self.psql("CREATE SCHEMA IF NOT EXISTS _pgdrill; CREATE TABLE IF NOT EXISTS"
                   " _pgdrill.marker (test_id text, kind text, scope text,"
                   " created_at timestamptz DEFAULT clock_timestamp(), PRIMARY KEY (test_id, kind))")
@@ -373,6 +373,11 @@ class Stack:
         target = target or self.psql(now)
         time.sleep(0.01)
         self.psql(insert % (test_id, "fence"))
+        if target_after_fence:
+            time.sleep(0.01)
+            target = self.psql(now)
+            time.sleep(0.01)
+            self.psql("INSERT INTO orders (id, customer) VALUES (-1, 'commit after the target')")
         self.switch_wal_and_wait()
         return target
 

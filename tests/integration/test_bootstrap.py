@@ -285,3 +285,71 @@ def bootstrap_progress_and_recovery_settings():
         expect(len(lines) <= elapsed / 5 + 1, "progress more often than every 5 s", lines)
         expect("target %s" % s.report()["target_time"] in lines[-1], "progress names the target",
                lines[-1])
+
+
+@scenario
+def bootstrap_target_not_reached_and_timeout():
+    with Stack("notreached") as s:
+        s.install_pgdrill()
+        config = s.pgdrill_config()
+        # a scheduler's target an hour ahead: the archive ends long before it
+        future = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime(time.time() + 3600))
+        p = s.bootstrap(config, s.path("d1"), "--test-id=future", "--target-time=" + future)
+        r = s.report()
+        expect_outcome(p, r, 1, "target_not_reached")
+        expect(not processes_mentioning(s.path("d1")), "a process of the drill survived")
+        os.remove(s.path("state", "report.json"))
+
+        # replay that cannot finish within recovery.timeout: each commit waits 60 s
+        slow = s.pgdrill_config("slow.yml", edit=lambda t: t.replace("timeout: 2h", "timeout: 10s")
+                                .replace("    shared_buffers: 128MB",
+                                         "    shared_buffers: 128MB\n"
+                                         "    recovery_min_apply_delay: 60s"))
+        started = time.monotonic()
+        p = s.bootstrap(slow, s.path("d2"))
+        r = s.report()
+        expect_outcome(p, r, 3, "timeout")
+        expect_equal(r["verdict"], "inconclusive", "verdict")
+        expect(time.monotonic() - started < 45, "recovery.timeout was not enforced")
+        expect(not processes_mentioning(s.path("d2")), "postgres survived the timeout")
+
+
+@scenario
+def bootstrap_recovery_failed():
+    """Any other start-up failure is classified from the server log, quoting the FATAL line."""
+    with Stack("recfail") as s:
+        s.install_pgdrill()
+        config = s.pgdrill_config(edit=lambda t: t.replace(
+            "    shared_buffers: 128MB",
+            "    shared_buffers: 128MB\n    shared_preload_libraries: pgdrill_no_such_library"))
+        p = s.bootstrap(config, s.path("drill"))
+        r = s.report()
+        expect_outcome(p, r, 1, "recovery_failed")
+        expect("FATAL" in r["error"]["message"] and "pgdrill_no_such_library" in r["error"]["message"],
+               "the FATAL line is quoted", r["error"])
+
+
+@scenario
+def bootstrap_source_refusals():
+    """A standby as source, and a source that does not archive, are refused before any restore."""
+    with Stack("srcrefuse") as s:
+        s.install_pgdrill()
+        standby = s.path("standby")
+        run([PG_BIN + "/pg_basebackup", "-D", standby, "-R", "-h", s.socket_dir,
+             "-p", str(s.pg_port), "-U", "postgres", "-X", "stream"], env=s.env)
+        standby_port = s.start_restored(standby, "-c listen_addresses=127.0.0.1")
+        config = s.pgdrill_config(edit=lambda t: t.replace("port=%d" % s.pg_port,
+                                                           "port=%d" % standby_port))
+        p = s.bootstrap(config, s.path("d1"))
+        expect_outcome(p, s.report(), 3, "source_not_primary")
+        expect(not os.path.exists(s.path("d1")) or not os.listdir(s.path("d1")), "restored anyway")
+        s.stop_postgres(standby)
+        os.remove(s.path("state", "report.json"))
+
+        # -l: without a log file the postmaster would keep our output pipe open
+        run([PG_BIN + "/pg_ctl", "-D", s.path("source"), "-l", s.path("source.log"), "-w",
+             "-m", "fast", "-o", "-c archive_mode=off", "restart"], env=s.env)
+        p = s.bootstrap(s.pgdrill_config(), s.path("d2"))
+        expect_outcome(p, s.report(), 1, "archiving_off_on_source")
+        expect_equal(s.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgdrill'"), "0",
+                     "nothing written on a source that cannot be restored to a point in time")

@@ -81,3 +81,13 @@ def verify_report_missing_or_unreadable():
         expect_equal(p.returncode, 3, "exit code, missing report")
         expect("no drill report" in p.stderr, "clear error", p.stderr[-2000:])
         expect_equal(s.report()["verdict"], "inconclusive", "a fresh inconclusive report")
+
+
+@scenario
+def verify_fence_present():
+    """A scheduler-given target after the fence: recovery overshoots the marker's fence."""
+    with Stack("fence") as s:
+        target = s.scheduler_marker("over", target_after_fence=True)
+        p, r = verify_restored(s, restored(s, "--test-id=over", "--target-time=" + target))
+        expect_outcome(p, r, 1, "fence_present")
+        expect_equal(check(r, "marker")["status"], "passed", "marker check")
