@@ -81,6 +81,8 @@ void drill_enter_phase(drill *d, const char *phase)
     pgd_info("phase: %s", phase);
     pgd_report_set_string(d->report, "phase", phase);
     drill_save(d);
+    pgd_history_append(d->history, d->test_id, d->scope, d->cfg->pgbackrest.stanza, phase, NULL,
+                       NULL);
 }
 
 void drill_record_timing(drill *d, const char *phase, int64_t start_ms)

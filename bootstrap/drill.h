@@ -11,6 +11,7 @@
 
 #include "argv.h"
 #include "config.h"
+#include "history.h"
 #include "report.h"
 #include "verdict.h"
 
@@ -25,6 +26,7 @@ typedef struct drill {
     char *target_time; /* "YYYY-MM-DD HH:MM:SS.ffffff+00" */
     bool marker_given; /* a scheduler injected the marker; we did not touch the source */
     pgd_report *report;
+    pgd_history *history;
     int64_t started_ms;
     int64_t deadline_ms; /* restore + recovery must finish by then (recovery.timeout) */
 

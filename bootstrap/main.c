@@ -9,10 +9,12 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "deliver.h"
 #include "drill.h"
 #include "exitcode.h"
 #include "fsutil.h"
 #include "guard.h"
+#include "history.h"
 #include "inject.h"
 #include "log.h"
 #include "recovery.h"
@@ -184,7 +186,8 @@ static int check_invocation(const bootstrap_options *opts, char **datadir)
 }
 
 /* The attempt guard: returns an exit code to stop with, or -1 to go ahead. */
-static int apply_attempt_guard(const pgd_config *cfg, const char *scope, const char *test_id)
+static int apply_attempt_guard(const pgd_config *cfg, pgd_history *history, const char *scope,
+                               const char *test_id)
 {
     pgd_report *previous = NULL;
     char *why = NULL;
@@ -202,6 +205,7 @@ static int apply_attempt_guard(const pgd_config *cfg, const char *scope, const c
     }
     guard_mark_given_up(previous, &message);
     pgd_error("given_up: %s", message);
+    pgd_deliver(cfg, history, previous);
     if (!pgd_report_write(previous, &why)) {
         pgd_error("could not write the report: %s", why);
         free(why);
@@ -210,6 +214,30 @@ static int apply_attempt_guard(const pgd_config *cfg, const char *scope, const c
     pgd_report_free(previous);
     free(message);
     return PGD_EXIT_FAILED;
+}
+
+/*
+ * The fleet-wide cap, before the source or the repository is touched.
+ * Also writes the drill's "started" row. False when deferred.
+ */
+static bool admit(drill *d)
+{
+    long in_progress = -1;
+    pgd_admission decision;
+
+    if (!d->history->enabled)
+        return true;
+    decision = pgd_history_admit(d->history, d->test_id, d->scope, d->cfg->pgbackrest.stanza,
+                                 &in_progress);
+    if (decision == PGD_UNCOUNTED && d->cfg->report.max_concurrent > 0)
+        pgd_warn("could not count the drills in progress; going ahead without the fleet cap");
+    if (decision != PGD_DEFERRED)
+        return true;
+    drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "deferred",
+                       "%ld drills in progress in the fleet, report.max_concurrent is %ld; "
+                       "nothing was done, the next run tries again",
+                       in_progress, d->cfg->report.max_concurrent);
+    return false;
 }
 
 static bool run_phases(drill *d)
@@ -229,9 +257,12 @@ static int finish(drill *d)
     if (d->error_class != NULL) {
         pgd_report_set_error(d->report, d->error_class, d->error_message);
         pgd_report_set_verdict(d->report, d->verdict);
+        pgd_deliver(d->cfg, d->history, d->report);
     } else {
         /* The drill goes on in pgdrill-verify; the verdict stays "running" until then. */
         pgd_report_set_string(d->report, "phase", "restored");
+        pgd_history_append(d->history, d->test_id, d->scope, d->cfg->pgbackrest.stanza, "restored",
+                           NULL, NULL);
         pgd_info("restored and promoted; the data directory is ready for Patroni, "
                  "pgdrill-verify decides the verdict");
     }
@@ -260,6 +291,7 @@ int main(int argc, char **argv)
     bootstrap_options opts = {0};
     pgd_config cfg;
     drill d = {0};
+    pgd_history history = {0};
     char *errmsg = NULL;
     char hostname[256] = "";
     int rc;
@@ -292,7 +324,9 @@ int main(int argc, char **argv)
         rc = PGD_EXIT_INCONCLUSIVE;
         goto out;
     }
-    rc = apply_attempt_guard(&cfg, d.scope, opts.test_id);
+    pgd_history_init(&history, &cfg);
+    d.history = &history;
+    rc = apply_attempt_guard(&cfg, &history, d.scope, opts.test_id);
     if (rc >= 0)
         goto out;
 
@@ -308,7 +342,9 @@ int main(int argc, char **argv)
     pgd_info("drill %s of scope %s (stanza %s) into %s", d.test_id, d.scope, cfg.pgbackrest.stanza,
              d.datadir);
 
-    if (!pgd_mkdir_p(d.datadir, 0700, &errmsg))
+    if (!admit(&d))
+        ; /* deferred: nothing done, nothing touched */
+    else if (!pgd_mkdir_p(d.datadir, 0700, &errmsg))
         drill_fail_verdict(&d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", errmsg);
     else {
         d.deadline_ms = pgd_monotonic_ms() + (int64_t)cfg.recovery.timeout * 1000;
@@ -318,6 +354,7 @@ int main(int argc, char **argv)
     rc = finish(&d);
 out:
     free(errmsg);
+    pgd_history_free(&history);
     drill_free(&d);
     pgd_config_free(&cfg);
     return rc;

@@ -107,8 +107,14 @@ static const key_spec config_keys[] = {
      .offset = AT(report.max_concurrent),
      .min = 0,
      .max = 100000},
+    {.path = "report.stale_after",
+     .kind = K_DURATION,
+     .offset = AT(report.stale_after),
+     .min = 60,
+     .max = PGD_DURATION_MAX_SECONDS},
     {.path = "report.webhook", .kind = K_SECTION},
     {.path = "report.webhook.url", .kind = K_URL, .offset = AT(report.webhook.url)},
+    {.path = "report.webhook.ca_file", .kind = K_STRING, .offset = AT(report.webhook.ca_file)},
     {.path = "report.webhook.token_file",
      .kind = K_STRING,
      .offset = AT(report.webhook.token_file)},
@@ -179,6 +185,8 @@ static void set_defaults(pgd_config *cfg)
     cfg->verify.timeout = 3600;
     cfg->report.history_dsn = pgd_strdup("");
     cfg->report.max_concurrent = 0;
+    cfg->report.stale_after = 12 * 3600;
+    cfg->report.webhook.ca_file = pgd_strdup("");
     cfg->report.webhook.url = pgd_strdup("");
     cfg->report.webhook.token_file = pgd_strdup("");
     cfg->report.webhook.timeout = 10;

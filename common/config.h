@@ -65,8 +65,10 @@ typedef struct pgd_config {
         char *file;
         char *history_dsn;
         long max_concurrent;
+        long stale_after; /* a drill "in progress" for longer counts as dead */
         struct {
             char *url;
+            char *ca_file; /* extra CA bundle for the webhook's TLS; "" = system CAs */
             char *token_file;
             long timeout;
             long retries;

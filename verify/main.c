@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "deliver.h"
+#include "history.h"
 #include "exitcode.h"
 #include "log.h"
 #include "pq.h"
@@ -74,7 +76,7 @@ static double seconds_since_start(const pgd_report *report)
  * a missing report gets a fresh inconclusive one (every drill leaves a
  * report); an unreadable one is left alone as evidence.
  */
-static pgd_report *open_report(const pgd_config *cfg, int *exit_code)
+static pgd_report *open_report(const pgd_config *cfg, pgd_history *history, int *exit_code)
 {
     bool missing = false;
     char *errmsg = NULL;
@@ -95,6 +97,7 @@ static pgd_report *open_report(const pgd_config *cfg, int *exit_code)
                          "or report.file is not on storage that survives restarts");
     pgd_report_set_verdict(report, PGD_VERDICT_INCONCLUSIVE);
     pgd_error("no drill report at %s: nothing to verify against", cfg->report.file);
+    pgd_deliver(cfg, history, report);
     if (!pgd_report_write(report, &errmsg)) {
         pgd_error("could not write the report: %s", errmsg);
         free(errmsg);
@@ -140,7 +143,7 @@ static void run_checks(verify_run *run)
     run->conn = NULL;
 }
 
-static int conclude(verify_run *run, int64_t start)
+static int conclude(verify_run *run, pgd_history *history, int64_t start)
 {
     pgd_report *report = run->report;
     pgd_verdict verdict;
@@ -164,6 +167,7 @@ static int conclude(verify_run *run, int64_t start)
     pgd_report_set_error(report, run->error_class, run->error_message);
     pgd_report_set_string(report, "phase", "verified");
     pgd_report_set_verdict(report, verdict);
+    pgd_deliver(run->cfg, history, report);
     if (!pgd_report_write(report, &errmsg)) {
         pgd_error("could not write the report: %s", errmsg);
         free(errmsg);
@@ -184,6 +188,7 @@ int main(int argc, char **argv)
     const char *config_path = NULL;
     pgd_config cfg;
     verify_run run = {0};
+    pgd_history history;
     int64_t start = pgd_monotonic_ms();
     int rc = PGD_EXIT_PASSED;
     int c;
@@ -212,7 +217,8 @@ int main(int argc, char **argv)
 
     run.cfg = &cfg;
     run.deadline_ms = start + (int64_t)cfg.verify.timeout * 1000;
-    run.report = open_report(&cfg, &rc);
+    pgd_history_init(&history, &cfg);
+    run.report = open_report(&cfg, &history, &rc);
     if (run.report != NULL) {
         char *target = pgd_conninfo_redact(run.conninfo);
 
@@ -228,10 +234,14 @@ int main(int argc, char **argv)
                      pgd_report_get_string(run.report, "phase")
                          ? pgd_report_get_string(run.report, "phase")
                          : "?");
+        pgd_history_append(&history, pgd_report_get_string(run.report, "test_id"),
+                           pgd_report_get_string(run.report, "scope"), cfg.pgbackrest.stanza,
+                           "verifying", NULL, NULL);
         run_checks(&run);
-        rc = conclude(&run, start);
+        rc = conclude(&run, &history, start);
     }
     pgd_report_free(run.report);
+    pgd_history_free(&history);
     free(run.error_class);
     free(run.error_message);
     pgd_config_free(&cfg);

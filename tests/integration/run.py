@@ -12,6 +12,7 @@ import test_stack  # noqa: E402,F401
 import test_bootstrap  # noqa: E402,F401
 import test_patroni  # noqa: E402,F401
 import test_verify  # noqa: E402,F401
+import test_delivery  # noqa: E402,F401
 
 
 def main():

@@ -111,6 +111,8 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.report.file, "/var/lib/pgdrill/report.json");
     assert_string_equal(cfg.report.history_dsn, "");
     assert_int_equal(cfg.report.max_concurrent, 0);
+    assert_int_equal(cfg.report.stale_after, 12 * 3600);
+    assert_string_equal(cfg.report.webhook.ca_file, "");
     assert_string_equal(cfg.report.webhook.url, "");
     assert_int_equal(cfg.report.webhook.timeout, 10);
     assert_int_equal(cfg.report.webhook.retries, 3);

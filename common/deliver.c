@@ -1,0 +1,98 @@
+/*
+ * deliver.c - history row, metrics file and webhook on a terminal verdict.
+ */
+#include "deliver.h"
+
+#include "log.h"
+#include "metrics.h"
+#include "secret.h"
+#include "webhook.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void record(pgd_report *report, const char *what, json_t *outcome)
+{
+    json_t *delivery = json_object_get(report->root, "delivery");
+
+    if (!json_is_object(delivery)) {
+        delivery = json_object();
+        json_object_set_new(report->root, "delivery", delivery);
+    }
+    json_object_set_new(delivery, what, outcome);
+}
+
+static void deliver_history(pgd_history *history, pgd_report *report)
+{
+    const char *error_class = pgd_report_error_class(report);
+    json_t *error = json_object_get(report->root, "error");
+    char *outcome;
+
+    /* A deferred drill's row was written when it was deferred. */
+    if (error_class == NULL || strcmp(error_class, "deferred") != 0) {
+        json_t *detail =
+            json_pack("{s:O?,s:O?,s:O?,s:O?}", "message",
+                      json_is_object(error) ? json_object_get(error, "message") : json_null(),
+                      "target_time", json_object_get(report->root, "target_time"), "backup",
+                      json_object_get(report->root, "backup"), "timings",
+                      json_object_get(report->root, "timings"));
+        pgd_history_append(history, pgd_report_get_string(report, "test_id"),
+                           pgd_report_get_string(report, "scope"),
+                           pgd_report_get_string(report, "stanza"),
+                           pgd_report_get_string(report, "verdict"), error_class, detail);
+        json_decref(detail);
+    }
+    outcome = pgd_history_outcome(history);
+    record(report, "history", json_string(outcome));
+    free(outcome);
+}
+
+static void deliver_metrics(const pgd_config *cfg, pgd_report *report)
+{
+    char *errmsg = NULL;
+
+    if (cfg->report.metrics_file[0] == '\0') {
+        record(report, "metrics", json_string("off"));
+        return;
+    }
+    if (pgd_metrics_write(cfg->report.metrics_file, report, &errmsg))
+        record(report, "metrics", json_string("written"));
+    else {
+        char *outcome = pgd_asprintf("failed: %s", errmsg);
+
+        pgd_warn("metrics file not written: %s (the verdict does not depend on it)", errmsg);
+        record(report, "metrics", json_string(outcome));
+        free(outcome);
+        free(errmsg);
+    }
+}
+
+static void deliver_webhook(const pgd_config *cfg, pgd_report *report)
+{
+    char *body;
+    char *masked;
+    pgd_webhook_result result;
+
+    if (cfg->report.webhook.url[0] == '\0') {
+        record(report, "webhook", json_string("off"));
+        return;
+    }
+    body = json_dumps(report->root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    masked = pgd_secret_mask(body ? body : "{}");
+    result = pgd_webhook_post(cfg, masked);
+    record(report, "webhook",
+           json_pack("{s:b,s:i,s:I,s:s?}", "delivered", result.delivered, "attempts",
+                     result.attempts, "http_status", (json_int_t)result.http_status, "error",
+                     result.error));
+    pgd_webhook_result_free(&result);
+    free(masked);
+    free(body);
+}
+
+void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report)
+{
+    deliver_history(history, report);
+    deliver_metrics(cfg, report);
+    deliver_webhook(cfg, report);
+}

@@ -1,0 +1,18 @@
+/*
+ * deliver.h - what happens on every terminal verdict, in either binary.
+ *
+ * The verdict is already decided when this runs; nothing here can change it
+ * or the exit code. Outcomes are recorded in the report's "delivery" object
+ * (the caller writes the report afterwards): the status-history row, the
+ * metrics file, and last the webhook, which carries the report itself.
+ */
+#ifndef PGDRILL_DELIVER_H
+#define PGDRILL_DELIVER_H
+
+#include "config.h"
+#include "history.h"
+#include "report.h"
+
+void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report);
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * history.c - the fleet's status-history table.
+ */
+#include "history.h"
+
+#include "log.h"
+#include "pq.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HISTORY_CONNECT_TIMEOUT_S 10
+#define HISTORY_QUERY_TIMEOUT_MS  30000
+
+/* One lock id for every pgdrill in the fleet; "pgdrill" in ASCII. */
+#define ADVISORY_LOCK_ID "7378664961493516"
+
+/* Statuses after which a drill is over; anything else means in progress. */
+#define TERMINAL_STATUSES "'passed', 'failed', 'inconclusive', 'deferred'"
+
+/* Held until COMMIT; serializes schema creation and admission across the fleet. */
+#define LOCK_STATEMENT "SELECT pg_catalog.pg_advisory_xact_lock(" ADVISORY_LOCK_ID ")"
+
+static const char *const schema_statements[] = {
+    "CREATE SCHEMA IF NOT EXISTS pgdrill",
+    "CREATE TABLE IF NOT EXISTS " PGD_HISTORY_TABLE " ("
+    " time timestamptz NOT NULL DEFAULT clock_timestamp(),"
+    " test_id text NOT NULL,"
+    " scope text NOT NULL,"
+    " stanza text NOT NULL,"
+    " status text NOT NULL,"
+    " error_class text,"
+    " detail jsonb NOT NULL DEFAULT '{}')",
+    /* With TimescaleDB the table becomes a hypertable on time; without it, plain. */
+    "DO $$ BEGIN"
+    " IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb') THEN"
+    "  PERFORM create_hypertable('" PGD_HISTORY_TABLE "', 'time', if_not_exists => true);"
+    " END IF; END $$",
+    "CREATE INDEX IF NOT EXISTS drill_status_scope_time ON " PGD_HISTORY_TABLE
+    " (scope, time DESC)",
+    "CREATE INDEX IF NOT EXISTS drill_status_test_id ON " PGD_HISTORY_TABLE " (test_id, time DESC)",
+    /* admission reads the rows younger than stale_after */
+    "CREATE INDEX IF NOT EXISTS drill_status_time ON " PGD_HISTORY_TABLE " (time)",
+    "CREATE OR REPLACE VIEW " PGD_HISTORY_VIEW " AS"
+    " SELECT DISTINCT ON (s.scope) s.scope, s.stanza, s.test_id, s.status, s.error_class,"
+    "  s.time AS status_time,"
+    "  (SELECT max(p.time) FROM " PGD_HISTORY_TABLE " p"
+    "   WHERE p.scope = s.scope AND p.status = 'passed') AS last_passed_time"
+    " FROM " PGD_HISTORY_TABLE " s ORDER BY s.scope, s.time DESC",
+};
+
+void pgd_history_init(pgd_history *h, const pgd_config *cfg)
+{
+    memset(h, 0, sizeof(*h));
+    h->cfg = cfg;
+    h->enabled = cfg->report.history_dsn[0] != '\0';
+}
+
+void pgd_history_free(pgd_history *h)
+{
+    free(h->problem);
+    h->problem = NULL;
+}
+
+static void note_problem(pgd_history *h, const char *what, const char *errmsg)
+{
+    pgd_warn("status history: %s: %s (the verdict does not depend on it)", what, errmsg);
+    if (h->problem == NULL)
+        h->problem = pgd_asprintf("%s: %s", what, errmsg);
+}
+
+static bool command(PGconn *conn, const char *sql, char **errmsg)
+{
+    return pgd_pq_command(conn, sql, 0, NULL, HISTORY_QUERY_TIMEOUT_MS, errmsg);
+}
+
+static void rollback(PGconn *conn)
+{
+    char *ignored = NULL;
+
+    command(conn, "ROLLBACK", &ignored);
+    free(ignored);
+}
+
+/*
+ * True when the table and the view exist. Then no DDL runs: CREATE ... IF NOT EXISTS
+ * still demands CREATE on the database, and a role that only may INSERT must work.
+ */
+static bool schema_exists(PGconn *conn, bool *exists, char **errmsg)
+{
+    char *value = pgd_pq_value(conn,
+                               "SELECT pg_catalog.to_regclass('" PGD_HISTORY_TABLE "') IS NOT NULL"
+                               " AND pg_catalog.to_regclass('" PGD_HISTORY_VIEW "') IS NOT NULL",
+                               0, NULL, HISTORY_QUERY_TIMEOUT_MS, errmsg);
+
+    if (value == NULL)
+        return false;
+    *exists = strcmp(value, "t") == 0;
+    free(value);
+    return true;
+}
+
+/*
+ * BEGIN, take the fleet lock and, once per run, create what is missing. Concurrent
+ * CREATE ... IF NOT EXISTS of the same table can fail on the catalog's unique indexes,
+ * so schema creation needs the lock as much as admission does.
+ */
+static bool begin_locked(pgd_history *h, PGconn *conn, char **errmsg)
+{
+    bool ok = command(conn, "BEGIN", errmsg) && command(conn, LOCK_STATEMENT, errmsg);
+    bool exists = h->ready;
+
+    if (ok && !exists)
+        ok = schema_exists(conn, &exists, errmsg);
+    for (size_t i = 0;
+         ok && !exists && i < sizeof(schema_statements) / sizeof(schema_statements[0]); i++)
+        ok = command(conn, schema_statements[i], errmsg);
+    return ok;
+}
+
+/* A connection (schema not yet checked), or NULL (problem noted). */
+static PGconn *history_connect(pgd_history *h)
+{
+    char *errmsg = NULL;
+    PGconn *conn;
+
+    if (!h->enabled || h->problem != NULL)
+        return NULL;
+    conn = pgd_pq_connect(h->cfg->report.history_dsn, HISTORY_CONNECT_TIMEOUT_S, &errmsg);
+    if (conn == NULL) {
+        note_problem(h, "cannot connect", errmsg);
+        free(errmsg);
+    }
+    return conn;
+}
+
+/* A connection with the schema in place, or NULL (problem noted). */
+static PGconn *history_connect_ready(pgd_history *h)
+{
+    PGconn *conn = history_connect(h);
+    char *errmsg = NULL;
+
+    if (conn == NULL || h->ready)
+        return conn;
+    if (!begin_locked(h, conn, &errmsg) || !command(conn, "COMMIT", &errmsg)) {
+        rollback(conn);
+        note_problem(h, "cannot create " PGD_HISTORY_TABLE, errmsg);
+        free(errmsg);
+        PQfinish(conn);
+        return NULL;
+    }
+    h->ready = true;
+    return conn;
+}
+
+static bool insert_row(PGconn *conn, const char *test_id, const char *scope, const char *stanza,
+                       const char *status, const char *error_class, json_t *detail, char **errmsg)
+{
+    char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    const char *params[] = {test_id, scope,       stanza,
+                            status,  error_class, detail_text ? detail_text : "{}"};
+    bool ok = pgd_pq_command(conn,
+                             "INSERT INTO " PGD_HISTORY_TABLE
+                             " (test_id, scope, stanza, status, error_class, detail)"
+                             " VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+                             6, params, HISTORY_QUERY_TIMEOUT_MS, errmsg);
+
+    free(detail_text);
+    return ok;
+}
+
+void pgd_history_append(pgd_history *h, const char *test_id, const char *scope, const char *stanza,
+                        const char *status, const char *error_class, json_t *detail)
+{
+    PGconn *conn = history_connect_ready(h);
+    char *errmsg = NULL;
+
+    if (conn == NULL)
+        return;
+    if (insert_row(conn, test_id ? test_id : "", scope, stanza, status, error_class, detail,
+                   &errmsg))
+        h->appended++;
+    else {
+        note_problem(h, "cannot append", errmsg);
+        free(errmsg);
+    }
+    PQfinish(conn);
+}
+
+/*
+ * Drills in progress: the latest row of the test id is not terminal and it was started
+ * within stale_after. "Latest", not "any terminal row": a drill deferred once and then
+ * admitted under the same test id (a scheduler's id, a restarted pod) is running again.
+ */
+static bool count_in_progress(PGconn *conn, const pgd_config *cfg, long *count, char **errmsg)
+{
+    char horizon[32];
+    const char *params[] = {horizon};
+    char *value;
+
+    snprintf(horizon, sizeof(horizon), "%ld", cfg->report.stale_after);
+    value = pgd_pq_value(conn,
+                         "WITH recent AS (SELECT * FROM " PGD_HISTORY_TABLE
+                         "  WHERE time > clock_timestamp() - make_interval(secs => $1::int)),"
+                         " latest AS (SELECT DISTINCT ON (test_id) test_id, status FROM recent"
+                         "  ORDER BY test_id, time DESC)"
+                         " SELECT count(*) FROM latest l"
+                         " WHERE l.status NOT IN (" TERMINAL_STATUSES ")"
+                         "  AND EXISTS (SELECT 1 FROM recent r"
+                         "   WHERE r.test_id = l.test_id AND r.status = 'started')",
+                         1, params, HISTORY_QUERY_TIMEOUT_MS, errmsg);
+    if (value == NULL)
+        return false;
+    *count = atol(value);
+    free(value);
+    return true;
+}
+
+pgd_admission pgd_history_admit(pgd_history *h, const char *test_id, const char *scope,
+                                const char *stanza, long *in_progress)
+{
+    const long cap = h->cfg->report.max_concurrent;
+    PGconn *conn = history_connect(h);
+    char *errmsg = NULL;
+    pgd_admission decision = PGD_UNCOUNTED;
+    json_t *detail = NULL;
+    bool ok;
+
+    *in_progress = -1;
+    if (conn == NULL)
+        return PGD_UNCOUNTED;
+    /* One transaction under the fleet lock: counting and inserting are one step for the fleet. */
+    ok = begin_locked(h, conn, &errmsg) && count_in_progress(conn, h->cfg, in_progress, &errmsg);
+    if (ok) {
+        decision = cap > 0 && *in_progress >= cap ? PGD_DEFERRED : PGD_ADMITTED;
+        detail = json_pack("{s:I,s:I}", "in_progress", (json_int_t)*in_progress, "max_concurrent",
+                           (json_int_t)cap);
+        ok = insert_row(conn, test_id, scope, stanza,
+                        decision == PGD_DEFERRED ? "deferred" : "started",
+                        decision == PGD_DEFERRED ? "deferred" : NULL, detail, &errmsg) &&
+             command(conn, "COMMIT", &errmsg);
+    }
+    if (ok) {
+        h->ready = true;
+        h->appended++;
+    } else {
+        rollback(conn);
+        note_problem(h, "cannot count drills in progress", errmsg);
+        decision = PGD_UNCOUNTED;
+    }
+    json_decref(detail);
+    free(errmsg);
+    PQfinish(conn);
+    return decision;
+}
+
+char *pgd_history_outcome(const pgd_history *h)
+{
+    if (!h->enabled)
+        return pgd_strdup("off");
+    if (h->problem != NULL)
+        return pgd_asprintf("failed: %s", h->problem);
+    return pgd_asprintf("appended %d row%s", h->appended, h->appended == 1 ? "" : "s");
+}

@@ -1,0 +1,28 @@
+/*
+ * metrics.h - the Prometheus textfile-collector file (report.metrics_file).
+ *
+ * node_exporter reads *.prom files from a directory; the file is replaced
+ * atomically so it never reads half of one. Metrics, labelled scope and stanza:
+ *   pgdrill_last_drill_timestamp_seconds      end of the last drill
+ *   pgdrill_last_success_timestamp_seconds    end of the last passing drill (kept across failures)
+ *   pgdrill_last_success_recovery_point_timestamp_seconds
+ *                                             the target proven by it (kept across failures)
+ *   pgdrill_drill_verdict{verdict=...}        1 for the last drill's verdict, 0 for the others
+ *   pgdrill_phase_duration_seconds{phase=...} each phase of the last drill
+ *   pgdrill_recovery_point_age_seconds        how far behind the end of the last passing
+ *                                             drill its proven recovery point (target) was
+ */
+#ifndef PGDRILL_METRICS_H
+#define PGDRILL_METRICS_H
+
+#include "report.h"
+
+#include <stdbool.h>
+
+/* The exposition text for report; previous is the old file's text (or NULL). */
+char *pgd_metrics_render(const pgd_report *report, const char *previous, double now);
+
+/* Render and write atomically to path. */
+bool pgd_metrics_write(const char *path, const pgd_report *report, char **errmsg);
+
+#endif

@@ -1,0 +1,278 @@
+"""Fleet bookkeeping and delivery: status history in a real PostgreSQL, the fleet-wide cap
+under a real race, the webhook against a real local HTTPS server, the metrics file checked
+by a strict exposition-format parser."""
+import http.server
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import promtext
+from drillstack import (PG_BIN, Stack, as_user, expect, expect_equal, expect_outcome, free_port,
+                        scenario)
+
+EARLY = "--target-time=2001-01-01 00:00:00+00"  # a quick terminal verdict: no_backup
+FLEET_LOCK = "7378664961493516"  # the advisory lock id of common/history.c (README)
+
+
+def history_dsn(s, port=None):
+    return "host=%s port=%d dbname=drillhist user=postgres" % (s.socket_dir, port or s.pg_port)
+
+
+def add_report_settings(text, settings):
+    return text.replace("report:\n", "report:\n" + "".join("  %s\n" % x for x in settings))
+
+
+def history_rows(s, test_id):
+    return s.psql("SELECT status || ':' || coalesce(error_class, '') FROM pgdrill.drill_status"
+                  " WHERE test_id = '%s' ORDER BY time" % test_id, db="drillhist").split("\n")
+
+
+@scenario
+def delivery_history_and_metrics():
+    with Stack("history") as s:
+        s.psql("CREATE DATABASE drillhist")
+        s.install_pgdrill()
+        metrics = s.path("state", "pgdrill.prom")
+        config = s.pgdrill_config(edit=lambda t: add_report_settings(t, [
+            'history_dsn: "%s"' % history_dsn(s), "metrics_file: %s" % metrics]))
+
+        # a passing drill by hand: bootstrap, then verify
+        p = s.bootstrap(config, s.path("d1"))
+        expect_equal(p.returncode, 0, "bootstrap")
+        port = s.start_restored(s.path("d1"))
+        p = s.verify(config, "host=%s port=%d dbname=postgres user=postgres" % (s.socket_dir, port))
+        r = s.report()
+        expect_outcome(p, r, 0, None)
+        passed_id = r["test_id"]
+        expect_equal(history_rows(s, passed_id),
+                     ["started:", "inject:", "restore:", "recovery:", "restored:", "verifying:",
+                      "passed:"], "status history of a passing drill")
+        expect_equal(r["delivery"]["history"], "appended 2 rows", "delivery.history of verify")
+        latest = s.psql("SELECT status, last_passed_time IS NOT NULL FROM pgdrill.drill_latest"
+                        " WHERE scope = 'orders'", db="drillhist")
+        expect_equal(latest, "passed|t", "latest view")
+        fam = promtext.parse(open(metrics).read())
+        expect_equal(promtext.value(fam, "pgdrill_drill_verdict", verdict="passed",
+                                    scope="orders", stanza="orders"), 1, "verdict passed")
+        expect_equal(promtext.value(fam, "pgdrill_drill_verdict", verdict="failed"), 0, "failed")
+        last_success = promtext.value(fam, "pgdrill_last_success_timestamp_seconds")
+        expect(abs(last_success - time.time()) < 120, "last success is now", last_success)
+        age = promtext.value(fam, "pgdrill_recovery_point_age_seconds")
+        expect(0 < age < 120, "recovery point age", age)
+        recovery_point = promtext.value(
+            fam, "pgdrill_last_success_recovery_point_timestamp_seconds")
+        expect(abs(last_success - age - recovery_point) < 0.01, "recovery point is the target",
+               recovery_point)
+        expect(promtext.value(fam, "pgdrill_phase_duration_seconds", phase="restore") > 0,
+               "restore duration")
+        expect(oct(os.stat(metrics).st_mode & 0o777) == "0o644", "metrics file readable")
+
+        # a failing drill: the verdict changes, the last success stays
+        p = s.bootstrap(config, s.path("d2"), "--test-id=early", EARLY)
+        expect_outcome(p, s.report(), 1, "no_backup")
+        expect_equal(history_rows(s, "early"), ["started:", "restore:", "failed:no_backup"],
+                     "status history of a failing drill")
+        fam = promtext.parse(open(metrics).read())
+        expect_equal(promtext.value(fam, "pgdrill_drill_verdict", verdict="failed"), 1, "failed")
+        expect_equal(promtext.value(fam, "pgdrill_last_success_timestamp_seconds"), last_success,
+                     "last success kept across a failure")
+        expect("pgdrill_recovery_point_age_seconds" not in fam, "no proven recovery point")
+        expect_equal(promtext.value(fam, "pgdrill_last_success_recovery_point_timestamp_seconds"),
+                     recovery_point, "last proven recovery point kept across a failure")
+        latest = s.psql("SELECT status, last_passed_time IS NOT NULL FROM pgdrill.drill_latest"
+                        " WHERE scope = 'orders'", db="drillhist")
+        expect_equal(latest, "failed|t", "latest view after a failure")
+
+        # a role that may only INSERT and SELECT (no CREATE on the database) appends too
+        s.psql("CREATE ROLE drillwriter LOGIN; REVOKE CREATE ON DATABASE drillhist FROM PUBLIC;"
+               " GRANT USAGE ON SCHEMA pgdrill TO drillwriter;"
+               " GRANT SELECT, INSERT ON pgdrill.drill_status TO drillwriter", db="drillhist")
+        writer = s.pgdrill_config("writer.yml", edit=lambda t: add_report_settings(t, [
+            'history_dsn: "%s"' % history_dsn(s).replace("user=postgres", "user=drillwriter"),
+            "max_concurrent: 5"]))
+        p = s.bootstrap(writer, s.path("d4"), "--test-id=early-writer", EARLY)
+        expect_outcome(p, s.report(), 1, "no_backup")
+        expect_equal(history_rows(s, "early-writer"), ["started:", "restore:", "failed:no_backup"],
+                     "status history written by an INSERT-only role")
+
+        # the history database down: logged and noted, verdict and exit code unchanged
+        down = s.pgdrill_config("down.yml", edit=lambda t: add_report_settings(t, [
+            'history_dsn: "%s"' % history_dsn(s, free_port())]))
+        p = s.bootstrap(down, s.path("d3"), "--test-id=early-2", EARLY)
+        r = s.report()
+        expect_outcome(p, r, 1, "no_backup")
+        expect(r["delivery"]["history"].startswith("failed: cannot connect"), "noted",
+               r["delivery"])
+        expect_equal(p.stderr.count("status history: cannot connect"), 1,
+                     "a dead history database is asked once per run")
+
+
+@scenario
+def delivery_fleet_cap():
+    """Two drills starting together with max_concurrent 1: exactly one is deferred."""
+    with Stack("cap") as s:
+        s.psql("CREATE DATABASE drillhist")
+        s.install_pgdrill()
+        # a drill that died long ago counts as stale, not as running
+        s.psql("CREATE SCHEMA pgdrill; CREATE TABLE pgdrill.drill_status (time timestamptz NOT NULL"
+               " DEFAULT clock_timestamp(), test_id text NOT NULL, scope text NOT NULL, stanza text"
+               " NOT NULL, status text NOT NULL, error_class text, detail jsonb NOT NULL DEFAULT"
+               " '{}'); INSERT INTO pgdrill.drill_status (time, test_id, scope, stanza, status)"
+               " VALUES (now() - interval '2 days', 'dead', 'orders', 'orders', 'started')",
+               db="drillhist")
+        # Force the race: hold the fleet lock while both drills start, so that both reach the
+        # admission at the same moment. Without the lock in pgdrill both would count 0 and run.
+        holder = subprocess.Popen(as_user([
+            PG_BIN + "/psql", "-X", "-q", "-h", s.socket_dir, "-p", str(s.pg_port), "-U",
+            "postgres", "-d", "drillhist"]), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            text=True, env=s.env)
+        holder.stdin.write("SELECT pg_advisory_lock(%s);\n" % FLEET_LOCK)
+        holder.stdin.flush()
+        s.wait_for("the test to hold the fleet lock", lambda: s.psql(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+            db="drillhist") == "1", 20)
+        procs = []
+        for n in (1, 2):
+            state = s.mkdir("state%d" % n)
+            config = s.pgdrill_config("cap%d.yml" % n, edit=lambda t: add_report_settings(
+                t.replace(s.path("state"), state), [
+                    'history_dsn: "%s"' % history_dsn(s), "max_concurrent: 1",
+                    "stale_after: 12h"]))
+            procs.append(subprocess.Popen(
+                as_user([s.path("bin", "pgdrill-bootstrap"), "--config=" + config,
+                         "--datadir=" + s.path("d%d" % n)]),
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=s.drill_env()))
+        # both must queue on the fleet lock: that is what keeps them from counting at once
+        s.wait_for("both drills to wait for the fleet lock", lambda: s.psql(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+            db="drillhist") == "2", 20)
+        holder.communicate("SELECT pg_advisory_unlock_all();\n", timeout=30)
+        outputs = [p.communicate(timeout=300)[0] for p in procs]
+        codes = sorted(p.returncode for p in procs)
+        expect_equal(codes, [0, 3], "one drill ran, one was deferred\n" + "\n".join(
+            o[-3000:] for o in outputs))
+        deferred = [n for n, p in zip((1, 2), procs) if p.returncode == 3][0]
+        r = json.load(open(s.path("state%d" % deferred, "report.json")))
+        expect_equal(r["error"]["class"], "deferred", "error.class")
+        expect_equal(r["verdict"], "inconclusive", "verdict")
+        expect(not os.path.exists(s.path("d%d" % deferred)), "the deferred drill restored")
+        expect_equal(s.psql("SELECT count(*) FROM _pgdrill.marker WHERE test_id = '%s'"
+                            % r["test_id"]), "0", "the deferred drill wrote a marker")
+        expect_equal(history_rows(s, r["test_id"]), ["deferred:deferred"], "deferred row")
+        # a deferred drill does not block its own retry under the same test id (the attempt
+        # guard lets it through), and once the other drill has passed it is admitted
+        s.psql("INSERT INTO pgdrill.drill_status (test_id, scope, stanza, status)"
+               " SELECT DISTINCT test_id, scope, stanza, 'passed' FROM pgdrill.drill_status"
+               " WHERE status = 'restored'", db="drillhist")
+        retry = s.path("cap%d.yml" % deferred)
+        p = s.bootstrap(retry, s.path("d%d-retry" % deferred), "--test-id=" + r["test_id"], EARLY)
+        expect_outcome(p, json.load(open(s.path("state%d" % deferred, "report.json"))), 1,
+                       "no_backup")
+        expect_equal(history_rows(s, r["test_id"]),
+                     ["deferred:deferred", "started:", "restore:", "failed:no_backup"],
+                     "rows of a deferred drill retried")
+        # ... and while such a retried drill runs, it counts against the cap
+        s.psql("INSERT INTO pgdrill.drill_status (time, test_id, scope, stanza, status,"
+               " error_class) VALUES (now() - interval '1 minute', 'revived', 'billing',"
+               " 'billing', 'deferred', 'deferred'), (now(), 'revived', 'billing', 'billing',"
+               " 'started', NULL)", db="drillhist")
+        p = s.bootstrap(retry, s.path("d-third"), "--test-id=third", EARLY)
+        expect_outcome(p, json.load(open(s.path("state%d" % deferred, "report.json"))), 3,
+                       "deferred")
+
+
+class Hooks(http.server.BaseHTTPRequestHandler):
+    """Scripted answers per path; every request is recorded."""
+    script = {}
+    received = []
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(length)
+        Hooks.received.append((self.path, self.headers.get("Authorization"), body))
+        answers = Hooks.script.get(self.path, [200])
+        code = answers.pop(0) if len(answers) > 1 else answers[0]
+        self.send_response(code)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def https_server(s):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Hooks)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(s.path("cert.pem"), s.path("key.pem"))
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def silent_server():
+    """Accepts TCP connections and never answers: a hung receiver."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock
+
+
+@scenario
+def delivery_webhook():
+    token = "tok-" + os.urandom(8).hex()
+    with Stack("webhook") as s:
+        s.install_pgdrill()
+        s.write("token", token + "\n")
+        server = https_server(s)
+        hung = silent_server()
+        try:
+            def run(name, url, timeout="5s", retries=2):
+                config = s.pgdrill_config(name + ".yml", edit=lambda t: add_report_settings(t, [
+                    "webhook: {url: '%s', token_file: %s, ca_file: %s, timeout: %s, retries: %d}"
+                    % (url, s.path("token"), s.path("cert.pem"), timeout, retries)]))
+                started = time.monotonic()
+                p = s.bootstrap(config, s.path("d-" + name), "--test-id=" + name, EARLY)
+                r = s.report()
+                expect_outcome(p, r, 1, "no_backup")  # delivery never changes the verdict
+                expect(token not in p.stdout + p.stderr + open(s.path("state", "report.json")).read(),
+                       "the token was printed")
+                return r["delivery"]["webhook"], time.monotonic() - started
+
+            base = "https://localhost:%d" % server.server_address[1]
+            Hooks.script = {"/retry": [500, 200], "/bad": [400]}
+            hook, _ = run("retry", base + "/retry")
+            expect_equal((hook["delivered"], hook["attempts"], hook["http_status"]),
+                         (True, 2, 200), "500 then 200: delivered after a retry")
+            posts = [r for r in Hooks.received if r[0] == "/retry"]
+            expect_equal(len(posts), 2, "requests to /retry")
+            expect_equal(posts[-1][1], "Bearer " + token, "Authorization header")
+            expect_equal(json.loads(posts[-1][2])["test_id"], "retry", "the body is the report")
+
+            hook, _ = run("bad", base + "/bad")
+            expect_equal((hook["delivered"], hook["attempts"], hook["http_status"]),
+                         (False, 1, 400), "400: no retry")
+            expect_equal(len([r for r in Hooks.received if r[0] == "/bad"]), 1, "requests to /bad")
+
+            hook, elapsed = run("hung", "https://localhost:%d/hook" % hung.getsockname()[1],
+                                timeout="2s", retries=1)
+            expect_equal((hook["delivered"], hook["attempts"]), (False, 2), "hung receiver")
+            expect(re.search(r"[Tt]imeout|timed out", hook["error"]), "a timeout", hook)
+            # two attempts of 2 s and one backoff of 1 s, plus the drill itself
+            expect(5 <= elapsed < 20, "timeout honoured (%.1fs)" % elapsed)
+
+            # TLS is verified: without our CA the certificate is refused
+            config = s.pgdrill_config("noca.yml", edit=lambda t: add_report_settings(t, [
+                "webhook: {url: '%s/ok', timeout: 5s, retries: 0}" % base]))
+            s.bootstrap(config, s.path("d-noca"), "--test-id=noca", EARLY)
+            hook = s.report()["delivery"]["webhook"]
+            expect(not hook["delivered"] and "certificate" in hook["error"].lower(),
+                   "unverified TLS accepted", hook)
+        finally:
+            server.shutdown()
+            hung.close()
