@@ -27,6 +27,20 @@ def add_report_settings(text, settings):
     return text.replace("report:\n", "report:\n" + "".join("  %s\n" % x for x in settings))
 
 
+def fleet_settings(text, values):
+    """Uncomment the example's fleet block, replacing the values of the keys in values."""
+    head, marker, block = text.partition("  # Fleet bookkeeping")
+    expect(marker != "", "patroni-examples/pgdrill.yml has the fleet block")
+    lines = []
+    for line in block.split("\n")[1:]:
+        m = re.match(r"^(\s*)# (\w+):(.*)$", line)
+        if m:
+            value = values.get(m.group(2), m.group(3).strip())
+            line = "%s%s: %s" % (m.group(1), m.group(2), value)
+        lines.append(line)
+    return head + "\n".join(lines)
+
+
 def history_rows(s, test_id):
     return s.psql("SELECT status || ':' || coalesce(error_class, '') FROM pgdrill.drill_status"
                   " WHERE test_id = '%s' ORDER BY time" % test_id, db="drillhist").split("\n")
@@ -38,8 +52,9 @@ def delivery_history_and_metrics():
         s.psql("CREATE DATABASE drillhist")
         s.install_pgdrill()
         metrics = s.path("state", "pgdrill.prom")
-        config = s.pgdrill_config(edit=lambda t: add_report_settings(t, [
-            'history_dsn: "%s"' % history_dsn(s), "metrics_file: %s" % metrics]))
+        # the example's fleet block as it is, with only the servers and paths replaced
+        config = s.pgdrill_config(edit=lambda t: fleet_settings(t, {
+            "history_dsn": '"%s"' % history_dsn(s), "metrics_file": metrics, "url": '""'}))
 
         # a passing drill by hand: bootstrap, then verify
         p = s.bootstrap(config, s.path("d1"))
