@@ -81,7 +81,12 @@ void drill_enter_phase(drill *d, const char *phase)
     pgd_info("phase: %s", phase);
     pgd_report_set_string(d->report, "phase", phase);
     drill_save(d);
-    pgd_history_append(d->history, d->test_id, d->scope, d->cfg->pgbackrest.stanza, phase, NULL,
+    drill_record_status(d, phase);
+}
+
+void drill_record_status(drill *d, const char *status)
+{
+    pgd_history_append(d->history, d->test_id, d->scope, d->cfg->pgbackrest.stanza, status, NULL,
                        NULL);
 }
 

@@ -60,6 +60,9 @@ bool drill_interrupted(drill *d);
 /* Set the report's phase and write it, so a crash leaves evidence of how far we got. */
 void drill_enter_phase(drill *d, const char *phase);
 
+/* A status row in the fleet's history (report.history_dsn), if configured. */
+void drill_record_status(drill *d, const char *status);
+
 /* timings.<phase> = time since start_ms. */
 void drill_record_timing(drill *d, const char *phase, int64_t start_ms);
 

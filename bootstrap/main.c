@@ -261,8 +261,7 @@ static int finish(drill *d)
     } else {
         /* The drill goes on in pgdrill-verify; the verdict stays "running" until then. */
         pgd_report_set_string(d->report, "phase", "restored");
-        pgd_history_append(d->history, d->test_id, d->scope, d->cfg->pgbackrest.stanza, "restored",
-                           NULL, NULL);
+        drill_record_status(d, "restored");
         pgd_info("restored and promoted; the data directory is ready for Patroni, "
                  "pgdrill-verify decides the verdict");
     }
@@ -342,14 +341,15 @@ int main(int argc, char **argv)
     pgd_info("drill %s of scope %s (stanza %s) into %s", d.test_id, d.scope, cfg.pgbackrest.stanza,
              d.datadir);
 
-    if (!admit(&d))
-        ; /* deferred: nothing done, nothing touched */
-    else if (!pgd_mkdir_p(d.datadir, 0700, &errmsg))
-        drill_fail_verdict(&d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", errmsg);
-    else {
-        d.deadline_ms = pgd_monotonic_ms() + (int64_t)cfg.recovery.timeout * 1000;
-        drill_save(&d);
-        run_phases(&d);
+    /* A deferred drill does nothing and touches nothing. */
+    if (admit(&d)) {
+        if (!pgd_mkdir_p(d.datadir, 0700, &errmsg))
+            drill_fail_verdict(&d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", errmsg);
+        else {
+            d.deadline_ms = pgd_monotonic_ms() + (int64_t)cfg.recovery.timeout * 1000;
+            drill_save(&d);
+            run_phases(&d);
+        }
     }
     rc = finish(&d);
 out:

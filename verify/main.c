@@ -235,8 +235,8 @@ int main(int argc, char **argv)
                          ? pgd_report_get_string(run.report, "phase")
                          : "?");
         pgd_history_append(&history, pgd_report_get_string(run.report, "test_id"),
-                           pgd_report_get_string(run.report, "scope"), cfg.pgbackrest.stanza,
-                           "verifying", NULL, NULL);
+                           pgd_report_get_string(run.report, "scope"),
+                           pgd_report_get_string(run.report, "stanza"), "verifying", NULL, NULL);
         run_checks(&run);
         rc = conclude(&run, &history, start);
     }
