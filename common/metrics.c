@@ -3,13 +3,12 @@
  */
 #include "metrics.h"
 
+#include "clock.h"
 #include "fsutil.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 
 #define LAST_SUCCESS        "pgdrill_last_success_timestamp_seconds"
 #define LAST_RECOVERY_POINT "pgdrill_last_success_recovery_point_timestamp_seconds"
@@ -58,27 +57,6 @@ static void append_sample(pgd_buf *out, const pgd_report *report, const char *na
     pgd_buf_appendf(out, " %.3f\n", value);
 }
 
-/* "2026-11-24T18:20:37.432Z" or "2026-11-24 18:20:37.432350+00" -> Unix time, or -1. */
-static double parse_utc(const char *text)
-{
-    struct tm tm;
-    const char *rest;
-    double fraction = 0;
-
-    if (text == NULL)
-        return -1;
-    memset(&tm, 0, sizeof(tm));
-    rest = strptime(text, "%Y-%m-%d", &tm);
-    if (rest == NULL || (*rest != 'T' && *rest != ' '))
-        return -1;
-    rest = strptime(rest + 1, "%H:%M:%S", &tm);
-    if (rest == NULL)
-        return -1;
-    if (*rest == '.')
-        fraction = strtod(rest, NULL);
-    return (double)timegm(&tm) + fraction;
-}
-
 /*
  * The value of name for this drill's scope and stanza in the previous file, or -1: a
  * failed drill must not erase the last success. Another scope's line (a file shared by
@@ -110,8 +88,8 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
 {
     static const char *const verdicts[] = {"passed", "failed", "inconclusive"};
     const char *verdict = pgd_report_get_string(report, "verdict");
-    double finished = parse_utc(pgd_report_get_string(report, "finished_at"));
-    double target = parse_utc(pgd_report_get_string(report, "target_time"));
+    double finished = pgd_parse_utc(pgd_report_get_string(report, "finished_at"));
+    double target = pgd_parse_utc(pgd_report_get_string(report, "target_time"));
     bool passed = verdict != NULL && strcmp(verdict, "passed") == 0;
     double last_success;
     double last_recovery_point;
@@ -165,13 +143,11 @@ bool pgd_metrics_write(const char *path, const pgd_report *report, char **errmsg
 {
     char *ignored = NULL;
     char *previous = pgd_read_file(path, 1024 * 1024, &ignored);
-    struct timeval now;
     char *text;
     bool ok;
 
     free(ignored);
-    gettimeofday(&now, NULL);
-    text = pgd_metrics_render(report, previous, (double)now.tv_sec + (double)now.tv_usec / 1e6);
+    text = pgd_metrics_render(report, previous, pgd_wall_seconds());
     /* node_exporter runs as another user: the file is world-readable, it holds no secret. */
     ok = pgd_write_file_atomic(path, text, 0644, errmsg);
     free(text);

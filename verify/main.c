@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define CONNECT_TIMEOUT_S 30
 
@@ -50,25 +49,12 @@ static void print_help(void)
            "2 usage or configuration error, 3 inconclusive (the checks could not run).\n");
 }
 
-/* Seconds since the report's started_at ("2026-11-24T18:20:37.432Z"), or -1. */
+/* Seconds since the report's started_at, or -1. */
 static double seconds_since_start(const pgd_report *report)
 {
-    const char *started = pgd_report_get_string(report, "started_at");
-    struct tm tm;
-    struct timespec now;
-    int millis = 0;
-    const char *rest;
+    double started = pgd_parse_utc(pgd_report_get_string(report, "started_at"));
 
-    if (started == NULL)
-        return -1;
-    memset(&tm, 0, sizeof(tm));
-    rest = strptime(started, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (rest == NULL)
-        return -1;
-    if (*rest == '.')
-        millis = atoi(rest + 1);
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (double)(now.tv_sec - timegm(&tm)) + (double)now.tv_nsec / 1e9 - millis / 1000.0;
+    return started < 0 ? -1 : pgd_wall_seconds() - started;
 }
 
 /*
