@@ -12,45 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool record_failure(drill *d, pgd_verdict verdict, const char *error_class, const char *fmt,
-                           va_list ap) __attribute__((format(printf, 4, 0)));
-
-static bool record_failure(drill *d, pgd_verdict verdict, const char *error_class, const char *fmt,
-                           va_list ap)
+bool drill_fail(drill *d, pgd_error_class error_class, const char *fmt, ...)
 {
-    char *message = pgd_vasprintf(fmt, ap);
+    va_list ap;
+    char *message;
 
-    if (d->error_class != NULL) {
+    va_start(ap, fmt);
+    message = pgd_vasprintf(fmt, ap);
+    va_end(ap);
+    if (d->error_class != PGD_ERR_NONE) {
         /* A later error is a consequence of the first: log it, keep the first. */
         pgd_warn("%s (after the first error)", message);
         free(message);
         return false;
     }
-    pgd_error("%s: %s", error_class, message);
-    d->error_class = pgd_strdup(error_class);
+    pgd_error("%s: %s", pgd_error_class_name(error_class), message);
+    d->error_class = error_class;
     d->error_message = message;
-    d->verdict = verdict;
-    return false;
-}
-
-bool drill_fail(drill *d, const char *error_class, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    record_failure(d, pgd_error_class_verdict(error_class), error_class, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-bool drill_fail_verdict(drill *d, pgd_verdict verdict, const char *error_class, const char *fmt,
-                        ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    record_failure(d, verdict, error_class, fmt, ap);
-    va_end(ap);
     return false;
 }
 
@@ -60,9 +38,9 @@ bool drill_interrupted(drill *d)
 
     if (sig == 0)
         return false;
-    drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "interrupted",
-                       "pgdrill-bootstrap received signal %d (%s); child processes were stopped",
-                       sig, strsignal(sig));
+    drill_fail(d, PGD_ERR_INTERRUPTED,
+               "pgdrill-bootstrap received signal %d (%s); child processes were stopped", sig,
+               strsignal(sig));
     return true;
 }
 

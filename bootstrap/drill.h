@@ -37,22 +37,17 @@ typedef struct drill {
     int pg_major;
     char *pg_bindir;
 
-    /* the first error */
-    char *error_class;
+    /* the first error; its class decides the verdict */
+    pgd_error_class error_class;
     char *error_message;
-    pgd_verdict verdict;
 } drill;
 
 /*
  * Record the drill's error (only the first one counts) and log it. The
  * verdict follows from the class. Returns false for "return drill_fail(...)".
  */
-bool drill_fail(drill *d, const char *error_class, const char *fmt, ...)
+bool drill_fail(drill *d, pgd_error_class error_class, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* Like drill_fail, but with an explicit verdict (e.g. a missing tool is inconclusive). */
-bool drill_fail_verdict(drill *d, pgd_verdict verdict, const char *error_class, const char *fmt,
-                        ...) __attribute__((format(printf, 4, 5)));
 
 /* If a termination signal arrived, record "interrupted" and return true. */
 bool drill_interrupted(drill *d);

@@ -20,7 +20,6 @@ guard_decision guard_check(const char *report_path, const char *scope, const cha
     bool missing = false;
     char *errmsg = NULL;
     pgd_report *report = pgd_report_load(report_path, &missing, &errmsg);
-    const char *error_class;
     bool blocks;
 
     *previous = NULL;
@@ -36,8 +35,7 @@ guard_decision guard_check(const char *report_path, const char *scope, const cha
         return GUARD_ERROR;
     }
 
-    error_class = pgd_report_error_class(report);
-    if (same(error_class, "deferred"))
+    if (pgd_report_error_class(report) == PGD_ERR_DEFERRED)
         blocks = false;
     else if (given_test_id != NULL)
         blocks = same(pgd_report_get_string(report, "test_id"), given_test_id);
@@ -58,7 +56,7 @@ void guard_mark_given_up(pgd_report *previous, char **message)
     json_t *root = previous->root;
     json_t *old_error = json_object_get(root, "error");
     json_t *attempts = json_object_get(root, "attempts");
-    const char *old_class = pgd_report_error_class(previous);
+    const char *old_class = json_string_value(json_object_get(old_error, "class"));
     const char *old_message =
         json_string_value(json_object_get(json_object_get(root, "error"), "message"));
     json_int_t count = json_is_integer(attempts) ? json_integer_value(attempts) : 1;
@@ -72,9 +70,9 @@ void guard_mark_given_up(pgd_report *previous, char **message)
         old_class ? old_class : "", old_message ? ": " : "", old_message ? old_message : "",
         previous->path);
     /* Keep the first attempt's error: it is the evidence an SRE needs. */
-    if (json_is_object(old_error) && !same(old_class, "given_up"))
+    if (json_is_object(old_error) && pgd_report_error_class(previous) != PGD_ERR_GIVEN_UP)
         json_object_set(root, "previous_error", old_error);
     json_object_set_new(root, "attempts", json_integer(count + 1));
-    pgd_report_set_error(previous, "given_up", *message);
+    pgd_report_set_error(previous, PGD_ERR_GIVEN_UP, *message);
     pgd_report_set_verdict(previous, PGD_VERDICT_FAILED);
 }

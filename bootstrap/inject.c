@@ -49,22 +49,23 @@ static bool check_source(drill *d, PGconn *conn, const char *target)
     bool ok = false;
 
     if (res == NULL) {
-        drill_fail(d, "source_unreachable", "could not inspect the source %s: %s", target, errmsg);
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not inspect the source %s: %s", target,
+                   errmsg);
         free(errmsg);
         return false;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
-        drill_fail(d, "source_not_primary",
+        drill_fail(d, PGD_ERR_SOURCE_NOT_PRIMARY,
                    "the source %s is a standby (pg_is_in_recovery() is true); point source.dsn at "
                    "the primary",
                    target);
     else if (strcmp(PQgetvalue(res, 0, 1), "off") == 0)
-        drill_fail(d, "archiving_off_on_source",
+        drill_fail(d, PGD_ERR_ARCHIVING_OFF_ON_SOURCE,
                    "archive_mode is off on the source %s: no WAL reaches the repository, so no "
                    "point-in-time restore is possible",
                    target);
     else if (PQgetvalue(res, 0, 2)[0] == '\0' && PQgetvalue(res, 0, 3)[0] == '\0')
-        drill_fail(d, "archiving_off_on_source",
+        drill_fail(d, PGD_ERR_ARCHIVING_OFF_ON_SOURCE,
                    "archive_mode is %s but archive_command and archive_library are empty on the "
                    "source %s: WAL is not archived",
                    PQgetvalue(res, 0, 1), target);
@@ -82,7 +83,7 @@ static bool insert_row(drill *d, PGconn *conn, const char *table, const char *ki
 
     if (!pgd_marker_insert(conn, table, d->test_id, kind, d->scope, statement_timeout_ms(d),
                            &errmsg)) {
-        drill_fail(d, "source_unreachable", "could not insert the %s row: %s", kind, errmsg);
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not insert the %s row: %s", kind, errmsg);
         free(errmsg);
         return false;
     }
@@ -103,12 +104,12 @@ static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_befor
 
     if (!pgd_marker_prepare(conn, cfg->marker.schema, cfg->marker.table, statement_timeout_ms(d),
                             &errmsg)) {
-        drill_fail(d, "source_unreachable", "could not prepare the marker table: %s", errmsg);
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not prepare the marker table: %s", errmsg);
         goto out;
     }
     table = pgd_marker_table_name(conn, cfg->marker.schema, cfg->marker.table, &errmsg);
     if (table == NULL) {
-        drill_fail(d, "internal", "%s", errmsg);
+        drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
         goto out;
     }
     if (!insert_row(d, conn, table, PGD_MARKER_KIND_MARKER))
@@ -121,7 +122,7 @@ static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_befor
                      " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
                      0, NULL, statement_timeout_ms(d), &errmsg);
     if (d->target_time == NULL) {
-        drill_fail(d, "source_unreachable", "could not read the target time: %s", errmsg);
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not read the target time: %s", errmsg);
         goto out;
     }
     pgd_report_set_string(d->report, "target_time", d->target_time);
@@ -139,14 +140,14 @@ static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_befor
     count = pgd_pq_value(conn, "SELECT failed_count FROM pg_catalog.pg_stat_archiver", 0, NULL,
                          statement_timeout_ms(d), &errmsg);
     if (count == NULL) {
-        drill_fail(d, "source_unreachable", "could not read pg_stat_archiver: %s", errmsg);
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not read pg_stat_archiver: %s", errmsg);
         goto out;
     }
     *failures_before = atol(count);
     segment = pgd_pq_value(conn, "SELECT pg_catalog.pg_walfile_name(pg_catalog.pg_switch_wal())", 0,
                            NULL, statement_timeout_ms(d), &errmsg);
     if (segment == NULL)
-        drill_fail(d, "source_unreachable", "could not switch WAL: %s", errmsg);
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not switch WAL: %s", errmsg);
 out:
     free(errmsg);
     free(table);
@@ -178,7 +179,8 @@ static bool wait_archived(drill *d, PGconn *conn, const char *segment, long base
         const char *last_failed;
 
         if (res == NULL) {
-            drill_fail(d, "source_unreachable", "could not read pg_stat_archiver: %s", errmsg);
+            drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not read pg_stat_archiver: %s",
+                       errmsg);
             free(errmsg);
             return false;
         }
@@ -190,7 +192,7 @@ static bool wait_archived(drill *d, PGconn *conn, const char *segment, long base
             return true;
         }
         if (failures - baseline_failures >= ARCHIVER_FAILURES_LIMIT) {
-            drill_fail(d, "archive_stalled",
+            drill_fail(d, PGD_ERR_ARCHIVE_STALLED,
                        "the source's archiver failed %ld times while we waited for %s; "
                        "last_failed_wal %s at %s (see the source's server log for the "
                        "archive_command error)",
@@ -200,7 +202,7 @@ static bool wait_archived(drill *d, PGconn *conn, const char *segment, long base
             return false;
         }
         if (pgd_ms_until(deadline) == 0) {
-            drill_fail(d, "archive_stalled",
+            drill_fail(d, PGD_ERR_ARCHIVE_STALLED,
                        "WAL segment %s was not archived within %lds; last_archived_wal %s, "
                        "last_failed_wal %s",
                        segment, d->cfg->marker.archive_timeout,
@@ -230,7 +232,7 @@ bool inject_marker(drill *d)
     conn = pgd_pq_connect(d->cfg->source.dsn, d->cfg->source.connect_timeout, &errmsg);
     if (conn == NULL) {
         if (!drill_interrupted(d))
-            drill_fail(d, "source_unreachable", "%s", errmsg);
+            drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "%s", errmsg);
         goto out;
     }
     /*
@@ -240,7 +242,7 @@ bool inject_marker(drill *d)
      */
     if (!pgd_pq_command(conn, "SET synchronous_commit = local", 0, NULL, statement_timeout_ms(d),
                         &errmsg)) {
-        drill_fail(d, "source_unreachable", "could not configure the session: %s", errmsg);
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not configure the session: %s", errmsg);
         goto out;
     }
     if (!check_source(d, conn, target))

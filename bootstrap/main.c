@@ -233,10 +233,10 @@ static bool admit(drill *d)
         pgd_warn("could not count the drills in progress; going ahead without the fleet cap");
     if (decision != PGD_DEFERRED)
         return true;
-    drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "deferred",
-                       "%ld drills in progress in the fleet, report.max_concurrent is %ld; "
-                       "nothing was done, the next run tries again",
-                       in_progress, d->cfg->report.max_concurrent);
+    drill_fail(d, PGD_ERR_DEFERRED,
+               "%ld drills in progress in the fleet, report.max_concurrent is %ld; "
+               "nothing was done, the next run tries again",
+               in_progress, d->cfg->report.max_concurrent);
     return false;
 }
 
@@ -254,9 +254,9 @@ static bool run_phases(drill *d)
 static int finish(drill *d)
 {
     drill_record_timing(d, "total", d->started_ms);
-    if (d->error_class != NULL) {
+    if (d->error_class != PGD_ERR_NONE) {
         pgd_report_set_error(d->report, d->error_class, d->error_message);
-        pgd_report_set_verdict(d->report, d->verdict);
+        pgd_report_set_verdict(d->report, pgd_error_class_verdict(d->error_class));
         pgd_deliver(d->cfg, d->history, d->report);
     } else {
         /* The drill goes on in pgdrill-verify; the verdict stays "running" until then. */
@@ -267,7 +267,9 @@ static int finish(drill *d)
     }
     drill_save(d);
     pgd_print_summary(d->report, stderr);
-    return d->error_class != NULL ? pgd_verdict_exit_code(d->verdict) : PGD_EXIT_PASSED;
+    return pgd_verdict_exit_code(d->error_class != PGD_ERR_NONE
+                                     ? pgd_error_class_verdict(d->error_class)
+                                     : PGD_VERDICT_PASSED);
 }
 
 static void drill_free(drill *d)
@@ -281,7 +283,6 @@ static void drill_free(drill *d)
     free(d->backup_label);
     free(d->archive_id);
     free(d->pg_bindir);
-    free(d->error_class);
     free(d->error_message);
 }
 
@@ -344,7 +345,7 @@ int main(int argc, char **argv)
     /* A deferred drill does nothing and touches nothing. */
     if (admit(&d)) {
         if (!pgd_mkdir_p(d.datadir, 0700, &errmsg))
-            drill_fail_verdict(&d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", errmsg);
+            drill_fail(&d, PGD_ERR_INTERNAL, "%s", errmsg);
         else {
             d.deadline_ms = pgd_monotonic_ms() + (int64_t)cfg.recovery.timeout * 1000;
             drill_save(&d);

@@ -367,8 +367,8 @@ static bool finish_promoted(recovery_run *run)
     if (r.outcome != PGD_PROC_EXITED || r.exit_code != 0) {
         char *how = pgd_proc_describe(&r);
 
-        drill_fail(d, "recovery_failed", "postgres did not shut down cleanly after promotion (%s)",
-                   how);
+        drill_fail(d, PGD_ERR_RECOVERY_FAILED,
+                   "postgres did not shut down cleanly after promotion (%s)", how);
         free(how);
         pgd_proc_result_free(&r);
         return false;
@@ -376,18 +376,18 @@ static bool finish_promoted(recovery_run *run)
     pgd_proc_result_free(&r);
 
     if (!controldata_read(run->bindir, d->datadir, &after, &errmsg)) {
-        drill_fail(d, "recovery_failed", "%s", errmsg);
+        drill_fail(d, PGD_ERR_RECOVERY_FAILED, "%s", errmsg);
         free(errmsg);
         return false;
     }
     if (strcmp(after.cluster_state, "shut down") != 0)
-        drill_fail(d, "recovery_failed", "after shutdown pg_control says \"%s\", not \"shut down\"",
-                   after.cluster_state);
+        drill_fail(d, PGD_ERR_RECOVERY_FAILED,
+                   "after shutdown pg_control says \"%s\", not \"shut down\"", after.cluster_state);
     else if (after.timeline <= run->before.timeline)
-        drill_fail(d, "recovery_failed", "the cluster is still on timeline %ld after promotion",
-                   after.timeline);
+        drill_fail(d, PGD_ERR_RECOVERY_FAILED,
+                   "the cluster is still on timeline %ld after promotion", after.timeline);
     else if (!remove_recovery_leftovers(d, &errmsg)) {
-        drill_fail(d, "internal", "could not clean up the recovery settings: %s", errmsg);
+        drill_fail(d, PGD_ERR_INTERNAL, "could not clean up the recovery settings: %s", errmsg);
         free(errmsg);
     } else {
         char timeline[32];
@@ -425,7 +425,7 @@ static bool start_server(recovery_run *run)
     }
     ok = pgd_proc_start(&run->proc, &spec, &errmsg);
     if (!ok) {
-        drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", errmsg);
+        drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
         free(errmsg);
     }
     /* The spec was copied into the handle, but not the strings: keep argv until finish. */
@@ -453,7 +453,7 @@ static bool follow_replay(recovery_run *run)
             return true;
         if (drill_interrupted(d) || pgd_ms_until(d->deadline_ms) == 0) {
             if (pgd_ms_until(d->deadline_ms) == 0)
-                drill_fail(d, "timeout",
+                drill_fail(d, PGD_ERR_TIMEOUT,
                            "recovery did not reach the target %s within recovery.timeout (%lds); "
                            "last restored WAL segment %s",
                            d->target_time, d->cfg->recovery.timeout,
@@ -494,22 +494,21 @@ bool recover_and_promote(drill *d)
     drill_enter_phase(d, "recovery");
     run.bindir = pgd_pg_bindir(d->cfg->postgres.bin_dir, "postgres", d->pg_major, &errmsg);
     if (run.bindir == NULL) {
-        drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", errmsg);
+        drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
         goto out;
     }
     if (!controldata_read(run.bindir, d->datadir, &run.before, &errmsg)) {
-        drill_fail(d, "recovery_failed", "the restored pg_control is unreadable: %s", errmsg);
+        drill_fail(d, PGD_ERR_RECOVERY_FAILED, "the restored pg_control is unreadable: %s", errmsg);
         goto out;
     }
     /* A short path: unix socket paths are limited to about 100 bytes. */
     run.private_dir = mkdtemp(template_dir) ? pgd_strdup(template_dir) : NULL;
     if (run.private_dir == NULL) {
-        drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "internal",
-                           "could not create a private directory under /tmp");
+        drill_fail(d, PGD_ERR_INTERNAL, "could not create a private directory under /tmp");
         goto out;
     }
     if (!write_private_config(&run, &errmsg)) {
-        drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", errmsg);
+        drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
         goto out;
     }
     if (!start_server(&run))

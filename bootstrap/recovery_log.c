@@ -120,24 +120,24 @@ recovery_failure recovery_classify(const recovery_log *log, const char *missing,
     recovery_failure f;
 
     if (log->target_not_reached && missing != NULL && later_wal_exists) {
-        f.error_class = "wal_missing";
+        f.error_class = PGD_ERR_WAL_MISSING;
         f.message = pgd_asprintf(
             "WAL segment %s is missing from the archive although later WAL exists; replay "
             "stopped there%s%s, before the target %s",
             missing, log->last_restored_segment ? " after " : "",
             log->last_restored_segment ? log->last_restored_segment : "", target_time);
     } else if (log->target_not_reached) {
-        f.error_class = "target_not_reached";
+        f.error_class = PGD_ERR_TARGET_NOT_REACHED;
         f.message = pgd_asprintf(
             "replay used all archived WAL%s%s without reaching the target %s (the archive ends "
             "before the target: recent WAL not archived yet, or a target in the future)",
             log->last_restored_segment ? " up to " : "",
             log->last_restored_segment ? log->last_restored_segment : "", target_time);
     } else if (log->first_fatal != NULL) {
-        f.error_class = "recovery_failed";
+        f.error_class = PGD_ERR_RECOVERY_FAILED;
         f.message = pgd_asprintf("recovery failed: %s", log->first_fatal);
     } else {
-        f.error_class = "recovery_failed";
+        f.error_class = PGD_ERR_RECOVERY_FAILED;
         f.message = pgd_asprintf("postgres %s before promotion without logging a FATAL error",
                                  exit_description);
     }

@@ -9,6 +9,8 @@
 #ifndef PGDRILL_BOOTSTRAP_RECOVERY_LOG_H
 #define PGDRILL_BOOTSTRAP_RECOVERY_LOG_H
 
+#include "verdict.h"
+
 #include <stdbool.h>
 
 typedef struct recovery_log {
@@ -37,7 +39,7 @@ bool wal_next_segment(const char *segment, long segment_bytes, char next[25]);
 bool wal_is_later_segment(const char *name, const char *segment);
 
 typedef struct recovery_failure {
-    const char *error_class; /* wal_missing, target_not_reached, recovery_failed */
+    pgd_error_class error_class; /* wal_missing, target_not_reached, recovery_failed */
     char *message;
 } recovery_failure;
 

@@ -109,16 +109,15 @@ static json_t *read_backup_info(drill *d)
         char *what = pgd_proc_describe(&r);
 
         if (!drill_interrupted(d))
-            drill_fail_verdict(
-                d,
-                r.outcome == PGD_PROC_SPAWN_FAILED ? PGD_VERDICT_INCONCLUSIVE : PGD_VERDICT_FAILED,
-                "restore_failed", "pgbackrest info %s: %s", what, pgd_proc_error_lines(&r));
+            drill_fail(
+                d, r.outcome == PGD_PROC_SPAWN_FAILED ? PGD_ERR_INTERNAL : PGD_ERR_RESTORE_FAILED,
+                "pgbackrest info %s: %s", what, pgd_proc_error_lines(&r));
         free(what);
         goto out;
     }
     info = json_loads(r.stdout_text, 0, &jerr);
     if (!json_is_array(info) || json_array_size(info) == 0) {
-        drill_fail(d, "restore_failed", "pgbackrest info printed no stanza information (%s)",
+        drill_fail(d, PGD_ERR_RESTORE_FAILED, "pgbackrest info printed no stanza information (%s)",
                    info == NULL ? jerr.text : "empty list");
         json_decref(info);
         info = NULL;
@@ -198,20 +197,21 @@ static void classify_failure(drill *d, const pgd_proc_result *r, const restore_w
     if (drill_interrupted(d))
         ;
     else if (r->outcome == PGD_PROC_TIMED_OUT)
-        drill_fail(d, "timeout", "pgbackrest restore did not finish within recovery.timeout (%lds)",
+        drill_fail(d, PGD_ERR_TIMEOUT,
+                   "pgbackrest restore did not finish within recovery.timeout (%lds)",
                    d->cfg->recovery.timeout);
     else if (r->outcome == PGD_PROC_SPAWN_FAILED)
-        drill_fail_verdict(d, PGD_VERDICT_INCONCLUSIVE, "internal", "%s", what);
+        drill_fail(d, PGD_ERR_INTERNAL, "%s", what);
     else if (strstr(why, NO_BACKUP_TEXT) != NULL) {
         char *newest = describe_newest_backup(info);
 
-        drill_fail(d, "no_backup",
+        drill_fail(d, PGD_ERR_NO_BACKUP,
                    "no backup set ended before the target time %s (%s; pgBackRest records stop "
                    "times in whole seconds and needs them strictly before the target): %s",
                    d->target_time, newest, why);
         free(newest);
     } else
-        drill_fail(d, "restore_failed", "pgbackrest restore %s: %s", what, why);
+        drill_fail(d, PGD_ERR_RESTORE_FAILED, "pgbackrest restore %s: %s", what, why);
     free(what);
 }
 

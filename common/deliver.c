@@ -25,12 +25,12 @@ static void record(pgd_report *report, const char *what, json_t *outcome)
 
 static void deliver_history(pgd_history *history, pgd_report *report)
 {
-    const char *error_class = pgd_report_error_class(report);
+    pgd_error_class error_class = pgd_report_error_class(report);
     json_t *error = json_object_get(report->root, "error");
     char *outcome;
 
     /* A deferred drill's row was written when it was deferred. */
-    if (error_class == NULL || strcmp(error_class, "deferred") != 0) {
+    if (error_class != PGD_ERR_DEFERRED) {
         json_t *detail =
             json_pack("{s:O?,s:O?,s:O?,s:O?}", "message",
                       json_is_object(error) ? json_object_get(error, "message") : json_null(),
@@ -40,7 +40,8 @@ static void deliver_history(pgd_history *history, pgd_report *report)
         pgd_history_append(history, pgd_report_get_string(report, "test_id"),
                            pgd_report_get_string(report, "scope"),
                            pgd_report_get_string(report, "stanza"),
-                           pgd_report_get_string(report, "verdict"), error_class, detail);
+                           pgd_report_get_string(report, "verdict"),
+                           json_string_value(json_object_get(error, "class")), detail);
         json_decref(detail);
     }
     outcome = pgd_history_outcome(history);

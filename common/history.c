@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "pq.h"
+#include "verdict.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -237,9 +238,10 @@ pgd_admission pgd_history_admit(pgd_history *h, const char *test_id, const char 
         decision = cap > 0 && *in_progress >= cap ? PGD_DEFERRED : PGD_ADMITTED;
         detail = json_pack("{s:I,s:I}", "in_progress", (json_int_t)*in_progress, "max_concurrent",
                            (json_int_t)cap);
-        ok = insert_row(conn, test_id, scope, stanza,
-                        decision == PGD_DEFERRED ? "deferred" : "started",
-                        decision == PGD_DEFERRED ? "deferred" : NULL, detail, &errmsg) &&
+        ok = insert_row(
+                 conn, test_id, scope, stanza, decision == PGD_DEFERRED ? "deferred" : "started",
+                 pgd_error_class_name(decision == PGD_DEFERRED ? PGD_ERR_DEFERRED : PGD_ERR_NONE),
+                 detail, &errmsg) &&
              command(conn, "COMMIT", &errmsg);
     }
     if (ok) {

@@ -211,20 +211,27 @@ void pgd_report_set_timing(pgd_report *report, const char *phase, double seconds
     json_object_set_new(object_field(report, "timings"), phase, seconds_value(seconds));
 }
 
-void pgd_report_set_error(pgd_report *report, const char *error_class, const char *message)
+void pgd_report_set_error(pgd_report *report, pgd_error_class error_class, const char *message)
 {
-    if (error_class == NULL) {
+    if (error_class == PGD_ERR_NONE) {
         json_object_set_new(report->root, "error", json_null());
         return;
     }
     json_object_set_new(report->root, "error",
-                        json_pack("{s:s,s:o}", "class", error_class, "message",
-                                  masked_string(message ? message : "")));
+                        json_pack("{s:s,s:o}", "class", pgd_error_class_name(error_class),
+                                  "message", masked_string(message ? message : "")));
 }
 
-const char *pgd_report_error_class(const pgd_report *report)
+pgd_error_class pgd_report_error_class(const pgd_report *report)
 {
-    return json_string_value(json_object_get(json_object_get(report->root, "error"), "class"));
+    json_t *error = json_object_get(report->root, "error");
+    pgd_error_class error_class;
+
+    if (!json_is_object(error))
+        return PGD_ERR_NONE;
+    error_class = pgd_error_class_from_name(json_string_value(json_object_get(error, "class")));
+    /* An error object without a readable class is still an error. */
+    return error_class == PGD_ERR_NONE ? PGD_ERR_UNKNOWN : error_class;
 }
 
 void pgd_report_set_check(pgd_report *report, const char *name, const char *status, double seconds,

@@ -51,9 +51,11 @@ pgd_verdict pgd_report_get_verdict(const pgd_report *report);
 /* timings.<phase> = seconds (rounded to milliseconds). */
 void pgd_report_set_timing(pgd_report *report, const char *phase, double seconds);
 
-/* error = {class, message}; class NULL clears it (error: null). */
-void pgd_report_set_error(pgd_report *report, const char *error_class, const char *message);
-const char *pgd_report_error_class(const pgd_report *report);
+/* error = {class, message}; PGD_ERR_NONE clears it (error: null). */
+void pgd_report_set_error(pgd_report *report, pgd_error_class error_class, const char *message);
+
+/* The class in error.class: PGD_ERR_NONE without an error, PGD_ERR_UNKNOWN for a foreign name. */
+pgd_error_class pgd_report_error_class(const pgd_report *report);
 
 /* Append {name, status, seconds, detail} to checks, replacing an earlier entry of that name. */
 void pgd_report_set_check(pgd_report *report, const char *name, const char *status, double seconds,

@@ -40,14 +40,17 @@ void pgd_print_summary(const pgd_report *report, FILE *out)
         upper[i] = (char)toupper((unsigned char)verdict[i]);
     upper[i] = '\0';
 
-    fprintf(out, "\npgdrill: drill %s of scope %s: %s%s%s%s\n",
-            or_dash(pgd_report_get_string(report, "test_id")),
-            or_dash(pgd_report_get_string(report, "scope")), upper,
-            json_is_object(error) ? " (" : "",
-            json_is_object(error) ? or_dash(pgd_report_error_class(report)) : "",
-            json_is_object(error) ? ")" : "");
-    if (json_is_object(error))
+    fprintf(
+        out, "\npgdrill: drill %s of scope %s: %s%s%s%s\n",
+        or_dash(pgd_report_get_string(report, "test_id")),
+        or_dash(pgd_report_get_string(report, "scope")), upper, json_is_object(error) ? " (" : "",
+        json_is_object(error) ? or_dash(json_string_value(json_object_get(error, "class"))) : "",
+        json_is_object(error) ? ")" : "");
+    if (json_is_object(error)) {
         print_line(out, "error:", or_dash(json_string_value(json_object_get(error, "message"))));
+        if (pgd_report_error_class(report) != PGD_ERR_UNKNOWN)
+            print_line(out, "what to do:", pgd_error_class_advice(pgd_report_error_class(report)));
+    }
     pgd_buf_init(&line);
     pgd_buf_appendf(&line, "%s (%s, ended %s)",
                     or_dash(pgd_report_get_nested(report, "backup", "label")),

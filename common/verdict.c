@@ -1,5 +1,5 @@
 /*
- * verdict.c - verdicts, error classes, exit codes.
+ * verdict.c - verdicts, the table of error classes, exit codes.
  */
 #include "verdict.h"
 
@@ -8,16 +8,102 @@
 #include <stddef.h>
 #include <string.h>
 
+typedef struct class_info {
+    const char *name;
+    pgd_verdict verdict;
+    const char *meaning; /* README: "what happened" */
+    const char *advice;  /* README: "what an SRE should do" */
+} class_info;
+
 /*
- * Classes that are findings about the backup or the archive: the backup was
- * NOT proven restorable and someone should be paged. Everything else means
- * the drill itself could not run.
+ * Failed: a finding about the backup or the archive, someone should be
+ * paged. Inconclusive: the drill itself could not run. The texts are the
+ * README's, markdown included (test_verdict.c compares them).
  */
-static const char *const failing_classes[] = {
-    "archiving_off_on_source", /* no WAL archive means no point-in-time recovery at all */
-    "archive_stalled",         "no_backup",          "restore_failed", "wal_missing",
-    "target_not_reached",      "recovery_failed",    "marker_missing", "fence_present",
-    "archiving_enabled",       "schema_dump_failed", "given_up",
+static const class_info classes[] = {
+    [PGD_ERR_CONFIG] = {"config", PGD_VERDICT_USAGE,
+                        "configuration rejected (exit 2, `FILE:LINE: KEY: reason`)",
+                        "fix the file"},
+    [PGD_ERR_MARKER_LOCATION_REFUSED] =
+        {"marker_location_refused", PGD_VERDICT_INCONCLUSIVE,
+         "`marker.schema` or `marker.table` names a schema or table on the source that pgdrill "
+         "did not create; nothing was written there",
+         "point `marker.schema` at a schema of pgdrill's own (the default `_pgdrill`)"},
+    [PGD_ERR_SOURCE_UNREACHABLE] = {"source_unreachable", PGD_VERDICT_INCONCLUSIVE,
+                                    "connecting to or querying the source failed",
+                                    "check `source.dsn`, network, pgpass, `pg_hba.conf` on the "
+                                    "source"},
+    [PGD_ERR_SOURCE_NOT_PRIMARY] = {"source_not_primary", PGD_VERDICT_INCONCLUSIVE,
+                                    "`source.dsn` points at a standby",
+                                    "point it at the primary (or a Patroni primary service)"},
+    [PGD_ERR_ARCHIVING_OFF_ON_SOURCE] = {"archiving_off_on_source", PGD_VERDICT_FAILED,
+                                         "`archive_mode` off or no archive command: no "
+                                         "point-in-time recovery is possible",
+                                         "turn on WAL archiving on the source — page"},
+    [PGD_ERR_ARCHIVE_STALLED] = {"archive_stalled", PGD_VERDICT_FAILED,
+                                 "the marker's WAL segment was not archived (archiver failing or "
+                                 "too slow)",
+                                 "read the source's server log for the `archive_command` error; "
+                                 "check the repository"},
+    [PGD_ERR_STANZA_MISSING] = {"stanza_missing", PGD_VERDICT_FAILED,
+                                "the repository holds no stanza of that name (the stanzas it "
+                                "holds are listed)",
+                                "a typo in `pgbackrest.stanza`: fix it; otherwise the repository "
+                                "lost the stanza — page"},
+    [PGD_ERR_NO_BACKUP] = {"no_backup", PGD_VERDICT_FAILED, "no backup set ended before the target",
+                           "check the backup schedule; a backup finishing in the same second as "
+                           "the drill also causes this"},
+    [PGD_ERR_RESTORE_FAILED] = {"restore_failed", PGD_VERDICT_FAILED,
+                                "`pgbackrest restore` failed (missing or corrupt file, checksum, "
+                                "repository error); its error line is quoted",
+                                "run `pgbackrest verify`, take a new full backup"},
+    [PGD_ERR_WAL_MISSING] = {"wal_missing", PGD_VERDICT_FAILED,
+                             "a WAL segment needed for replay is missing from the archive although "
+                             "later WAL exists",
+                             "the archive has a hole: take a new full backup now, find out how the "
+                             "segment got lost"},
+    [PGD_ERR_TARGET_NOT_REACHED] = {"target_not_reached", PGD_VERDICT_FAILED,
+                                    "replay used all archived WAL without reaching the target",
+                                    "archiving lags or a scheduler's target lies in the future"},
+    [PGD_ERR_RECOVERY_FAILED] = {"recovery_failed", PGD_VERDICT_FAILED,
+                                 "any other start-up or replay failure; the first FATAL line is "
+                                 "quoted",
+                                 "read the quoted line; often a missing extension or setting "
+                                 "(`recovery.settings`)"},
+    [PGD_ERR_MARKER_MISSING] = {"marker_missing", PGD_VERDICT_FAILED,
+                                "the restored instance lacks the marker",
+                                "recovery stopped too early: check the target, the clocks"},
+    [PGD_ERR_FENCE_PRESENT] = {"fence_present", PGD_VERDICT_FAILED,
+                               "recovery replayed past the target",
+                               "check `recovery_target_*` settings left in the configuration"},
+    [PGD_ERR_ARCHIVING_ENABLED] = {"archiving_enabled", PGD_VERDICT_FAILED,
+                                   "the restored instance would archive into production",
+                                   "set `archive_mode: 'off'` in the drill's patroni.yml — "
+                                   "urgent"},
+    [PGD_ERR_SCHEMA_DUMP_FAILED] = {"schema_dump_failed", PGD_VERDICT_FAILED,
+                                    "`pg_dump -s` failed in a database (named, first error lines "
+                                    "quoted)",
+                                    "catalog corruption on the source: inspect that database "
+                                    "now"},
+    [PGD_ERR_GIVEN_UP] = {"given_up", PGD_VERDICT_FAILED,
+                          "this drill already ran; not restoring again (first error kept in "
+                          "`previous_error`)",
+                          "read `previous_error`; start a new drill (new pod or new test id)"},
+    [PGD_ERR_DEFERRED] = {"deferred", PGD_VERDICT_INCONCLUSIVE,
+                          "`report.max_concurrent` drills were already in progress in the fleet; "
+                          "nothing was touched",
+                          "none; the next run retries. Many in a row: look for drills stuck \"in "
+                          "progress\" in `pgdrill.drill_latest`"},
+    [PGD_ERR_TIMEOUT] = {"timeout", PGD_VERDICT_INCONCLUSIVE,
+                         "`recovery.timeout` or `verify.timeout` ran out",
+                         "raise the timeout or look for a stuck restore"},
+    [PGD_ERR_INTERRUPTED] = {"interrupted", PGD_VERDICT_INCONCLUSIVE,
+                             "SIGTERM/SIGINT/SIGHUP; children were killed",
+                             "none, or find out who stopped the pod"},
+    [PGD_ERR_INTERNAL] = {"internal", PGD_VERDICT_INCONCLUSIVE,
+                          "a tool is missing, a file cannot be written, the restored instance is "
+                          "unreachable",
+                          "read the message"},
 };
 
 const char *pgd_verdict_name(pgd_verdict verdict)
@@ -31,6 +117,8 @@ const char *pgd_verdict_name(pgd_verdict verdict)
         return "failed";
     case PGD_VERDICT_INCONCLUSIVE:
         return "inconclusive";
+    case PGD_VERDICT_USAGE:
+        return "usage";
     }
     return "inconclusive";
 }
@@ -42,6 +130,8 @@ int pgd_verdict_exit_code(pgd_verdict verdict)
         return PGD_EXIT_PASSED;
     case PGD_VERDICT_FAILED:
         return PGD_EXIT_FAILED;
+    case PGD_VERDICT_USAGE:
+        return PGD_EXIT_USAGE;
     case PGD_VERDICT_RUNNING:
     case PGD_VERDICT_INCONCLUSIVE:
         break;
@@ -49,11 +139,63 @@ int pgd_verdict_exit_code(pgd_verdict verdict)
     return PGD_EXIT_INCONCLUSIVE;
 }
 
-pgd_verdict pgd_error_class_verdict(const char *error_class)
+static const class_info *info_of(pgd_error_class error_class)
 {
-    for (size_t i = 0; i < sizeof(failing_classes) / sizeof(failing_classes[0]); i++) {
-        if (strcmp(error_class, failing_classes[i]) == 0)
-            return PGD_VERDICT_FAILED;
+    if (error_class < PGD_ERR_FIRST || error_class > PGD_ERR_LAST)
+        return NULL;
+    return &classes[error_class];
+}
+
+const char *pgd_error_class_name(pgd_error_class error_class)
+{
+    const class_info *info = info_of(error_class);
+
+    if (error_class == PGD_ERR_NONE)
+        return NULL;
+    return info != NULL ? info->name : "unknown";
+}
+
+pgd_error_class pgd_error_class_from_name(const char *name)
+{
+    if (name == NULL)
+        return PGD_ERR_NONE;
+    for (int c = PGD_ERR_FIRST; c <= PGD_ERR_LAST; c++) {
+        if (strcmp(name, classes[c].name) == 0)
+            return (pgd_error_class)c;
     }
-    return PGD_VERDICT_INCONCLUSIVE;
+    return PGD_ERR_UNKNOWN;
+}
+
+pgd_verdict pgd_error_class_verdict(pgd_error_class error_class)
+{
+    const class_info *info = info_of(error_class);
+
+    if (error_class == PGD_ERR_NONE)
+        return PGD_VERDICT_PASSED;
+    /* A class this version does not know cannot be judged: not a pass, not a page. */
+    return info != NULL ? info->verdict : PGD_VERDICT_INCONCLUSIVE;
+}
+
+bool pgd_error_class_outranks(pgd_error_class candidate, pgd_error_class current)
+{
+    if (candidate == PGD_ERR_NONE)
+        return false;
+    if (current == PGD_ERR_NONE)
+        return true;
+    return pgd_error_class_verdict(current) != PGD_VERDICT_FAILED &&
+           pgd_error_class_verdict(candidate) == PGD_VERDICT_FAILED;
+}
+
+const char *pgd_error_class_meaning(pgd_error_class error_class)
+{
+    const class_info *info = info_of(error_class);
+
+    return info != NULL ? info->meaning : "";
+}
+
+const char *pgd_error_class_advice(pgd_error_class error_class)
+{
+    const class_info *info = info_of(error_class);
+
+    return info != NULL ? info->advice : "";
 }

@@ -23,7 +23,7 @@ static int64_t query_timeout(const verify_run *run)
 }
 
 void check_record(verify_run *run, const char *name, check_outcome outcome, int64_t start_ms,
-                  const char *error_class, const char *detail)
+                  pgd_error_class error_class, const char *detail)
 {
     static const char *const status[] = {"passed", "failed", "skipped"};
     double seconds = (double)(pgd_monotonic_ms() - start_ms) / 1000.0;
@@ -36,14 +36,11 @@ void check_record(verify_run *run, const char *name, check_outcome outcome, int6
     if (outcome == CHECK_NOT_RUN)
         pgd_error("check %s could not run: %s", name, detail);
     else
-        pgd_error("check %s failed (%s): %s", name, error_class, detail);
-    /* A finding outranks an earlier failure to run; otherwise the first error wins. */
-    if (run->error_class == NULL || (run->inconclusive && outcome == CHECK_FAILED)) {
-        free(run->error_class);
+        pgd_error("check %s failed (%s): %s", name, pgd_error_class_name(error_class), detail);
+    if (pgd_error_class_outranks(error_class, run->error_class)) {
         free(run->error_message);
-        run->error_class = pgd_strdup(error_class);
+        run->error_class = error_class;
         run->error_message = pgd_asprintf("%s: %s", name, detail);
-        run->inconclusive = outcome == CHECK_NOT_RUN;
     }
 }
 
@@ -54,7 +51,7 @@ static char *check_value(verify_run *run, const char *name, int64_t start, const
     char *value = pgd_pq_value(run->conn, sql, 0, NULL, query_timeout(run), &errmsg);
 
     if (value == NULL) {
-        check_record(run, name, CHECK_NOT_RUN, start, "internal", errmsg);
+        check_record(run, name, CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
         free(errmsg);
     }
     return value;
@@ -69,10 +66,10 @@ void check_promoted(verify_run *run)
     if (in_recovery == NULL)
         return;
     if (strcmp(in_recovery, "f") == 0)
-        check_record(run, "promoted", CHECK_PASSED, start, NULL,
+        check_record(run, "promoted", CHECK_PASSED, start, PGD_ERR_NONE,
                      "the instance is out of recovery (pg_is_in_recovery() = false)");
     else
-        check_record(run, "promoted", CHECK_FAILED, start, "recovery_failed",
+        check_record(run, "promoted", CHECK_FAILED, start, PGD_ERR_RECOVERY_FAILED,
                      "the instance is still in recovery (pg_is_in_recovery() = true)");
     free(in_recovery);
 }
@@ -102,7 +99,7 @@ void check_archiving_off(verify_run *run)
     char *detail;
 
     if (res == NULL) {
-        check_record(run, "archiving_off", CHECK_NOT_RUN, start, "internal", errmsg);
+        check_record(run, "archiving_off", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
         free(errmsg);
         return;
     }
@@ -110,12 +107,12 @@ void check_archiving_off(verify_run *run)
     command = PQgetvalue(res, 0, 1);
     library = PQgetvalue(res, 0, 2);
     if (strcmp(mode, "off") == 0)
-        check_record(run, "archiving_off", CHECK_PASSED, start, NULL, "archive_mode = off");
+        check_record(run, "archiving_off", CHECK_PASSED, start, PGD_ERR_NONE, "archive_mode = off");
     else if (library[0] == '\0' && inert_archive_command(command)) {
         detail = pgd_asprintf("archive_mode = %s, but archive_command is '%s' and no "
                               "archive_library is set: nothing is archived",
                               mode, command);
-        check_record(run, "archiving_off", CHECK_PASSED, start, NULL, detail);
+        check_record(run, "archiving_off", CHECK_PASSED, start, PGD_ERR_NONE, detail);
         free(detail);
     } else {
         /* Design fact 5: nothing stops it from pushing its new timeline into production. */
@@ -123,7 +120,7 @@ void check_archiving_off(verify_run *run)
                               "instance would push WAL into the production repository; set "
                               "archive_mode: 'off' in the drill's patroni.yml",
                               mode, command, library[0] ? ", archive_library " : "", library);
-        check_record(run, "archiving_off", CHECK_FAILED, start, "archiving_enabled", detail);
+        check_record(run, "archiving_off", CHECK_FAILED, start, PGD_ERR_ARCHIVING_ENABLED, detail);
         free(detail);
     }
     PQclear(res);
@@ -173,16 +170,17 @@ void check_marker_and_fence(verify_run *run)
     char *detail;
 
     if (test_id == NULL) {
-        check_record(run, "marker", CHECK_NOT_RUN, start, "internal",
+        check_record(run, "marker", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL,
                      "the report names no test id");
-        check_record(run, "fence", CHECK_NOT_RUN, start, "internal", "the report names no test id");
+        check_record(run, "fence", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL,
+                     "the report names no test id");
         free(dbname);
         return;
     }
     conn = connect_marker_database(run, dbname, &errmsg);
     if (conn == NULL) {
-        check_record(run, "marker", CHECK_NOT_RUN, start, "internal", errmsg);
-        check_record(run, "fence", CHECK_NOT_RUN, start, "internal", errmsg);
+        check_record(run, "marker", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
+        check_record(run, "fence", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
         free(errmsg);
         free(dbname);
         return;
@@ -191,17 +189,17 @@ void check_marker_and_fence(verify_run *run)
     markers = pgd_marker_count(conn, run->cfg->marker.schema, run->cfg->marker.table, test_id,
                                PGD_MARKER_KIND_MARKER, query_timeout(run), &table_missing, &errmsg);
     if (markers < 0)
-        check_record(run, "marker", CHECK_NOT_RUN, start, "internal", errmsg);
+        check_record(run, "marker", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
     else if (markers > 0) {
         detail = pgd_asprintf("marker row of test %s found in database %s", test_id, PQdb(conn));
-        check_record(run, "marker", CHECK_PASSED, start, NULL, detail);
+        check_record(run, "marker", CHECK_PASSED, start, PGD_ERR_NONE, detail);
         free(detail);
     } else {
         detail = pgd_asprintf("no marker row of test %s in %s.%s of database %s%s: the restore "
                               "stopped before the marker's commit",
                               test_id, run->cfg->marker.schema, run->cfg->marker.table, PQdb(conn),
                               table_missing ? " (the table does not exist)" : "");
-        check_record(run, "marker", CHECK_FAILED, start, "marker_missing", detail);
+        check_record(run, "marker", CHECK_FAILED, start, PGD_ERR_MARKER_MISSING, detail);
         free(detail);
     }
     free(errmsg);
@@ -211,9 +209,9 @@ void check_marker_and_fence(verify_run *run)
     fences = pgd_marker_count(conn, run->cfg->marker.schema, run->cfg->marker.table, test_id,
                               PGD_MARKER_KIND_FENCE, query_timeout(run), &table_missing, &errmsg);
     if (fences < 0)
-        check_record(run, "fence", CHECK_NOT_RUN, start, "internal", errmsg);
+        check_record(run, "fence", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
     else if (fences == 0)
-        check_record(run, "fence", CHECK_PASSED, start, NULL,
+        check_record(run, "fence", CHECK_PASSED, start, PGD_ERR_NONE,
                      "fence row absent: recovery stopped at the target");
     else {
         detail = pgd_asprintf("fence row of test %s is present: recovery replayed past the "
@@ -222,7 +220,7 @@ void check_marker_and_fence(verify_run *run)
                               pgd_report_get_string(run->report, "target_time")
                                   ? pgd_report_get_string(run->report, "target_time")
                                   : "?");
-        check_record(run, "fence", CHECK_FAILED, start, "fence_present", detail);
+        check_record(run, "fence", CHECK_FAILED, start, PGD_ERR_FENCE_PRESENT, detail);
         free(detail);
     }
     free(errmsg);

@@ -30,9 +30,8 @@ typedef struct verify_run {
     int64_t deadline_ms; /* verify.timeout */
 
     /* the first finding or failure to run, for error.class / error.message */
-    char *error_class;
+    pgd_error_class error_class;
     char *error_message;
-    bool inconclusive;
 } verify_run;
 
 /*
@@ -40,7 +39,7 @@ typedef struct verify_run {
  * run's error (the first one wins). detail is printed and stored as is.
  */
 void check_record(verify_run *run, const char *name, check_outcome outcome, int64_t start_ms,
-                  const char *error_class, const char *detail);
+                  pgd_error_class error_class, const char *detail);
 
 void check_promoted(verify_run *run);
 void check_archiving_off(verify_run *run);

@@ -78,7 +78,7 @@ static pgd_report *open_report(const pgd_config *cfg, pgd_history *history, int 
     }
     free(errmsg);
     report = pgd_report_new(cfg->report.file, NULL, cfg->scope, cfg->pgbackrest.stanza);
-    pgd_report_set_error(report, "internal",
+    pgd_report_set_error(report, PGD_ERR_INTERNAL,
                          "no drill report: pgdrill-bootstrap did not run with this configuration, "
                          "or report.file is not on storage that survives restarts");
     pgd_report_set_verdict(report, PGD_VERDICT_INCONCLUSIVE);
@@ -105,7 +105,8 @@ static bool connect_instance(verify_run *run)
                                                  "schema_dump"};
 
         for (size_t i = 0; i < sizeof(all_checks) / sizeof(all_checks[0]); i++)
-            check_record(run, all_checks[i], CHECK_NOT_RUN, pgd_monotonic_ms(), "internal", errmsg);
+            check_record(run, all_checks[i], CHECK_NOT_RUN, pgd_monotonic_ms(), PGD_ERR_INTERNAL,
+                         errmsg);
         free(errmsg);
         return false;
     }
@@ -136,16 +137,11 @@ static int conclude(verify_run *run, pgd_history *history, int64_t start)
     char *errmsg = NULL;
     double total;
 
-    if (pgd_interrupted() != 0 && run->error_class == NULL) {
-        run->error_class = pgd_strdup("interrupted");
+    if (pgd_interrupted() != 0 && run->error_class == PGD_ERR_NONE) {
+        run->error_class = PGD_ERR_INTERRUPTED;
         run->error_message = pgd_strdup("pgdrill-verify received a termination signal");
-        run->inconclusive = true;
     }
-    if (run->error_class == NULL)
-        verdict = PGD_VERDICT_PASSED;
-    else
-        verdict = run->inconclusive ? PGD_VERDICT_INCONCLUSIVE
-                                    : pgd_error_class_verdict(run->error_class);
+    verdict = pgd_error_class_verdict(run->error_class);
     pgd_report_set_timing(report, "verify", (double)(pgd_monotonic_ms() - start) / 1000.0);
     total = seconds_since_start(report);
     if (total >= 0)
@@ -228,7 +224,6 @@ int main(int argc, char **argv)
     }
     pgd_report_free(run.report);
     pgd_history_free(&history);
-    free(run.error_class);
     free(run.error_message);
     pgd_config_free(&cfg);
     return rc;

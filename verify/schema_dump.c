@@ -217,7 +217,8 @@ static void record_results(verify_run *run, dump_job *jobs, size_t n, int64_t st
         failed++;
     }
     if (failed > 0)
-        check_record(run, "schema_dump", CHECK_FAILED, start, "schema_dump_failed", detail.data);
+        check_record(run, "schema_dump", CHECK_FAILED, start, PGD_ERR_SCHEMA_DUMP_FAILED,
+                     detail.data);
     else if (not_run > 0) {
         for (size_t i = 0; i < n; i++) {
             if (jobs[i].environment_error)
@@ -226,12 +227,12 @@ static void record_results(verify_run *run, dump_job *jobs, size_t n, int64_t st
         }
         pgd_buf_append(&detail, " (the restored instance's limits, not the backup: raise "
                                 "max_locks_per_transaction or max_connections in patroni.yml)");
-        check_record(run, "schema_dump", CHECK_NOT_RUN, start, "internal", detail.data);
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, detail.data);
     } else {
         pgd_buf_appendf(&detail, "pg_dump -s of %zu database%s passed:", n, n == 1 ? "" : "s");
         for (size_t i = 0; i < n; i++)
             pgd_buf_appendf(&detail, "%s %s", i > 0 ? "," : "", jobs[i].dbname);
-        check_record(run, "schema_dump", CHECK_PASSED, start, NULL, detail.data);
+        check_record(run, "schema_dump", CHECK_PASSED, start, PGD_ERR_NONE, detail.data);
     }
     pgd_buf_free(&detail);
 }
@@ -247,12 +248,12 @@ void check_schema_dump(verify_run *run)
 
     bindir = pgd_pg_bindir(run->cfg->postgres.bin_dir, "pg_dump", run->server_major, &errmsg);
     if (bindir == NULL) {
-        check_record(run, "schema_dump", CHECK_NOT_RUN, start, "internal", errmsg);
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
         free(errmsg);
         return;
     }
     if (!list_databases(run, &databases, &errmsg)) {
-        check_record(run, "schema_dump", CHECK_NOT_RUN, start, "internal", errmsg);
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
         free(errmsg);
         free(bindir);
         return;
@@ -266,9 +267,9 @@ void check_schema_dump(verify_run *run)
         record_results(run, jobs, databases.count, start);
     else
         check_record(run, "schema_dump", CHECK_NOT_RUN, start,
-                     pgd_interrupted() != 0                ? "interrupted"
-                     : pgd_ms_until(run->deadline_ms) == 0 ? "timeout"
-                                                           : "internal",
+                     pgd_interrupted() != 0                ? PGD_ERR_INTERRUPTED
+                     : pgd_ms_until(run->deadline_ms) == 0 ? PGD_ERR_TIMEOUT
+                                                           : PGD_ERR_INTERNAL,
                      errmsg);
     stop_jobs(jobs, databases.count);
     free(jobs);

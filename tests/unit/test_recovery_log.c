@@ -90,7 +90,7 @@ static void test_classify_wal_missing(void **state)
     missing = recovery_missing_segment(&log, MB16);
     assert_string_equal(missing, "000000010000000000000004");
     f = recovery_classify(&log, missing, true, "2026-11-24 22:36:46.175506+00", "exited");
-    assert_string_equal(f.error_class, "wal_missing");
+    assert_int_equal(f.error_class, PGD_ERR_WAL_MISSING);
     assert_non_null(strstr(f.message, "000000010000000000000004 is missing"));
     free(f.message);
     free(missing);
@@ -105,7 +105,7 @@ static void test_classify_target_not_reached(void **state)
     (void)state;
     feed_all(&log, target_not_reached_lines);
     f = recovery_classify(&log, "000000010000000000000004", false, "T", "exited");
-    assert_string_equal(f.error_class, "target_not_reached");
+    assert_int_equal(f.error_class, PGD_ERR_TARGET_NOT_REACHED);
     assert_non_null(strstr(f.message, "up to 000000010000000000000003"));
     free(f.message);
     recovery_log_free(&log);
@@ -121,7 +121,7 @@ static void test_classify_other_fatal(void **state)
     recovery_log_feed(&log, "FATAL:  could not access file \"timescaledb\": No such file");
     recovery_log_feed(&log, "PANIC:  later panic");
     f = recovery_classify(&log, NULL, false, "T", "exited with status 1");
-    assert_string_equal(f.error_class, "recovery_failed");
+    assert_int_equal(f.error_class, PGD_ERR_RECOVERY_FAILED);
     assert_string_equal(
         f.message, "recovery failed: FATAL:  could not access file \"timescaledb\": No such file");
     free(f.message);
@@ -129,7 +129,7 @@ static void test_classify_other_fatal(void **state)
 
     memset(&log, 0, sizeof(log));
     f = recovery_classify(&log, NULL, false, "T", "terminated by signal 9 (Killed)");
-    assert_string_equal(f.error_class, "recovery_failed");
+    assert_int_equal(f.error_class, PGD_ERR_RECOVERY_FAILED);
     assert_string_equal(f.message, "postgres terminated by signal 9 (Killed) before promotion "
                                    "without logging a FATAL error");
     free(f.message);
