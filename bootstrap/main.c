@@ -185,6 +185,39 @@ static int check_invocation(const bootstrap_options *opts, char **datadir)
     return PGD_EXIT_USAGE;
 }
 
+/*
+ * Files of the drill must not land inside the data directory: the restore
+ * would overwrite them (or they would be restored into the next Patroni
+ * start), and the attempt guard would lose its record.
+ */
+static int check_paths_outside_datadir(const pgd_config *cfg, const char *datadir)
+{
+    const struct {
+        const char *key;
+        const char *path;
+    } paths[] = {
+        {"state_dir", cfg->state_dir},
+        {"report.file", cfg->report.file},
+        {"report.metrics_file", cfg->report.metrics_file},
+    };
+
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        char *message;
+
+        if (paths[i].path[0] == '\0' || !pgd_path_within(paths[i].path, datadir))
+            continue;
+        message = pgd_config_error(cfg, paths[i].key,
+                                   "\"%s\" is inside --datadir \"%s\"; the restore would "
+                                   "overwrite it: keep drill state outside the data directory",
+                                   paths[i].path, datadir);
+        fprintf(stderr, "%s\n", message);
+        pgd_error("configuration rejected; nothing was done");
+        free(message);
+        return PGD_EXIT_USAGE;
+    }
+    return PGD_EXIT_PASSED;
+}
+
 /* The attempt guard: returns an exit code to stop with, or -1 to go ahead. */
 static int apply_attempt_guard(const pgd_config *cfg, pgd_history *history, const char *scope,
                                const char *test_id)
@@ -315,6 +348,9 @@ int main(int argc, char **argv)
                                  cfg.path);
         goto out;
     }
+    rc = check_paths_outside_datadir(&cfg, d.datadir);
+    if (rc != PGD_EXIT_PASSED)
+        goto out;
 
     d.cfg = &cfg;
     d.started_ms = pgd_monotonic_ms();
@@ -342,13 +378,19 @@ int main(int argc, char **argv)
     pgd_info("drill %s of scope %s (stanza %s) into %s", d.test_id, d.scope, cfg.pgbackrest.stanza,
              d.datadir);
 
+    /* Without a report nobody would learn what this drill did: nothing is done then. */
+    if (!pgd_report_write(d.report, &errmsg)) {
+        pgd_error("internal: cannot write the drill report, so the drill does not start: %s",
+                  errmsg);
+        rc = PGD_EXIT_INCONCLUSIVE;
+        goto out;
+    }
     /* A deferred drill does nothing and touches nothing. */
     if (admit(&d)) {
         if (!pgd_mkdir_p(d.datadir, 0700, &errmsg))
             drill_fail(&d, PGD_ERR_INTERNAL, "%s", errmsg);
         else {
             d.deadline_ms = pgd_monotonic_ms() + (int64_t)cfg.recovery.timeout * 1000;
-            drill_save(&d);
             run_phases(&d);
         }
     }

@@ -311,7 +311,7 @@ static bool line_is_restore_setting(const char *line)
 static bool remove_recovery_leftovers(drill *d, char **errmsg)
 {
     char *path = pgd_asprintf("%s/postgresql.auto.conf", d->datadir);
-    char *text = pgd_read_file(path, 16 * 1024 * 1024, errmsg);
+    char *text = pgd_read_file_ex(path, 16 * 1024 * 1024, PGD_READ_NOFOLLOW, NULL, errmsg);
     pgd_buf kept;
     bool ok = true;
 

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "duration.h"
+#include "fsutil.h"
 #include "redact.h"
 #include "xalloc.h"
 
@@ -22,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A configuration file is a page of YAML; anything this big is the wrong file. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
 
 /* PostgreSQL silently truncates identifiers longer than NAMEDATALEN - 1 bytes. */
 #define PG_MAX_IDENTIFIER_BYTES 63
@@ -148,6 +152,8 @@ typedef struct loader {
     int seen_line[N_CONFIG_KEYS]; /* 0 = not in the file */
 } loader;
 
+static const key_spec *find_key(const char *path, size_t *index);
+
 static char **field_string(pgd_config *cfg, const key_spec *spec)
 {
     return (char **)((char *)cfg + spec->offset);
@@ -250,6 +256,27 @@ void pgd_config_free(pgd_config *cfg)
     }
     free(cfg->path);
     cfg->path = NULL;
+    free(cfg->key_lines);
+    cfg->key_lines = NULL;
+}
+
+char *pgd_config_error(const pgd_config *cfg, const char *key, const char *fmt, ...)
+{
+    size_t index = 0;
+    int line = 1;
+    va_list ap;
+    char *reason;
+    char *message;
+
+    if (find_key(key, &index) != NULL && cfg->key_lines != NULL && cfg->key_lines[index] > 0)
+        line = cfg->key_lines[index];
+    va_start(ap, fmt);
+    reason = pgd_vasprintf(fmt, ap);
+    va_end(ap);
+    message =
+        pgd_asprintf("%s:%d: %s: %s", cfg->path ? cfg->path : "(configuration)", line, key, reason);
+    free(reason);
+    return message;
 }
 
 const char *pgd_config_path(const char *from_option)
@@ -671,7 +698,7 @@ static bool check_whole(loader *ld)
     return true;
 }
 
-static bool load_document(loader *ld, FILE *fp)
+static bool load_document(loader *ld, const char *text)
 {
     yaml_parser_t parser;
     yaml_document_t extra;
@@ -680,7 +707,7 @@ static bool load_document(loader *ld, FILE *fp)
 
     if (!yaml_parser_initialize(&parser))
         return fail(ld, 1, "(yaml)", "could not initialize the YAML parser");
-    yaml_parser_set_input_file(&parser, fp);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
     if (!yaml_parser_load(&parser, &ld->doc)) {
         fail(ld, (int)parser.problem_mark.line + 1, "(yaml)", "%s%s%s",
              parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
@@ -716,7 +743,8 @@ out:
 bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg)
 {
     loader ld;
-    FILE *fp;
+    char *text;
+    char *why = NULL;
     bool ok;
 
     memset(&ld, 0, sizeof(ld));
@@ -724,15 +752,17 @@ bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg)
     ld.cfg = cfg;
     set_defaults(cfg);
 
-    fp = fopen(path, "r");
-    if (fp == NULL) {
-        *errmsg = pgd_asprintf("%s: could not open configuration file: %s", path, strerror(errno));
+    /* Regular files only (a FIFO would block, a directory or a huge file is a mistake). */
+    text = pgd_read_file(path, CONFIG_MAX_BYTES, &why);
+    if (text == NULL) {
+        *errmsg = pgd_asprintf("%s: %s", path, why);
+        free(why);
         pgd_config_free(cfg);
         return false;
     }
-    ok = load_document(&ld, fp);
+    ok = load_document(&ld, text);
     yaml_document_delete(&ld.doc);
-    fclose(fp);
+    free(text);
     if (ok)
         ok = check_whole(&ld);
     if (!ok) {
@@ -741,6 +771,8 @@ bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg)
         return false;
     }
     cfg->path = pgd_strdup(path);
+    cfg->key_lines = pgd_calloc(N_CONFIG_KEYS, sizeof(int));
+    memcpy(cfg->key_lines, ld.seen_line, sizeof(ld.seen_line));
     if (cfg->report.file == NULL)
         cfg->report.file = pgd_asprintf("%s/report.json", cfg->state_dir);
     return true;

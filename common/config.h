@@ -31,7 +31,8 @@ typedef struct pgd_settings {
 } pgd_settings;
 
 typedef struct pgd_config {
-    char *path; /* the file this was loaded from */
+    char *path;     /* the file this was loaded from */
+    int *key_lines; /* line of each key in the file, 0 when not set (pgd_config_key_line) */
     char *scope;
     char *state_dir;
     struct {
@@ -85,6 +86,13 @@ typedef struct pgd_config {
 bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg);
 
 void pgd_config_free(pgd_config *cfg);
+
+/*
+ * "FILE:LINE: KEY: reason" for a check made after loading (e.g. against the
+ * command line); LINE is where key was set, or 1 for a default (caller frees).
+ */
+char *pgd_config_error(const pgd_config *cfg, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The configuration path from --config, else $PGDRILL_CONFIG, else the default. */
 const char *pgd_config_path(const char *from_option);

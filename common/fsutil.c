@@ -10,9 +10,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,16 +47,70 @@ static void fsync_parent_dir(const char *path)
     free(copy);
 }
 
+/* A temporary name next to path that nobody can guess: ".<name>.<12 random characters>". */
+static char *temporary_name(const char *path)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char random_bytes[12];
+    char suffix[sizeof(random_bytes) + 1];
+    char *copy = pgd_strdup(path);
+    char *dir_copy = pgd_strdup(path);
+    char *name;
+
+    if (getrandom(random_bytes, sizeof(random_bytes), 0) != (ssize_t)sizeof(random_bytes)) {
+        /* getrandom cannot fail for 12 bytes once the pool is initialised; never predictable. */
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        for (size_t i = 0; i < sizeof(random_bytes); i++)
+            random_bytes[i] ^= (unsigned char)(ts.tv_nsec >> (i % 4 * 8)) ^ (unsigned char)getpid();
+    }
+    for (size_t i = 0; i < sizeof(random_bytes); i++)
+        suffix[i] = alphabet[random_bytes[i] % (sizeof(alphabet) - 1)];
+    suffix[sizeof(random_bytes)] = '\0';
+    name = pgd_asprintf("%s/.%s.%s", dirname(dir_copy), basename(copy), suffix);
+    free(copy);
+    free(dir_copy);
+    return name;
+}
+
+/* Create a new file that did not exist (no link followed); -1 with *tmp unset on failure. */
+static int create_temporary(const char *path, int mode, char **tmp, char **errmsg)
+{
+    for (int attempt = 0; attempt < 16; attempt++) {
+        char *name = temporary_name(path);
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+        if (fd >= 0) {
+            if (fchmod(fd, (mode_t)mode) != 0) {
+                *errmsg =
+                    pgd_asprintf("could not set the mode of \"%s\": %s", name, strerror(errno));
+                close(fd);
+                unlink(name);
+                free(name);
+                return -1;
+            }
+            *tmp = name;
+            return fd;
+        }
+        if (errno != EEXIST) {
+            *errmsg = pgd_asprintf("could not create \"%s\": %s", name, strerror(errno));
+            free(name);
+            return -1;
+        }
+        free(name);
+    }
+    *errmsg = pgd_asprintf("could not create a temporary file next to \"%s\"", path);
+    return -1;
+}
+
 bool pgd_write_file_atomic(const char *path, const char *content, int mode, char **errmsg)
 {
-    char *tmp = pgd_asprintf("%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    char *tmp = NULL;
+    int fd = create_temporary(path, mode, &tmp, errmsg);
 
-    if (fd < 0) {
-        *errmsg = pgd_asprintf("could not create \"%s\": %s", tmp, strerror(errno));
-        free(tmp);
+    if (fd < 0)
         return false;
-    }
     if (!write_all(fd, content, strlen(content)) || fsync(fd) != 0) {
         *errmsg = pgd_asprintf("could not write \"%s\": %s", tmp, strerror(errno));
         close(fd);
@@ -72,35 +129,96 @@ bool pgd_write_file_atomic(const char *path, const char *content, int mode, char
     return true;
 }
 
-char *pgd_read_file(const char *path, size_t max_bytes, char **errmsg)
+static const char *file_kind(mode_t mode)
 {
-    FILE *fp = fopen(path, "r");
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    return "not a regular file";
+}
+
+/* Open path for reading if it is a regular file of at most max_bytes; -1 with *errmsg. */
+static int open_regular(const char *path, size_t max_bytes, pgd_read_flags flags, int *errnum,
+                        char **errmsg)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+                            (flags == PGD_READ_NOFOLLOW ? O_NOFOLLOW : 0));
+    struct stat st;
+
+    *errnum = 0;
+    if (fd < 0) {
+        *errnum = errno;
+        if (errno == ELOOP && flags == PGD_READ_NOFOLLOW)
+            *errmsg = pgd_asprintf("\"%s\" is a symbolic link; refusing to follow it", path);
+        else
+            *errmsg = pgd_asprintf("could not open \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *errnum = fstat(fd, &st) != 0 ? errno : EINVAL;
+        *errmsg = *errnum == EINVAL
+                      ? pgd_asprintf("\"%s\" is %s", path, file_kind(st.st_mode))
+                      : pgd_asprintf("could not stat \"%s\": %s", path, strerror(*errnum));
+        close(fd);
+        return -1;
+    }
+    if ((size_t)st.st_size > max_bytes) {
+        *errnum = EFBIG;
+        *errmsg = pgd_asprintf("\"%s\" is larger than %zu bytes", path, max_bytes);
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+char *pgd_read_file_ex(const char *path, size_t max_bytes, pgd_read_flags flags, int *errnum,
+                       char **errmsg)
+{
+    int ignored = 0;
+    int *err = errnum != NULL ? errnum : &ignored;
+    int fd = open_regular(path, max_bytes, flags, err, errmsg);
     pgd_buf buf;
     char chunk[8192];
-    size_t n;
+    ssize_t n;
 
-    if (fp == NULL) {
-        *errmsg = pgd_asprintf("could not open \"%s\": %s", path, strerror(errno));
+    if (fd < 0)
         return NULL;
-    }
     pgd_buf_init(&buf);
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-        if (buf.len + n > max_bytes) {
-            *errmsg = pgd_asprintf("\"%s\" is larger than %zu bytes", path, max_bytes);
-            fclose(fp);
+    /* The size was checked, but a file can grow while we read it. */
+    while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || buf.len + (size_t)n > max_bytes) {
+            *err = n < 0 ? errno : EFBIG;
+            *errmsg = n < 0 ? pgd_asprintf("could not read \"%s\": %s", path, strerror(errno))
+                            : pgd_asprintf("\"%s\" is larger than %zu bytes", path, max_bytes);
+            close(fd);
             pgd_buf_free(&buf);
             return NULL;
         }
-        pgd_buf_append_n(&buf, chunk, n);
+        pgd_buf_append_n(&buf, chunk, (size_t)n);
     }
-    if (ferror(fp)) {
-        *errmsg = pgd_asprintf("could not read \"%s\": %s", path, strerror(errno));
-        fclose(fp);
+    close(fd);
+    /* Every file we read is text; a NUL byte would silently cut it short. */
+    if (memchr(buf.data, '\0', buf.len) != NULL) {
+        *err = EINVAL;
+        *errmsg = pgd_asprintf("\"%s\" holds a NUL byte: not a text file", path);
         pgd_buf_free(&buf);
         return NULL;
     }
-    fclose(fp);
     return pgd_buf_steal(&buf);
+}
+
+char *pgd_read_file(const char *path, size_t max_bytes, char **errmsg)
+{
+    return pgd_read_file_ex(path, max_bytes, PGD_READ_FOLLOW, NULL, errmsg);
 }
 
 bool pgd_mkdir_p(const char *path, int mode, char **errmsg)
@@ -135,6 +253,10 @@ pgd_dir_state pgd_dir_state_of(const char *path, char **errmsg)
     pgd_dir_state state = PGD_DIR_EMPTY;
 
     if (stat(path, &st) != 0) {
+        if (errno == ENOENT && lstat(path, &st) == 0) {
+            *errmsg = pgd_asprintf("\"%s\" is a symbolic link to a path that does not exist", path);
+            return PGD_DIR_DANGLING;
+        }
         if (errno == ENOENT)
             return PGD_DIR_MISSING;
         *errmsg = pgd_asprintf("could not access \"%s\": %s", path, strerror(errno));
@@ -159,6 +281,80 @@ pgd_dir_state pgd_dir_state_of(const char *path, char **errmsg)
     }
     closedir(dir);
     return state;
+}
+
+/* The components of an absolute path appended to out, "." and ".." applied lexically. */
+static void append_components(pgd_buf *out, const char *rest)
+{
+    char *copy = pgd_strdup(rest);
+    char *save = NULL;
+
+    for (char *c = strtok_r(copy, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0) {
+            char *slash = strrchr(out->data, '/');
+
+            if (slash != NULL) {
+                out->len = slash == out->data ? 1 : (size_t)(slash - out->data);
+                out->data[out->len] = '\0';
+            }
+            continue;
+        }
+        if (out->len == 0 || out->data[out->len - 1] != '/')
+            pgd_buf_append(out, "/");
+        pgd_buf_append(out, c);
+    }
+    free(copy);
+}
+
+char *pgd_path_resolve(const char *path)
+{
+    char cwd[PATH_MAX];
+    char *absolute;
+    size_t cut;
+    pgd_buf out;
+
+    if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+        absolute = pgd_strdup(path);
+    else
+        absolute = pgd_asprintf("%s/%s", cwd, path);
+    /* The longest prefix that exists is resolved by the kernel, links and all. */
+    for (cut = strlen(absolute);; cut--) {
+        if (cut == 0 || absolute[cut] == '/' || absolute[cut] == '\0') {
+            char *prefix = pgd_strndup(absolute, cut == 0 ? 1 : cut);
+            char *real = realpath(prefix, NULL);
+
+            free(prefix);
+            if (real != NULL) {
+                pgd_buf_init(&out);
+                pgd_buf_append(&out, real);
+                free(real);
+                break;
+            }
+            if (cut == 0) {
+                pgd_buf_init(&out);
+                pgd_buf_append(&out, "/");
+                break;
+            }
+        }
+    }
+    append_components(&out, absolute + cut);
+    free(absolute);
+    return pgd_buf_steal(&out);
+}
+
+bool pgd_path_within(const char *path, const char *dir)
+{
+    char *p = pgd_path_resolve(path);
+    char *d = pgd_path_resolve(dir);
+    size_t len = strlen(d);
+    bool within =
+        strcmp(d, "/") == 0 || strcmp(p, d) == 0 || (strncmp(p, d, len) == 0 && p[len] == '/');
+
+    free(p);
+    free(d);
+    return within;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)

@@ -10,11 +10,29 @@
 /*
  * Replace path with content atomically: write a temporary file in the same
  * directory, fsync it, rename it over path, fsync the directory. A reader
- * (or a crash) sees the old content or the new, never half of it.
+ * (or a crash) sees the old content or the new, never half of it. The
+ * temporary name is unpredictable and created with O_EXCL|O_NOFOLLOW, so a
+ * link planted in a shared directory is never written through; the file
+ * gets exactly mode, whatever the umask.
  */
 bool pgd_write_file_atomic(const char *path, const char *content, int mode, char **errmsg);
 
-/* Read a whole (small) file; NULL with *errmsg on failure. */
+typedef enum pgd_read_flags {
+    PGD_READ_FOLLOW = 0,   /* follow symbolic links (configuration, Kubernetes mounts) */
+    PGD_READ_NOFOLLOW = 1, /* refuse a symbolic link (our own state files) */
+} pgd_read_flags;
+
+/*
+ * Read a whole (small) regular text file; NULL with *errmsg on failure.
+ * FIFOs, devices and directories are refused without blocking, files larger
+ * than max_bytes without reading them, files holding a NUL byte (which
+ * would cut the text short) after reading. *errnum (optional) gets the errno of the
+ * failure, ENOENT only when the file does not exist.
+ */
+char *pgd_read_file_ex(const char *path, size_t max_bytes, pgd_read_flags flags, int *errnum,
+                       char **errmsg);
+
+/* pgd_read_file_ex following symbolic links, without the errno. */
 char *pgd_read_file(const char *path, size_t max_bytes, char **errmsg);
 
 /* mkdir -p with mode for the directories it creates. */
@@ -22,6 +40,7 @@ bool pgd_mkdir_p(const char *path, int mode, char **errmsg);
 
 typedef enum pgd_dir_state {
     PGD_DIR_MISSING,
+    PGD_DIR_DANGLING, /* a symbolic link to nothing: creating it would create its target */
     PGD_DIR_EMPTY,
     PGD_DIR_NOT_EMPTY,
     PGD_DIR_NOT_A_DIR,
@@ -30,6 +49,16 @@ typedef enum pgd_dir_state {
 
 /* Whether path is missing, an empty directory, or something we must not touch. */
 pgd_dir_state pgd_dir_state_of(const char *path, char **errmsg);
+
+/*
+ * path made absolute and canonical: symbolic links in the part that exists
+ * are resolved, "." and ".." removed, the part that does not exist yet
+ * appended as written. For comparing where files will land (caller frees).
+ */
+char *pgd_path_resolve(const char *path);
+
+/* Is path (resolved) dir itself or below it (resolved)? */
+bool pgd_path_within(const char *path, const char *dir);
 
 /* Remove a directory tree (for our private temp dirs only). */
 void pgd_remove_tree(const char *path);

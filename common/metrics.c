@@ -142,7 +142,7 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
 bool pgd_metrics_write(const char *path, const pgd_report *report, char **errmsg)
 {
     char *ignored = NULL;
-    char *previous = pgd_read_file(path, 1024 * 1024, &ignored);
+    char *previous = pgd_read_file_ex(path, 1024 * 1024, PGD_READ_NOFOLLOW, NULL, &ignored);
     char *text;
     bool ok;
 

@@ -11,6 +11,7 @@
 #include "secret.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,12 +83,14 @@ pgd_report *pgd_report_load(const char *path, bool *missing, char **errmsg)
     json_t *schema;
     pgd_report *report;
     char *text;
-    FILE *probe = fopen(path, "r");
+    int errnum = 0;
 
-    *missing = probe == NULL;
-    if (probe != NULL)
-        fclose(probe);
-    text = pgd_read_file(path, REPORT_MAX_BYTES, errmsg);
+    /*
+     * Only a report that does not exist is missing: one we may not read, a
+     * link or a FIFO in its place is an error, never "no earlier drill".
+     */
+    text = pgd_read_file_ex(path, REPORT_MAX_BYTES, PGD_READ_NOFOLLOW, &errnum, errmsg);
+    *missing = text == NULL && errnum == ENOENT;
     if (text == NULL)
         return NULL;
     root = json_loads(text, 0, &jerr);

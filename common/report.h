@@ -27,7 +27,8 @@ pgd_report *pgd_report_new(const char *path, const char *test_id, const char *sc
 /*
  * Read an existing report. Returns NULL with *errmsg when the file is
  * missing, unreadable, not JSON, or not a pgdrill.report/v1 document;
- * *missing is set when the file simply does not exist.
+ * *missing is set only when the file does not exist (a report we may not
+ * read, or a symbolic link in its place, is not missing).
  */
 pgd_report *pgd_report_load(const char *path, bool *missing, char **errmsg);
 

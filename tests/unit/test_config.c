@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char config_path[] = "/tmp/pgdrill-test-config-XXXXXX";
@@ -224,16 +225,53 @@ static void test_null_values(void **state)
     pgd_config_free(&cfg);
 }
 
-static void test_missing_file(void **state)
+static void assert_unreadable(const char *path, const char *expected_reason)
 {
     pgd_config cfg;
     char *errmsg = NULL;
 
-    (void)state;
-    assert_false(pgd_config_load("/nonexistent/pgdrill.yml", &cfg, &errmsg));
-    assert_string_equal(errmsg, "/nonexistent/pgdrill.yml: could not open configuration file: No "
-                                "such file or directory");
+    assert_false(pgd_config_load(path, &cfg, &errmsg));
+    assert_true(strncmp(errmsg, path, strlen(path)) == 0 && errmsg[strlen(path)] == ':');
+    if (strstr(errmsg, expected_reason) == NULL)
+        fail_msg("\"%s\" does not say \"%s\"", errmsg, expected_reason);
     free(errmsg);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    assert_unreadable("/nonexistent/pgdrill.yml", "No such file or directory");
+}
+
+/* A FIFO (must not block), a directory, a huge file, a file with a NUL byte: clear errors. */
+static void test_not_a_config_file(void **state)
+{
+    char *fifo = pgd_asprintf("%s.fifo", config_path);
+    char *big = pgd_asprintf("%s.big", config_path);
+    char *dir = pgd_asprintf("%s.dir", config_path);
+    FILE *fp;
+
+    (void)state;
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_unreadable(fifo, "is a FIFO");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_unreadable(dir, "is a directory");
+    fp = fopen(big, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < 200000; i++)
+        fputs("# padding\n", fp);
+    fclose(fp);
+    assert_unreadable(big, "is larger than");
+    fp = fopen(big, "w");
+    fwrite("pgbackrest:\n  stanza: a\0b\n", 1, 26, fp);
+    fclose(fp);
+    assert_unreadable(big, "NUL byte");
+    unlink(fifo);
+    unlink(big);
+    rmdir(dir);
+    free(fifo);
+    free(big);
+    free(dir);
 }
 
 static void test_yaml_syntax_error(void **state)
@@ -429,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_every_type_parsed),
         cmocka_unit_test(test_null_values),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_not_a_config_file),
         cmocka_unit_test(test_yaml_syntax_error),
         cmocka_unit_test(test_not_a_mapping),
         cmocka_unit_test(test_two_documents),
