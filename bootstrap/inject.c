@@ -102,8 +102,14 @@ static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_befor
     char *segment = NULL;
     char *count = NULL;
 
-    if (!pgd_marker_prepare(conn, cfg->marker.schema, cfg->marker.table, statement_timeout_ms(d),
-                            &errmsg)) {
+    switch (pgd_marker_prepare(conn, cfg->marker.schema, cfg->marker.table, statement_timeout_ms(d),
+                               &errmsg)) {
+    case PGD_MARKER_READY:
+        break;
+    case PGD_MARKER_REFUSED:
+        drill_fail(d, PGD_ERR_MARKER_LOCATION_REFUSED, "%s", errmsg);
+        goto out;
+    case PGD_MARKER_FAILED:
         drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not prepare the marker table: %s", errmsg);
         goto out;
     }

@@ -10,6 +10,7 @@
 
 #include "duration.h"
 #include "fsutil.h"
+#include "marker.h"
 #include "redact.h"
 #include "xalloc.h"
 
@@ -459,6 +460,11 @@ static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *va
         return fail(ld, line, spec->path,
                     "PostgreSQL identifiers are at most %d bytes (this one has %zu)",
                     PG_MAX_IDENTIFIER_BYTES, strlen(text));
+    if (strcmp(spec->path, "marker.schema") == 0 && pgd_marker_schema_reserved(text))
+        return fail(ld, line, spec->path,
+                    "\"%s\" is not a schema pgdrill may own (public, information_schema and "
+                    "pg_* belong to everybody); use a schema of its own such as _pgdrill",
+                    text);
     if (spec->kind == K_CONNINFO && text[0] != '\0' && !pgd_conninfo_valid(text))
         return fail(ld, line, spec->path,
                     "not a valid libpq connection string (key=value pairs or a postgresql:// URI)");

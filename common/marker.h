@@ -20,15 +20,59 @@
 #define PGD_MARKER_KIND_FENCE  "fence"
 #define PGD_MARKER_KEEP_DAYS   30
 
+/*
+ * Ownership tags, set as comments when pgdrill creates the schema and the
+ * table. pgdrill writes only where they are: an SRE may hand a prepared
+ * schema over by setting the schema comment by hand.
+ */
+#define PGD_MARKER_SCHEMA_TAG "pgdrill marker schema (created by pgdrill-bootstrap)"
+#define PGD_MARKER_TABLE_TAG  "pgdrill marker table (created by pgdrill-bootstrap)"
+/* The columns of the marker table, as format_type() prints them. */
+#define PGD_MARKER_TABLE_SHAPE                                                                     \
+    "test_id text, kind text, scope text, created_at timestamp with time zone"
+
+/* What the source holds at marker.schema / marker.table. */
+typedef struct pgd_marker_facts {
+    bool schema_exists;
+    bool schema_tagged; /* its comment is PGD_MARKER_SCHEMA_TAG */
+    bool table_exists;
+    bool table_tagged;  /* its comment is PGD_MARKER_TABLE_TAG */
+    bool table_shaped;  /* a plain table with exactly PGD_MARKER_TABLE_SHAPE */
+    long other_objects; /* relations (but the table and its indexes) and functions in the schema */
+} pgd_marker_facts;
+
+typedef enum pgd_marker_action {
+    PGD_MARKER_CREATE_SCHEMA, /* schema and table are missing: create both, tagged */
+    PGD_MARKER_CREATE_TABLE,  /* our schema, table missing: create it, tagged */
+    PGD_MARKER_USE,           /* both ours */
+    PGD_MARKER_ADOPT,         /* an untagged schema holding only a marker table (pgdrill 0.1) */
+    PGD_MARKER_REFUSE,        /* something pgdrill did not create: touch nothing */
+} pgd_marker_action;
+
+/* The decision, and for PGD_MARKER_REFUSE why (a static string). */
+pgd_marker_action pgd_marker_judge(const pgd_marker_facts *facts, const char **why);
+
+/* marker.schema values that can never be pgdrill's own (public, pg_catalog, pg_*, ...). */
+bool pgd_marker_schema_reserved(const char *schema);
+
 /* "schema"."table", quoted for conn's encoding; NULL with *errmsg on failure. */
 char *pgd_marker_table_name(PGconn *conn, const char *schema, const char *table, char **errmsg);
 
+typedef enum pgd_marker_prepared {
+    PGD_MARKER_READY,
+    PGD_MARKER_REFUSED, /* not pgdrill's: nothing was written; *errmsg says why */
+    PGD_MARKER_FAILED,  /* a query failed; *errmsg */
+} pgd_marker_prepared;
+
 /*
- * Create schema and table when missing, revoke PUBLIC's privileges, and
- * prune rows older than PGD_MARKER_KEEP_DAYS. One transaction.
+ * Make sure schema.table is pgdrill's own (creating both, tagged and without
+ * privileges for PUBLIC, when missing), then prune rows older than
+ * PGD_MARKER_KEEP_DAYS. One transaction under an advisory lock, so two
+ * drills against the same source cannot race; nothing is changed unless
+ * the schema and the table are proven pgdrill's.
  */
-bool pgd_marker_prepare(PGconn *conn, const char *schema, const char *table, int64_t timeout_ms,
-                        char **errmsg);
+pgd_marker_prepared pgd_marker_prepare(PGconn *conn, const char *schema, const char *table,
+                                       int64_t timeout_ms, char **errmsg);
 
 /* Insert and commit one row (autocommit). */
 bool pgd_marker_insert(PGconn *conn, const char *qualified_table, const char *test_id,

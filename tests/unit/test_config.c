@@ -414,6 +414,18 @@ static void test_identifiers_and_dsns(void **state)
                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
                     "4: marker.table: PostgreSQL identifiers are at most 63 bytes (this one has "
                     "64)");
+    assert_rejected(MINIMAL "marker:\n  schema: public\n",
+                    "4: marker.schema: \"public\" is not a schema pgdrill may own (public, "
+                    "information_schema and pg_* belong to everybody); use a schema of its own "
+                    "such as _pgdrill");
+    assert_rejected(MINIMAL "marker: {schema: pg_catalog}\n",
+                    "3: marker.schema: \"pg_catalog\" is not a schema pgdrill may own (public, "
+                    "information_schema and pg_* belong to everybody); use a schema of its own "
+                    "such as _pgdrill");
+    assert_rejected(MINIMAL "marker: {schema: information_schema}\n",
+                    "3: marker.schema: \"information_schema\" is not a schema pgdrill may own "
+                    "(public, information_schema and pg_* belong to everybody); use a schema of "
+                    "its own such as _pgdrill");
     assert_rejected(MINIMAL "source:\n  dsn: \"host=x password\"\n",
                     "4: source.dsn: not a valid libpq connection string (key=value pairs or a "
                     "postgresql:// URI)");
