@@ -16,7 +16,7 @@
 #include "log.h"
 #include "marker.h"
 #include "pq.h"
-#include "redact.h"
+#include "conninfo.h"
 #include "xalloc.h"
 
 #include <stdlib.h>

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "recovery.h"
 #include "restore.h"
+#include "secret.h"
 #include "signals.h"
 #include "summary.h"
 #include "xalloc.h"
@@ -369,6 +370,8 @@ int main(int argc, char **argv)
     d.marker_given = opts.test_id != NULL;
     d.test_id = d.marker_given ? pgd_strdup(opts.test_id) : new_test_id();
     d.target_time = d.marker_given ? pgd_strdup(opts.target_time) : NULL;
+    pgd_secret_declare_public(d.test_id);
+    pgd_secret_declare_public(d.scope);
     d.report = pgd_report_new(cfg.report.file, d.test_id, d.scope, cfg.pgbackrest.stanza);
     pgd_report_set_string(d.report, "target_time", d.target_time);
     pgd_report_set_string(d.report, "marker_source", d.marker_given ? "scheduler" : "bootstrap");

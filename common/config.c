@@ -8,10 +8,12 @@
  */
 #include "config.h"
 
+#include "conninfo.h"
 #include "duration.h"
 #include "fsutil.h"
 #include "marker.h"
 #include "redact.h"
+#include "secret.h"
 #include "xalloc.h"
 
 #include <yaml.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A configuration file is a page of YAML; anything this big is the wrong file. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -39,6 +42,7 @@ typedef enum key_kind {
     K_URL,       /* an http(s) URL, may be empty */
     K_DURATION,  /* seconds, from "30s", "5m", "2h", "1d" or plain seconds */
     K_INT,       /* an integer within [min, max] */
+    K_BOOL,      /* true/false (yes/no, on/off) */
     K_OPTIONS,   /* a list of pgBackRest "--option[=value]" strings */
     K_DATABASES, /* "all" or a list of database names */
     K_SETTINGS,  /* a mapping of GUC name to value */
@@ -119,6 +123,7 @@ static const key_spec config_keys[] = {
      .max = PGD_DURATION_MAX_SECONDS},
     {.path = "report.webhook", .kind = K_SECTION},
     {.path = "report.webhook.url", .kind = K_URL, .offset = AT(report.webhook.url)},
+    {.path = "report.webhook.allow_http", .kind = K_BOOL, .offset = AT(report.webhook.allow_http)},
     {.path = "report.webhook.ca_file", .kind = K_STRING, .offset = AT(report.webhook.ca_file)},
     {.path = "report.webhook.token_file",
      .kind = K_STRING,
@@ -163,6 +168,11 @@ static char **field_string(pgd_config *cfg, const key_spec *spec)
 static long *field_long(pgd_config *cfg, const key_spec *spec)
 {
     return (long *)((char *)cfg + spec->offset);
+}
+
+static bool *field_bool(pgd_config *cfg, const key_spec *spec)
+{
+    return (bool *)((char *)cfg + spec->offset);
 }
 
 static pgd_strlist *field_strlist(pgd_config *cfg, const key_spec *spec)
@@ -252,6 +262,7 @@ void pgd_config_free(pgd_config *cfg)
         case K_SECTION:
         case K_DURATION:
         case K_INT:
+        case K_BOOL:
             break;
         }
     }
@@ -470,6 +481,11 @@ static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *va
                     "not a valid libpq connection string (key=value pairs or a postgresql:// URI)");
     if (spec->kind == K_URL && text[0] != '\0' && !valid_http_url(text))
         return fail(ld, line, spec->path, "must be an http:// or https:// URL");
+    /* What the file says is secret stays out of every line we print from now on. */
+    if (spec->kind == K_CONNINFO)
+        pgd_conninfo_register_secrets(text);
+    if (spec->kind == K_URL)
+        pgd_url_register_secrets(text);
     free(*field);
     *field = pgd_strdup(text);
     return true;
@@ -502,6 +518,24 @@ static bool apply_number(loader *ld, const key_spec *spec, const yaml_node_t *va
     }
     *field_long(ld->cfg, spec) = number;
     return true;
+}
+
+/* YAML 1.1 booleans, which is what people write in YAML configs. */
+static bool apply_bool(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
+{
+    static const char *const yes[] = {"true", "yes", "on"};
+    static const char *const no[] = {"false", "no", "off"};
+
+    if (!expect_scalar(ld, spec, value, line, "true or false"))
+        return false;
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(scalar_text(value), yes[i]) == 0 ||
+            strcasecmp(scalar_text(value), no[i]) == 0) {
+            *field_bool(ld->cfg, spec) = strcasecmp(scalar_text(value), yes[i]) == 0;
+            return true;
+        }
+    }
+    return fail(ld, line, spec->path, "expected true or false, found \"%s\"", scalar_text(value));
 }
 
 static bool check_pgbackrest_option(loader *ld, const key_spec *spec, int line, const char *option)
@@ -612,6 +646,8 @@ static bool apply_value(loader *ld, const key_spec *spec, const yaml_node_t *val
     case K_DURATION:
     case K_INT:
         return apply_number(ld, spec, value, line);
+    case K_BOOL:
+        return apply_bool(ld, spec, value, line);
     case K_OPTIONS:
     case K_DATABASES:
         return apply_list(ld, spec, value, line);
@@ -697,6 +733,12 @@ static bool check_whole(loader *ld)
         return fail(ld, seen_line_of(ld, "report.max_concurrent"), "report.max_concurrent",
                     "a fleet-wide cap needs report.history_dsn to count drills in progress");
     }
+    if (strncmp(ld->cfg->report.webhook.url, "http://", 7) == 0 &&
+        !ld->cfg->report.webhook.allow_http) {
+        return fail(ld, seen_line_of(ld, "report.webhook.url"), "report.webhook.url",
+                    "plain http:// would send the report (and the token) unencrypted; use "
+                    "https:// or set report.webhook.allow_http: true");
+    }
     if (ld->cfg->report.webhook.token_file[0] != '\0' && ld->cfg->report.webhook.url[0] == '\0') {
         return fail(ld, seen_line_of(ld, "report.webhook.token_file"), "report.webhook.token_file",
                     "set, but report.webhook.url is empty");
@@ -776,6 +818,9 @@ bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg)
         pgd_config_free(cfg);
         return false;
     }
+    /* Names printed in their own right: never masked, even if a password equals one. */
+    pgd_secret_declare_public(cfg->scope);
+    pgd_secret_declare_public(cfg->pgbackrest.stanza);
     cfg->path = pgd_strdup(path);
     cfg->key_lines = pgd_calloc(N_CONFIG_KEYS, sizeof(int));
     memcpy(cfg->key_lines, ld.seen_line, sizeof(ld.seen_line));

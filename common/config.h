@@ -69,7 +69,8 @@ typedef struct pgd_config {
         long stale_after; /* a drill "in progress" for longer counts as dead */
         struct {
             char *url;
-            char *ca_file; /* extra CA bundle for the webhook's TLS; "" = system CAs */
+            bool allow_http; /* plain http:// only when the configuration says so */
+            char *ca_file;   /* extra CA bundle for the webhook's TLS; "" = system CAs */
             char *token_file;
             long timeout;
             long retries;

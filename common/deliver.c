@@ -26,23 +26,24 @@ static void record(pgd_report *report, const char *what, json_t *outcome)
 static void deliver_history(pgd_history *history, pgd_report *report)
 {
     pgd_error_class error_class = pgd_report_error_class(report);
-    json_t *error = json_object_get(report->root, "error");
     char *outcome;
 
     /* A deferred drill's row was written when it was deferred. */
     if (error_class != PGD_ERR_DEFERRED) {
-        json_t *detail =
-            json_pack("{s:O?,s:O?,s:O?,s:O?}", "message",
-                      json_is_object(error) ? json_object_get(error, "message") : json_null(),
-                      "target_time", json_object_get(report->root, "target_time"), "backup",
-                      json_object_get(report->root, "backup"), "timings",
-                      json_object_get(report->root, "timings"));
+        json_t *output = pgd_report_for_output(report);
+        json_t *error = json_object_get(output, "error");
+        json_t *detail = json_pack(
+            "{s:O?,s:O?,s:O?,s:O?}", "message",
+            json_is_object(error) ? json_object_get(error, "message") : json_null(), "target_time",
+            json_object_get(output, "target_time"), "backup", json_object_get(output, "backup"),
+            "timings", json_object_get(output, "timings"));
         pgd_history_append(history, pgd_report_get_string(report, "test_id"),
                            pgd_report_get_string(report, "scope"),
                            pgd_report_get_string(report, "stanza"),
                            pgd_report_get_string(report, "verdict"),
                            json_string_value(json_object_get(error, "class")), detail);
         json_decref(detail);
+        json_decref(output);
     }
     outcome = pgd_history_outcome(history);
     record(report, "history", json_string(outcome));
@@ -71,23 +72,23 @@ static void deliver_metrics(const pgd_config *cfg, pgd_report *report)
 
 static void deliver_webhook(const pgd_config *cfg, pgd_report *report)
 {
+    json_t *output;
     char *body;
-    char *masked;
     pgd_webhook_result result;
 
     if (cfg->report.webhook.url[0] == '\0') {
         record(report, "webhook", json_string("off"));
         return;
     }
-    body = json_dumps(report->root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    masked = pgd_secret_mask(body ? body : "{}");
-    result = pgd_webhook_post(cfg, masked);
+    output = pgd_report_for_output(report);
+    body = json_dumps(output, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(output);
+    result = pgd_webhook_post(cfg, body ? body : "{}");
     record(report, "webhook",
            json_pack("{s:b,s:i,s:I,s:s?}", "delivered", result.delivered, "attempts",
                      result.attempts, "http_status", (json_int_t)result.http_status, "error",
                      result.error));
     pgd_webhook_result_free(&result);
-    free(masked);
     free(body);
 }
 

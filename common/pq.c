@@ -4,7 +4,7 @@
 #include "pq.h"
 
 #include "clock.h"
-#include "redact.h"
+#include "conninfo.h"
 #include "signals.h"
 #include "xalloc.h"
 

@@ -1,105 +1,23 @@
 /*
- * redact.c - printable forms of connection strings and URLs.
+ * redact.c - printable forms of URLs.
  *
- * Parsing is left to the libraries that will later use the strings (libpq's
- * PQconninfoParse, libcurl's URL API), so what we redact is exactly what they
- * would have understood, quoting and URI escapes included.
+ * Parsing is left to libcurl's URL API, which will later use the URL, so
+ * what we redact is exactly what it would have understood.
  */
 #include "redact.h"
 
-#include "conninfo.h"
 #include "secret.h"
 #include "xalloc.h"
 
 #include <curl/curl.h>
-#include <libpq-fe.h>
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define INVALID_CONNINFO "(invalid connection string, not shown)"
-#define INVALID_URL      "(invalid URL, not shown)"
-
-static bool conninfo_key_is_secret(const char *keyword)
-{
-    return strcmp(keyword, "password") == 0 || strcmp(keyword, "sslpassword") == 0;
-}
-
-/*
- * In a URI the password may be percent-encoded; libpq hands us the decoded
- * value, so also register the text exactly as written.
- */
-static void register_raw_uri_password(const char *conninfo)
-{
-    const char *p = strstr(conninfo, "://");
-    size_t authority_len;
-    const char *at;
-    const char *colon;
-
-    if (p == NULL)
-        return;
-    p += 3;
-    authority_len = strcspn(p, "/?");
-    at = memchr(p, '@', authority_len);
-    if (at == NULL)
-        return;
-    colon = memchr(p, ':', (size_t)(at - p));
-    if (colon != NULL && at > colon + 1) {
-        char *raw = pgd_strndup(colon + 1, (size_t)(at - colon - 1));
-
-        pgd_secret_register(raw);
-        free(raw);
-    }
-}
-
-bool pgd_conninfo_valid(const char *conninfo)
-{
-    char *err = NULL;
-    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
-
-    /* libpq's message may quote the text near the error, which could be a password. */
-    PQfreemem(err);
-    if (opts == NULL)
-        return false;
-    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
-        if (o->val != NULL && conninfo_key_is_secret(o->keyword))
-            pgd_secret_register(o->val);
-    }
-    PQconninfoFree(opts);
-    register_raw_uri_password(conninfo);
-    return true;
-}
-
-char *pgd_conninfo_redact(const char *conninfo)
-{
-    char *err = NULL;
-    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
-    pgd_buf out;
-
-    PQfreemem(err);
-    if (opts == NULL)
-        return pgd_strdup(INVALID_CONNINFO);
-
-    pgd_buf_init(&out);
-    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
-        if (o->val == NULL)
-            continue;
-        if (out.len > 0)
-            pgd_buf_append(&out, " ");
-        pgd_buf_append(&out, o->keyword);
-        pgd_buf_append(&out, "=");
-        if (conninfo_key_is_secret(o->keyword)) {
-            pgd_secret_register(o->val);
-            pgd_buf_append(&out, PGD_SECRET_MASK);
-        } else
-            pgd_conninfo_append_value(&out, o->val);
-    }
-    PQconninfoFree(opts);
-    register_raw_uri_password(conninfo);
-    return pgd_buf_steal(&out);
-}
+#define INVALID_URL "(invalid URL, not shown)"
 
 /* Query parameter names whose values are credentials by convention. */
 static bool query_key_is_secret(const char *key, size_t len)
@@ -120,8 +38,11 @@ static bool query_key_is_secret(const char *key, size_t len)
     return false;
 }
 
-/* The query string with credential values masked, e.g. "a=1&token=********". */
-static char *redact_query(const char *query)
+/*
+ * The query string with credential values masked, e.g. "a=1&token=********";
+ * with do_register the hidden values are registered as secrets instead.
+ */
+static char *redact_query(const char *query, bool do_register)
 {
     pgd_buf out;
     const char *p = query;
@@ -132,10 +53,12 @@ static char *redact_query(const char *query)
         const char *eq = memchr(p, '=', len);
 
         if (eq != NULL && query_key_is_secret(p, (size_t)(eq - p))) {
-            char *value = pgd_strndup(eq + 1, len - (size_t)(eq - p) - 1);
+            if (do_register) {
+                char *value = pgd_strndup(eq + 1, len - (size_t)(eq - p) - 1);
 
-            pgd_secret_register(value);
-            free(value);
+                pgd_secret_register(value);
+                free(value);
+            }
             pgd_buf_append_n(&out, p, (size_t)(eq - p) + 1);
             pgd_buf_append(&out, PGD_SECRET_MASK);
         } else
@@ -149,7 +72,8 @@ static char *redact_query(const char *query)
     return pgd_buf_steal(&out);
 }
 
-char *pgd_url_redact(const char *url)
+/* The redacted URL; with do_register its secrets are registered as well. */
+static char *redact_url(const char *url, bool do_register)
 {
     CURLU *h = curl_url();
     char *part = NULL;
@@ -161,14 +85,15 @@ char *pgd_url_redact(const char *url)
         goto done;
 
     if (curl_url_get(h, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK) {
-        pgd_secret_register(part);
+        if (do_register)
+            pgd_secret_register(part);
         curl_free(part);
         part = NULL;
         if (curl_url_set(h, CURLUPART_PASSWORD, PGD_SECRET_MASK, 0) != CURLUE_OK)
             goto done;
     }
     if (curl_url_get(h, CURLUPART_QUERY, &part, 0) == CURLUE_OK) {
-        char *masked = redact_query(part);
+        char *masked = redact_query(part, do_register);
 
         curl_free(part);
         part = NULL;
@@ -185,4 +110,14 @@ char *pgd_url_redact(const char *url)
 done:
     curl_url_cleanup(h);
     return result != NULL ? result : pgd_strdup(INVALID_URL);
+}
+
+char *pgd_url_redact(const char *url)
+{
+    return redact_url(url, false);
+}
+
+void pgd_url_register_secrets(const char *url)
+{
+    free(redact_url(url, true));
 }

@@ -21,20 +21,79 @@
 
 #define REPORT_MAX_BYTES (16 * 1024 * 1024)
 
-static json_t *masked_string(const char *value)
+/*
+ * Keys whose string values are data the drill goes on using (verify reads
+ * the test id, target time and marker database back) or that identify it:
+ * written as they are. Every other string is free text, masked on output.
+ */
+static const char *const data_keys[] = {
+    "schema",     "test_id",     "scope",       "stanza",          "verdict",       "phase",
+    "started_at", "finished_at", "target_time", "pgdrill_version", "marker_source", "datadir",
+    "host",       "label",       "type",        "stop_time",       "database",      "class",
+    "name",       "status",      "timeline",
+};
+
+static bool is_data_key(const char *key)
 {
-    char *masked;
+    for (size_t i = 0; key != NULL && i < sizeof(data_keys) / sizeof(data_keys[0]); i++) {
+        if (strcmp(key, data_keys[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static json_t *text_value(const char *value)
+{
     json_t *s;
 
     if (value == NULL)
         return json_null();
-    masked = pgd_secret_mask(value);
     /* Invalid UTF-8 (a byte-garbled log line) must not make the whole report unwritable. */
-    s = json_string(masked);
-    if (s == NULL)
-        s = json_string("(text not valid UTF-8, omitted)");
-    free(masked);
-    return s;
+    s = json_string(value);
+    return s != NULL ? s : json_string("(text not valid UTF-8, omitted)");
+}
+
+/* A copy of value (under key) with the free text in it passed through the secret mask. */
+static json_t *masked_copy(json_t *value, const char *key)
+{
+    json_t *copy;
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    switch (json_typeof(value)) {
+    case JSON_STRING: {
+        char *masked;
+
+        if (is_data_key(key))
+            return json_incref(value);
+        masked = pgd_secret_mask(json_string_value(value));
+        copy = text_value(masked);
+        free(masked);
+        return copy;
+    }
+    case JSON_OBJECT:
+        copy = json_object();
+        json_object_foreach(value, k, v)
+        {
+            json_object_set_new(copy, k, masked_copy(v, k));
+        }
+        return copy;
+    case JSON_ARRAY:
+        copy = json_array();
+        json_array_foreach(value, i, v)
+        {
+            json_array_append_new(copy, masked_copy(v, key));
+        }
+        return copy;
+    default:
+        return json_incref(value);
+    }
+}
+
+json_t *pgd_report_for_output(const pgd_report *report)
+{
+    return masked_copy(report->root, NULL);
 }
 
 char *pgd_utc_now(char *buf, unsigned long bufsize)
@@ -59,9 +118,9 @@ pgd_report *pgd_report_new(const char *path, const char *test_id, const char *sc
     report->path = pgd_strdup(path);
     report->root = json_object();
     json_object_set_new(report->root, "schema", json_string(PGD_REPORT_SCHEMA));
-    json_object_set_new(report->root, "test_id", masked_string(test_id));
-    json_object_set_new(report->root, "scope", masked_string(scope));
-    json_object_set_new(report->root, "stanza", masked_string(stanza));
+    json_object_set_new(report->root, "test_id", text_value(test_id));
+    json_object_set_new(report->root, "scope", text_value(scope));
+    json_object_set_new(report->root, "stanza", text_value(stanza));
     json_object_set_new(report->root, "verdict", json_string("running"));
     json_object_set_new(report->root, "phase", json_string("start"));
     json_object_set_new(report->root, "started_at", json_string(pgd_utc_now(now, sizeof(now))));
@@ -128,21 +187,18 @@ void pgd_report_free(pgd_report *report)
 
 bool pgd_report_write(pgd_report *report, char **errmsg)
 {
-    char *text =
-        json_dumps(report->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-    char *masked;
+    json_t *output = pgd_report_for_output(report);
+    char *text = json_dumps(output, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     char *with_newline;
     bool ok;
 
+    json_decref(output);
     if (text == NULL) {
         *errmsg = pgd_strdup("could not serialize the report");
         return false;
     }
-    /* Setters already mask; this catches a secret learned after a value was stored. */
-    masked = pgd_secret_mask(text);
+    with_newline = pgd_asprintf("%s\n", text);
     free(text);
-    with_newline = pgd_asprintf("%s\n", masked);
-    free(masked);
     ok = pgd_write_file_atomic(report->path, with_newline, 0640, errmsg);
     free(with_newline);
     return ok;
@@ -150,7 +206,7 @@ bool pgd_report_write(pgd_report *report, char **errmsg)
 
 void pgd_report_set_string(pgd_report *report, const char *key, const char *value)
 {
-    json_object_set_new(report->root, key, masked_string(value));
+    json_object_set_new(report->root, key, text_value(value));
 }
 
 const char *pgd_report_get_string(const pgd_report *report, const char *key)
@@ -172,7 +228,7 @@ static json_t *object_field(pgd_report *report, const char *name)
 void pgd_report_set_nested(pgd_report *report, const char *object, const char *key,
                            const char *value)
 {
-    json_object_set_new(object_field(report, object), key, masked_string(value));
+    json_object_set_new(object_field(report, object), key, text_value(value));
 }
 
 const char *pgd_report_get_nested(const pgd_report *report, const char *object, const char *key)
@@ -222,7 +278,7 @@ void pgd_report_set_error(pgd_report *report, pgd_error_class error_class, const
     }
     json_object_set_new(report->root, "error",
                         json_pack("{s:s,s:o}", "class", pgd_error_class_name(error_class),
-                                  "message", masked_string(message ? message : "")));
+                                  "message", text_value(message ? message : "")));
 }
 
 pgd_error_class pgd_report_error_class(const pgd_report *report)
@@ -242,7 +298,7 @@ void pgd_report_set_check(pgd_report *report, const char *name, const char *stat
 {
     json_t *checks = json_object_get(report->root, "checks");
     json_t *check = json_pack("{s:s,s:s,s:o,s:o}", "name", name, "status", status, "seconds",
-                              seconds_value(seconds), "detail", masked_string(detail));
+                              seconds_value(seconds), "detail", text_value(detail));
     size_t i;
     json_t *existing;
 

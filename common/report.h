@@ -2,8 +2,10 @@
  * report.h - the drill report (JSON, schema "pgdrill.report/v1").
  *
  * One document per drill: bootstrap creates it and rewrites it at every
- * phase, verify completes it. It is always written atomically, and every
- * string that goes in is passed through the secret mask first.
+ * phase, verify completes it. It is always written atomically. Values are
+ * kept as they are; on output (the file, the webhook, the history row) free
+ * text is passed through the secret mask, data fields (test id, scope,
+ * target time, database names, ...) are not (see secret.h).
  */
 #ifndef PGDRILL_REPORT_H
 #define PGDRILL_REPORT_H
@@ -33,6 +35,9 @@ pgd_report *pgd_report_new(const char *path, const char *test_id, const char *sc
 pgd_report *pgd_report_load(const char *path, bool *missing, char **errmsg);
 
 void pgd_report_free(pgd_report *report);
+
+/* The document as it may leave the process: free text masked (caller decrefs). */
+json_t *pgd_report_for_output(const pgd_report *report);
 
 /* Write it (temp file + rename). */
 bool pgd_report_write(pgd_report *report, char **errmsg);

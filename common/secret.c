@@ -5,43 +5,75 @@
 
 #include "xalloc.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char **secrets;
-static size_t secret_count;
+typedef struct string_set {
+    char **items;
+    size_t count;
+} string_set;
+
+static string_set secrets;
+static string_set public_names;
+
+static bool set_contains(const string_set *set, const char *value)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        if (strcmp(set->items[i], value) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void set_add(string_set *set, const char *value)
+{
+    if (set_contains(set, value))
+        return;
+    set->items = pgd_realloc(set->items, (set->count + 1) * sizeof(*set->items));
+    set->items[set->count++] = pgd_strdup(value);
+}
+
+static void set_clear(string_set *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        free(set->items[i]);
+    free(set->items);
+    set->items = NULL;
+    set->count = 0;
+}
 
 void pgd_secret_register(const char *secret)
 {
-    if (secret == NULL || secret[0] == '\0')
-        return;
-    for (size_t i = 0; i < secret_count; i++) {
-        if (strcmp(secrets[i], secret) == 0)
-            return;
-    }
-    secrets = pgd_realloc(secrets, (secret_count + 1) * sizeof(*secrets));
-    secrets[secret_count++] = pgd_strdup(secret);
+    if (secret != NULL && strlen(secret) >= PGD_SECRET_MIN_LENGTH)
+        set_add(&secrets, secret);
+}
+
+void pgd_secret_declare_public(const char *value)
+{
+    if (value != NULL && value[0] != '\0')
+        set_add(&public_names, value);
 }
 
 void pgd_secret_clear(void)
 {
-    for (size_t i = 0; i < secret_count; i++)
-        free(secrets[i]);
-    free(secrets);
-    secrets = NULL;
-    secret_count = 0;
+    set_clear(&secrets);
+    set_clear(&public_names);
 }
 
-/* The registered secret that starts at text, longest first so a secret containing another is masked
- * whole. */
+/*
+ * The registered secret that starts at text, longest first so a secret
+ * containing another is masked whole; public names do not count.
+ */
 static size_t secret_at(const char *text)
 {
     size_t best = 0;
 
-    for (size_t i = 0; i < secret_count; i++) {
-        size_t len = strlen(secrets[i]);
+    for (size_t i = 0; i < secrets.count; i++) {
+        size_t len = strlen(secrets.items[i]);
 
-        if (len > best && strncmp(text, secrets[i], len) == 0)
+        if (len > best && strncmp(text, secrets.items[i], len) == 0 &&
+            !set_contains(&public_names, secrets.items[i]))
             best = len;
     }
     return best;
@@ -52,7 +84,7 @@ char *pgd_secret_mask(const char *text)
     pgd_buf out;
     const char *p = text;
 
-    if (secret_count == 0)
+    if (secrets.count == 0)
         return pgd_strdup(text);
 
     pgd_buf_init(&out);

@@ -52,6 +52,16 @@ static char *read_token(const char *path, char **errmsg)
         free(token);
         return NULL;
     }
+    /* A line break in a header value would let the file add headers of its own. */
+    for (const char *p = token; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            *errmsg = pgd_asprintf("token_file %s holds control characters; not sending it as a "
+                                   "header",
+                                   path);
+            free(token);
+            return NULL;
+        }
+    }
     pgd_secret_register(token);
     return token;
 }
@@ -69,7 +79,8 @@ static CURLcode post_once(const pgd_config *cfg, const char *body, struct curl_s
     if (curl == NULL)
         return CURLE_FAILED_INIT;
     curl_easy_setopt(curl, CURLOPT_URL, cfg->report.webhook.url);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR,
+                     cfg->report.webhook.allow_http ? "http,https" : "https");
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);

@@ -86,6 +86,10 @@ static bool inert_archive_command(const char *command)
     return false;
 }
 
+/*
+ * archive_command often carries cloud credentials (design note in README):
+ * the detail says whether a setting is set, never what it is.
+ */
 void check_archiving_off(verify_run *run)
 {
     int64_t start = pgd_monotonic_ms();
@@ -109,17 +113,20 @@ void check_archiving_off(verify_run *run)
     if (strcmp(mode, "off") == 0)
         check_record(run, "archiving_off", CHECK_PASSED, start, PGD_ERR_NONE, "archive_mode = off");
     else if (library[0] == '\0' && inert_archive_command(command)) {
-        detail = pgd_asprintf("archive_mode = %s, but archive_command is '%s' and no "
+        detail = pgd_asprintf("archive_mode = %s, but archive_command is %s and no "
                               "archive_library is set: nothing is archived",
-                              mode, command);
+                              strcmp(mode, "always") == 0 ? "always" : "on",
+                              command[0] ? "a command that does nothing" : "empty");
         check_record(run, "archiving_off", CHECK_PASSED, start, PGD_ERR_NONE, detail);
         free(detail);
     } else {
-        /* Design fact 5: nothing stops it from pushing its new timeline into production. */
-        detail = pgd_asprintf("archive_mode = %s with archive_command '%s'%s%s: the restored "
-                              "instance would push WAL into the production repository; set "
-                              "archive_mode: 'off' in the drill's patroni.yml",
-                              mode, command, library[0] ? ", archive_library " : "", library);
+        /* Nothing stops it from pushing its new timeline into production (README). */
+        detail = pgd_asprintf("archive_mode = %s with %s set (value not shown: it may hold "
+                              "credentials): the restored instance would push WAL into the "
+                              "production repository; set archive_mode: 'off' in the drill's "
+                              "patroni.yml",
+                              strcmp(mode, "always") == 0 ? "always" : "on",
+                              library[0] ? "archive_library" : "archive_command");
         check_record(run, "archiving_off", CHECK_FAILED, start, PGD_ERR_ARCHIVING_ENABLED, detail);
         free(detail);
     }

@@ -16,9 +16,10 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pq.h"
-#include "redact.h"
+#include "conninfo.h"
 #include "report.h"
 #include "schema_dump.h"
+#include "secret.h"
 #include "signals.h"
 #include "summary.h"
 #include "xalloc.h"
@@ -194,6 +195,7 @@ int main(int argc, char **argv)
     run.conninfo = optind < argc ? argv[optind] : "";
     if (!pgd_conninfo_valid(run.conninfo))
         return pgd_cli_usage_error("CONNINFO is not a valid libpq connection string");
+    pgd_conninfo_register_secrets(run.conninfo);
     if (!pgd_cli_load_config(config_path, &cfg))
         return PGD_EXIT_USAGE;
 
@@ -202,6 +204,11 @@ int main(int argc, char **argv)
     pgd_history_init(&history, &cfg);
     run.report = open_report(&cfg, &history, &rc);
     if (run.report != NULL) {
+        static const char *const names[] = {"test_id", "scope", "stanza"};
+
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            pgd_secret_declare_public(pgd_report_get_string(run.report, names[i]));
+        pgd_secret_declare_public(pgd_report_get_nested(run.report, "marker", "database"));
         char *target = pgd_conninfo_redact(run.conninfo);
 
         pgd_info("verifying drill %s against %s",

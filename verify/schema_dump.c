@@ -4,12 +4,14 @@
 #include "schema_dump.h"
 
 #include "argv.h"
+#include "childconn.h"
 #include "clock.h"
 #include "conninfo.h"
 #include "log.h"
 #include "pgbin.h"
 #include "pq.h"
 #include "process.h"
+#include "secret.h"
 #include "signals.h"
 #include "xalloc.h"
 
@@ -92,8 +94,10 @@ static bool list_databases(verify_run *run, pgd_strlist *out, char **errmsg)
         return false;
     out->count = (size_t)PQntuples(res);
     out->items = pgd_calloc(out->count, sizeof(char *));
-    for (size_t i = 0; i < out->count; i++)
+    for (size_t i = 0; i < out->count; i++) {
         out->items[i] = pgd_strdup(PQgetvalue(res, (int)i, 0));
+        pgd_secret_declare_public(out->items[i]);
+    }
     PQclear(res);
     return true;
 }
@@ -105,25 +109,14 @@ static void free_list(pgd_strlist *list)
     free(list->items);
 }
 
-static bool start_job(verify_run *run, dump_job *job, const char *pg_dump, char **errmsg)
+static bool start_job(const pgd_child_conn *conn, dump_job *job, const char *pg_dump, char **errmsg)
 {
-    char *password = NULL;
-    char *conninfo = pgd_conninfo_rewrite(run->conninfo, job->dbname, &password);
-    char *password_env = NULL;
-    const char *env[2] = {NULL, NULL};
+    char *conninfo = pgd_child_conn_for_database(conn, job->dbname);
     pgd_argv argv;
     pgd_proc_spec spec = {.on_line = on_dump_line, .on_line_arg = job, .quiet = true};
     bool ok;
 
-    if (conninfo == NULL) {
-        *errmsg = pgd_strdup("the connection string is invalid");
-        return false;
-    }
-    /* A password never goes on a command line, where ps would show it. */
-    if (password != NULL) {
-        password_env = pgd_asprintf("PGPASSWORD=%s", password);
-        env[0] = password_env;
-    }
+    /* No secret in conninfo: they reach pg_dump through conn->env (see childconn.h). */
     pgd_argv_init(&argv);
     pgd_argv_add(&argv, pg_dump);
     pgd_argv_add(&argv, "--schema-only");
@@ -131,13 +124,11 @@ static bool start_job(verify_run *run, dump_job *job, const char *pg_dump, char 
     pgd_argv_add(&argv, "--no-password");
     pgd_argv_addf(&argv, "--dbname=%s", conninfo);
     spec.argv = pgd_argv_get(&argv);
-    spec.env = env;
+    spec.env = (const char *const *)conn->env;
     pgd_buf_init(&job->errors);
     ok = pgd_proc_start(&job->proc, &spec, errmsg);
     job->running = ok;
     pgd_argv_free(&argv);
-    free(password_env);
-    free(password);
     free(conninfo);
     return ok;
 }
@@ -157,15 +148,15 @@ static void reap_job(dump_job *job)
 }
 
 /* Run all jobs, at most `parallel` at a time. False when stopped by the deadline or a signal. */
-static bool run_jobs(verify_run *run, dump_job *jobs, size_t n, long parallel, const char *pg_dump,
-                     char **errmsg)
+static bool run_jobs(verify_run *run, const pgd_child_conn *conn, dump_job *jobs, size_t n,
+                     long parallel, const char *pg_dump, char **errmsg)
 {
     size_t next = 0, finished = 0;
     long running = 0;
 
     while (finished < n) {
         while (running < parallel && next < n) {
-            if (!start_job(run, &jobs[next], pg_dump, errmsg))
+            if (!start_job(conn, &jobs[next], pg_dump, errmsg))
                 return false;
             running++;
             next++;
@@ -244,6 +235,7 @@ void check_schema_dump(verify_run *run)
     char *bindir;
     char *pg_dump;
     pgd_strlist databases;
+    pgd_child_conn conn = {0};
     dump_job *jobs;
 
     bindir = pgd_pg_bindir(run->cfg->postgres.bin_dir, "pg_dump", run->server_major, &errmsg);
@@ -263,7 +255,9 @@ void check_schema_dump(verify_run *run)
     for (size_t i = 0; i < databases.count; i++)
         jobs[i].dbname = databases.items[i];
 
-    if (run_jobs(run, jobs, databases.count, run->cfg->verify.jobs, pg_dump, &errmsg))
+    if (!pgd_child_conn_prepare(run->conninfo, &conn, &errmsg))
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
+    else if (run_jobs(run, &conn, jobs, databases.count, run->cfg->verify.jobs, pg_dump, &errmsg))
         record_results(run, jobs, databases.count, start);
     else
         check_record(run, "schema_dump", CHECK_NOT_RUN, start,
@@ -272,6 +266,7 @@ void check_schema_dump(verify_run *run)
                                                            : PGD_ERR_INTERNAL,
                      errmsg);
     stop_jobs(jobs, databases.count);
+    pgd_child_conn_free(&conn);
     free(jobs);
     free(errmsg);
     free(pg_dump);

@@ -460,6 +460,26 @@ static void test_cross_checks(void **state)
                     "4: report.webhook.token_file: set, but report.webhook.url is empty");
 }
 
+/* The report and the token never travel unencrypted unless the file says so. */
+static void test_plain_http_needs_consent(void **state)
+{
+    pgd_config cfg;
+
+    (void)state;
+    assert_rejected(MINIMAL "report:\n  webhook:\n    url: http://hooks.internal/x\n",
+                    "5: report.webhook.url: plain http:// would send the report (and the token) "
+                    "unencrypted; use https:// or set report.webhook.allow_http: true");
+    assert_rejected(MINIMAL "report:\n  webhook:\n    url: http://h/x\n    allow_http: maybe\n",
+                    "6: report.webhook.allow_http: expected true or false, found \"maybe\"");
+    assert_accepted(MINIMAL "report:\n  webhook:\n    url: http://h/x\n    allow_http: yes\n",
+                    &cfg);
+    assert_true(cfg.report.webhook.allow_http);
+    pgd_config_free(&cfg);
+    assert_accepted(MINIMAL "report:\n  webhook: {url: 'https://h/x', allow_http: false}\n", &cfg);
+    assert_false(cfg.report.webhook.allow_http);
+    pgd_config_free(&cfg);
+}
+
 static void test_config_path_precedence(void **state)
 {
     (void)state;
@@ -493,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_identifiers_and_dsns),
         cmocka_unit_test(test_dsn_password_becomes_secret),
         cmocka_unit_test(test_cross_checks),
+        cmocka_unit_test(test_plain_http_needs_consent),
         cmocka_unit_test(test_config_path_precedence),
     };
 

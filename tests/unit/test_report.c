@@ -115,6 +115,39 @@ static void test_secrets_never_written(void **state)
     pgd_report_free(r);
 }
 
+/*
+ * Data fields are written as they are even when a secret equals them: a
+ * password "postgres" must not turn the marker database into "********"
+ * (verify connects to it) nor the scope.
+ */
+static void test_data_fields_never_masked(void **state)
+{
+    pgd_report *r = pgd_report_new(path, "postgres", "postgres", "postgres");
+    pgd_report *back;
+    char *errmsg = NULL;
+    bool missing;
+
+    (void)state;
+    pgd_secret_register("postgres");
+    pgd_report_set_nested(r, "marker", "database", "postgres");
+    pgd_report_set_string(r, "target_time", "2026-11-24 18:20:37.432350+00");
+    pgd_report_set_check(r, "schema_dump", "passed", 0.1, "dumped postgres");
+    pgd_report_set_error(r, PGD_ERR_SOURCE_UNREACHABLE, "password postgres rejected");
+    assert_true(pgd_report_write(r, &errmsg));
+    back = pgd_report_load(path, &missing, &errmsg);
+    assert_non_null(back);
+    assert_string_equal(pgd_report_get_string(back, "test_id"), "postgres");
+    assert_string_equal(pgd_report_get_string(back, "scope"), "postgres");
+    assert_string_equal(pgd_report_get_string(back, "stanza"), "postgres");
+    assert_string_equal(pgd_report_get_nested(back, "marker", "database"), "postgres");
+    assert_string_equal(pgd_report_get_nested(back, "error", "message"),
+                        "password ******** rejected");
+    /* in memory nothing is masked: the drill goes on with the real values */
+    assert_string_equal(pgd_report_get_nested(r, "error", "message"), "password postgres rejected");
+    pgd_report_free(back);
+    pgd_report_free(r);
+}
+
 static void test_load_errors(void **state)
 {
     char *errmsg = NULL;
@@ -215,6 +248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_roundtrip, reset),
         cmocka_unit_test_setup(test_secrets_never_written, reset),
+        cmocka_unit_test_setup(test_data_fields_never_masked, reset),
         cmocka_unit_test_setup(test_load_errors, reset),
         cmocka_unit_test_setup(test_guard, reset),
     };
