@@ -74,7 +74,7 @@ void drill_record_timing(drill *d, const char *phase, int64_t start_ms)
 }
 
 void drill_pgbackrest_argv(const drill *d, pgd_argv *argv, const char *const *extra,
-                           bool with_options, const char *command)
+                           drill_pgbackrest_flags flags, const char *command)
 {
     const pgd_config *cfg = d->cfg;
 
@@ -82,10 +82,11 @@ void drill_pgbackrest_argv(const drill *d, pgd_argv *argv, const char *const *ex
     pgd_argv_add(argv, "pgbackrest");
     if (cfg->pgbackrest.config[0] != '\0')
         pgd_argv_addf(argv, "--config=%s", cfg->pgbackrest.config);
-    pgd_argv_addf(argv, "--stanza=%s", cfg->pgbackrest.stanza);
+    if (!(flags & PGB_ALL_STANZAS))
+        pgd_argv_addf(argv, "--stanza=%s", cfg->pgbackrest.stanza);
     for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
         pgd_argv_add(argv, extra[i]);
-    for (size_t i = 0; with_options && i < cfg->pgbackrest.options.count; i++)
+    for (size_t i = 0; (flags & PGB_RESTORE_OPTIONS) && i < cfg->pgbackrest.options.count; i++)
         pgd_argv_add(argv, cfg->pgbackrest.options.items[i]);
     pgd_argv_add(argv, command);
 }

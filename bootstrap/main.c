@@ -26,7 +26,6 @@
 
 #include <getopt.h>
 #include <limits.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,25 +120,6 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
     return PGD_EXIT_PASSED;
 }
 
-/*
- * A target time both pgBackRest and PostgreSQL read the same way: with an
- * explicit UTC offset, since without one each would apply its own time zone.
- */
-static bool valid_target_time(const char *text)
-{
-    regex_t re;
-    bool ok;
-
-    if (regcomp(&re,
-                "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?"
-                "[+-][0-9]{2}(:?[0-9]{2})?$",
-                REG_EXTENDED | REG_NOSUB) != 0)
-        return false;
-    ok = regexec(&re, text, 0, NULL, 0) == 0;
-    regfree(&re);
-    return ok;
-}
-
 static char *absolute_path(const char *path)
 {
     char cwd[PATH_MAX];
@@ -163,17 +143,22 @@ static char *new_test_id(void)
 static int check_invocation(const bootstrap_options *opts, char **datadir)
 {
     char *errmsg = NULL;
+    const char *why = NULL;
     pgd_dir_state state;
 
     if (geteuid() == 0)
         return pgd_cli_usage_error("must not run as root: PostgreSQL refuses to run as root and "
                                    "restored files must belong to the database user (run as "
                                    "the postgres OS user)");
-    if (opts->target_time != NULL && !valid_target_time(opts->target_time))
-        return pgd_cli_usage_error(
-            "--target-time \"%s\" is not \"YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM]\" (an explicit "
-            "UTC offset is required)",
-            opts->target_time);
+    /*
+     * pgBackRest and PostgreSQL must read the target as the same instant: an
+     * explicit UTC offset (each would apply its own time zone otherwise) and a
+     * real date and time (PostgreSQL would roll 2026-02-30 into March).
+     */
+    if (opts->target_time != NULL && pgd_parse_timestamp(opts->target_time, &why) < 0)
+        return pgd_cli_usage_error("--target-time \"%s\": %s; expected YYYY-MM-DD "
+                                   "HH:MM:SS[.ffffff]+HH[:MM]",
+                                   opts->target_time, why);
     if (opts->datadir == NULL)
         return pgd_cli_usage_error("--datadir is required");
     *datadir = absolute_path(opts->datadir);

@@ -242,7 +242,7 @@ static bool archive_has_later_wal(drill *d, const char *missing)
         pgd_proc_spec spec = {.capture_stdout = true, .quiet = true, .label = "pgbackrest repo-ls"};
         pgd_proc_result r;
 
-        drill_pgbackrest_argv(d, &argv, NULL, false, "repo-ls");
+        drill_pgbackrest_argv(d, &argv, NULL, PGB_PLAIN, "repo-ls");
         pgd_argv_add(&argv, dirs[i]);
         spec.argv = pgd_argv_get(&argv);
         if (pgd_proc_run(&spec, REPO_LS_TIMEOUT_MS, &r)) {

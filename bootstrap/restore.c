@@ -21,8 +21,11 @@
 
 #define INFO_TIMEOUT_MS   (5 * 60 * 1000)
 #define PROGRESS_EVERY_MS 5000
-#define NO_BACKUP_TEXT    "unable to find backup set with stop time less than"
-#define BACKUP_SET_TEXT   "restore backup set "
+/* pgBackRest's `info` status codes for a stanza it does not hold (src/command/info/info.c). */
+#define INFO_MISSING_STANZA_PATH 1
+#define INFO_MISSING_STANZA_DATA 3
+#define NO_BACKUP_TEXT           "unable to find backup set with stop time less than"
+#define BACKUP_SET_TEXT          "restore backup set "
 
 typedef struct restore_watch {
     char *label;      /* from "restore backup set <label>" */
@@ -86,15 +89,15 @@ static void on_restore_line(void *arg, pgd_proc_stream stream, const char *line)
 
 static void format_epoch(json_int_t epoch, char *buf, size_t size)
 {
-    time_t t = (time_t)epoch;
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    pgd_format_utc((double)epoch, false, buf, size);
 }
 
-/* The stanza's backups from `pgbackrest info --output=json`, or NULL (error recorded). */
-static json_t *read_backup_info(drill *d)
+/*
+ * `pgbackrest info --output=json` of the stanza, or of the whole repository
+ * (every stanza) with whole_repository: the JSON array, or NULL with
+ * *errmsg and *spawn_failed when pgBackRest could not be started.
+ */
+static json_t *run_info(const drill *d, bool whole_repository, bool *spawn_failed, char **errmsg)
 {
     pgd_argv argv;
     const char *extra[] = {"--output=json", NULL};
@@ -103,29 +106,93 @@ static json_t *read_backup_info(drill *d)
     json_error_t jerr;
     json_t *info = NULL;
 
-    drill_pgbackrest_argv(d, &argv, extra, false, "info");
+    drill_pgbackrest_argv(d, &argv, extra, whole_repository ? PGB_ALL_STANZAS : PGB_PLAIN, "info");
     spec.argv = pgd_argv_get(&argv);
+    *spawn_failed = false;
     if (!pgd_proc_run(&spec, INFO_TIMEOUT_MS, &r)) {
         char *what = pgd_proc_describe(&r);
 
-        if (!drill_interrupted(d))
-            drill_fail(
-                d, r.outcome == PGD_PROC_SPAWN_FAILED ? PGD_ERR_INTERNAL : PGD_ERR_RESTORE_FAILED,
-                "pgbackrest info %s: %s", what, pgd_proc_error_lines(&r));
+        *spawn_failed = r.outcome == PGD_PROC_SPAWN_FAILED;
+        *errmsg = pgd_asprintf("pgbackrest info %s: %s", what, pgd_proc_error_lines(&r));
         free(what);
-        goto out;
+    } else {
+        info = json_loads(r.stdout_text, 0, &jerr);
+        if (!json_is_array(info) || (!whole_repository && json_array_size(info) == 0)) {
+            *errmsg = pgd_asprintf("pgbackrest info printed no stanza information (%s)",
+                                   info == NULL ? jerr.text : "empty list");
+            json_decref(info);
+            info = NULL;
+        }
     }
-    info = json_loads(r.stdout_text, 0, &jerr);
-    if (!json_is_array(info) || json_array_size(info) == 0) {
-        drill_fail(d, PGD_ERR_RESTORE_FAILED, "pgbackrest info printed no stanza information (%s)",
-                   info == NULL ? jerr.text : "empty list");
-        json_decref(info);
-        info = NULL;
-        goto out;
-    }
-out:
     pgd_proc_result_free(&r);
     pgd_argv_free(&argv);
+    return info;
+}
+
+/* "a, b" of the stanzas the repository holds, or "none" (caller frees). */
+static char *repository_stanzas(const drill *d)
+{
+    bool spawn_failed;
+    char *errmsg = NULL;
+    json_t *all = run_info(d, true, &spawn_failed, &errmsg);
+    pgd_buf names;
+    json_t *stanza;
+    size_t i;
+
+    if (all == NULL) {
+        free(errmsg);
+        return pgd_strdup("(could not be listed)");
+    }
+    pgd_buf_init(&names);
+    json_array_foreach(all, i, stanza)
+    {
+        const char *name = json_string_value(json_object_get(stanza, "name"));
+
+        if (name != NULL)
+            pgd_buf_appendf(&names, "%s%s", names.len > 0 ? ", " : "", name);
+    }
+    json_decref(all);
+    if (names.len == 0)
+        pgd_buf_append(&names, "none");
+    return pgd_buf_steal(&names);
+}
+
+/*
+ * The stanza's backups from `pgbackrest info`, or NULL (error recorded). A
+ * stanza the repository does not hold is its own error: pgBackRest's restore
+ * would only say "no backup set found".
+ */
+static json_t *read_backup_info(drill *d)
+{
+    bool spawn_failed;
+    char *errmsg = NULL;
+    json_t *info = run_info(d, false, &spawn_failed, &errmsg);
+    json_t *status;
+    json_int_t code;
+
+    if (info == NULL) {
+        if (!drill_interrupted(d))
+            drill_fail(d, spawn_failed ? PGD_ERR_INTERNAL : PGD_ERR_RESTORE_FAILED, "%s", errmsg);
+        free(errmsg);
+        return NULL;
+    }
+    status = json_object_get(json_array_get(info, 0), "status");
+    code = json_integer_value(json_object_get(status, "code"));
+    if (code == INFO_MISSING_STANZA_PATH || code == INFO_MISSING_STANZA_DATA) {
+        char *stanzas = repository_stanzas(d);
+
+        drill_fail(d, PGD_ERR_STANZA_MISSING,
+                   "the repository holds no stanza \"%s\" (pgBackRest: %s); stanzas in the "
+                   "repository: %s",
+                   d->cfg->pgbackrest.stanza,
+                   json_string_value(json_object_get(status, "message"))
+                       ? json_string_value(json_object_get(status, "message"))
+                       : "?",
+                   stanzas);
+        free(stanzas);
+        json_decref(info);
+        return NULL;
+    }
     return info;
 }
 
@@ -244,7 +311,7 @@ bool restore_backup(drill *d)
     pgd_argv_addf(&extra, "--process-max=%ld", d->cfg->pgbackrest.process_max);
     if (!user_sets_option(d, "--log-level-console"))
         pgd_argv_add(&extra, "--log-level-console=detail"); /* per-file lines carry the progress */
-    drill_pgbackrest_argv(d, &argv, pgd_argv_get(&extra), true, "restore");
+    drill_pgbackrest_argv(d, &argv, pgd_argv_get(&extra), PGB_RESTORE_OPTIONS, "restore");
     spec.argv = pgd_argv_get(&argv);
 
     {

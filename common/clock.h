@@ -4,6 +4,8 @@
 #ifndef PGDRILL_CLOCK_H
 #define PGDRILL_CLOCK_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Milliseconds on a clock that never jumps; only differences are meaningful. */
@@ -16,11 +18,23 @@ int64_t pgd_ms_until(int64_t deadline_ms);
 double pgd_wall_seconds(void);
 
 /*
- * A UTC time as pgdrill writes it ("2026-11-24T18:20:37.432Z" in reports,
- * "2026-11-24 18:20:37.432350+00" as target) as Unix time, or -1 when text
- * is NULL or not such a time. Any offset is ignored: these texts are UTC.
+ * A timestamp with an explicit zone, as pgdrill writes them
+ * ("2026-11-24T18:20:37.432Z" in reports, "2026-11-24 18:20:37.432350+00"
+ * as target) and as a scheduler may pass them ("... +02:00"), as Unix time;
+ * the offset is honoured. -1 when text is NULL or not a real instant
+ * (2026-02-30, 25:61, no offset, trailing text), with *why (may be NULL)
+ * saying what is wrong.
  */
+double pgd_parse_timestamp(const char *text, const char **why);
+
+/* pgd_parse_timestamp without the reason. */
 double pgd_parse_utc(const char *text);
+
+/* "2026-11-24T18:20:37.432Z" (or without milliseconds) into buf; returns buf. */
+char *pgd_format_utc(double unix_seconds, bool milliseconds, char *buf, size_t size);
+
+/* The current time as pgd_format_utc with milliseconds. */
+char *pgd_utc_now(char *buf, size_t size);
 
 /* Sleep for ms milliseconds, returning early when a termination signal arrives. */
 void pgd_sleep_ms(int64_t ms);

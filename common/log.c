@@ -3,6 +3,7 @@
  */
 #include "log.h"
 
+#include "clock.h"
 #include "secret.h"
 #include "xalloc.h"
 
@@ -60,24 +61,19 @@ const char *pgd_log_progname(void)
 void pgd_vlog(pgd_log_level level, const char *fmt, va_list ap)
 {
     char stamp[40];
-    struct timeval now;
-    struct tm tm;
     char *text;
     char *masked;
 
     if (level < log_min_level)
         return;
 
-    gettimeofday(&now, NULL);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-
+    pgd_utc_now(stamp, sizeof(stamp));
     text = pgd_vasprintf(fmt, ap);
     masked = pgd_secret_mask(text);
 
     /* One fprintf per line so concurrent writers (children) do not interleave mid-line. */
-    fprintf(stderr, "%s.%03ldZ %s[%ld] %s: %s\n", stamp, (long)(now.tv_usec / 1000), log_progname,
-            (long)getpid(), level_names[level], masked);
+    fprintf(stderr, "%s %s[%ld] %s: %s\n", stamp, log_progname, (long)getpid(), level_names[level],
+            masked);
     fflush(stderr);
     free(masked);
     free(text);

@@ -7,6 +7,7 @@
  */
 #include "report.h"
 
+#include "clock.h"
 #include "fsutil.h"
 #include "secret.h"
 #include "xalloc.h"
@@ -94,19 +95,6 @@ static json_t *masked_copy(json_t *value, const char *key)
 json_t *pgd_report_for_output(const pgd_report *report)
 {
     return masked_copy(report->root, NULL);
-}
-
-char *pgd_utc_now(char *buf, unsigned long bufsize)
-{
-    struct timeval now;
-    struct tm tm;
-    char stamp[32];
-
-    gettimeofday(&now, NULL);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, bufsize, "%.19s.%03dZ", stamp, (int)(now.tv_usec / 1000) % 1000);
-    return buf;
 }
 
 pgd_report *pgd_report_new(const char *path, const char *test_id, const char *scope,

@@ -67,7 +67,4 @@ pgd_error_class pgd_report_error_class(const pgd_report *report);
 void pgd_report_set_check(pgd_report *report, const char *name, const char *status, double seconds,
                           const char *detail);
 
-/* Current UTC time as "2026-11-24T18:20:37.432Z" into buf (at least 32 bytes). */
-char *pgd_utc_now(char *buf, unsigned long bufsize);
-
 #endif
