@@ -6,6 +6,8 @@
 #include "process.h"
 #include "xalloc.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,17 +34,37 @@ static char *field(const char *text, const char *label)
     return NULL;
 }
 
+/* A non-negative decimal number that fits a long: pg_controldata prints nothing else. */
 static bool number_field(const char *text, const char *label, long *out, char **errmsg)
 {
     char *value = field(text, label);
+    char *end = NULL;
 
     if (value == NULL) {
         *errmsg = pgd_asprintf("pg_controldata printed no \"%s\"", label);
         return false;
     }
-    *out = atol(value);
+    errno = 0;
+    *out = isdigit((unsigned char)value[0]) ? strtol(value, &end, 10) : -1;
+    if (*out < 0 || errno != 0 || end == NULL || *end != '\0') {
+        *errmsg =
+            pgd_asprintf("pg_controldata printed \"%s\" for \"%s\", not a number", value, label);
+        free(value);
+        return false;
+    }
     free(value);
     return true;
+}
+
+/*
+ * PostgreSQL allows WAL segments of a power of two from 1 MB to 1 GB;
+ * segment arithmetic on anything else (0, 3, 2^32) divides by zero or
+ * names segments that do not exist.
+ */
+static bool valid_segment_size(long bytes)
+{
+    return bytes >= PGD_WAL_SEGMENT_MIN && bytes <= PGD_WAL_SEGMENT_MAX &&
+           (bytes & (bytes - 1)) == 0;
 }
 
 bool controldata_parse(const char *text, controldata *out, char **errmsg)
@@ -59,8 +81,13 @@ bool controldata_parse(const char *text, controldata *out, char **errmsg)
         number_field(text, "max_prepared_xacts setting", &out->max_prepared_xacts, errmsg) &&
         number_field(text, "max_locks_per_xact setting", &out->max_locks_per_xact, errmsg) &&
         number_field(text, "Latest checkpoint's TimeLineID", &out->timeline, errmsg) &&
-        number_field(text, "Bytes per WAL segment", &out->wal_segment_size, errmsg))
-        return true;
+        number_field(text, "Bytes per WAL segment", &out->wal_segment_size, errmsg)) {
+        if (valid_segment_size(out->wal_segment_size))
+            return true;
+        *errmsg = pgd_asprintf("pg_controldata printed a WAL segment size of %ld bytes, not a "
+                               "power of two from 1 MB to 1 GB",
+                               out->wal_segment_size);
+    }
     controldata_free(out);
     return false;
 }

@@ -12,6 +12,9 @@
 
 #include <stdbool.h>
 
+#define PGD_WAL_SEGMENT_MIN (1024L * 1024)
+#define PGD_WAL_SEGMENT_MAX (1024L * 1024 * 1024)
+
 typedef struct controldata {
     char *cluster_state; /* "shut down", "in production", "in archive recovery", ... */
     long max_connections;

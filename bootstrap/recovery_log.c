@@ -85,7 +85,10 @@ bool wal_next_segment(const char *segment, long segment_bytes, char next[25])
     uint64_t per_log_id;
     uint64_t number;
 
-    if (segment == NULL || strlen(segment) < 24 || !is_segment_name(segment) || segment_bytes <= 0)
+    /* Only sizes PostgreSQL allows (a power of two, 1 MB to 1 GB): no division by zero. */
+    if (segment == NULL || strlen(segment) < 24 || !is_segment_name(segment) ||
+        segment_bytes < 1024L * 1024 || segment_bytes > 1024L * 1024 * 1024 ||
+        (segment_bytes & (segment_bytes - 1)) != 0)
         return false;
     if (sscanf(segment, "%08X%08X%08X", &tli, &log_id, &seg) != 3)
         return false;

@@ -12,6 +12,7 @@
 #include "duration.h"
 #include "fsutil.h"
 #include "marker.h"
+#include "pgconf.h"
 #include "redact.h"
 #include "secret.h"
 #include "xalloc.h"
@@ -22,6 +23,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,11 +145,17 @@ static const key_spec config_keys[] = {
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
-/* Options pgdrill-bootstrap sets itself; letting the configuration override them would defeat the
- * drill. */
+/*
+ * Options pgdrill-bootstrap sets itself (or takes from other keys), by
+ * pgBackRest's canonical name with the index of indexed options removed,
+ * and their deprecated names (pgBackRest 2.45's config.yaml): letting
+ * pgbackrest.options override them would defeat the drill or write
+ * elsewhere.
+ */
 static const char *const reserved_pgbackrest_options[] = {
-    "stanza",           "config",       "pg1-path", "type",  "target",          "target-action",
-    "target-exclusive", "archive-mode", "delta",    "force", "recovery-option",
+    "stanza",       "config", "config-path", "config-include-path", "pg-path",
+    "db-path",      "type",   "target",      "target-action",       "target-exclusive",
+    "archive-mode", "delta",  "force",       "recovery-option",     "process-max",
 };
 
 typedef struct loader {
@@ -538,20 +546,61 @@ static bool apply_bool(loader *ld, const key_spec *spec, const yaml_node_t *valu
     return fail(ld, line, spec->path, "expected true or false, found \"%s\"", scalar_text(value));
 }
 
+/*
+ * pgBackRest's name for a command-line option as it resolves it: without a
+ * "no-" or "reset-" prefix and without the index of "pg2-path" or
+ * "db1-path" (src/config/parse.c), so every spelling of a reserved option
+ * is recognised. Caller frees.
+ */
+static char *pgbackrest_base_name(const char *option)
+{
+    const char *name = option + 2;
+    size_t len = strcspn(name, "=");
+    const char *dash;
+    char *base;
+
+    if (strncmp(name, "no-", 3) == 0 && len > 3) {
+        name += 3;
+        len -= 3;
+    } else if (strncmp(name, "reset-", 6) == 0 && len > 6) {
+        name += 6;
+        len -= 6;
+    }
+    base = pgd_strndup(name, len);
+    dash = strchr(base, '-');
+    if (dash != NULL) {
+        size_t end = (size_t)(dash - base);
+        size_t start = end;
+
+        while (start > 0 && isdigit((unsigned char)base[start - 1]))
+            start--;
+        if (start > 0 && start < end)
+            memmove(base + start, base + end, strlen(base + end) + 1);
+    }
+    return base;
+}
+
 static bool check_pgbackrest_option(loader *ld, const key_spec *spec, int line, const char *option)
 {
-    size_t name_len;
+    char *base;
 
-    if (strncmp(option, "--", 2) != 0 || option[2] == '\0')
+    if (strncmp(option, "--", 2) != 0 || option[2] == '\0' || option[2] == '=')
         return fail(ld, line, spec->path, "\"%s\": pgBackRest options are written --name[=value]",
                     option);
-    name_len = strcspn(option + 2, "=");
+    base = pgbackrest_base_name(option);
     for (size_t i = 0; i < sizeof(reserved_pgbackrest_options) / sizeof(char *); i++) {
         const char *reserved = reserved_pgbackrest_options[i];
 
-        if (strlen(reserved) == name_len && strncmp(option + 2, reserved, name_len) == 0)
-            return fail(ld, line, spec->path, "\"--%s\" is set by pgdrill itself", reserved);
+        /* pgBackRest also takes an unambiguous prefix of a name ("--pg1-pa", "--de"). */
+        if (strncmp(reserved, base, strlen(base)) == 0) {
+            fail(ld, line, spec->path, "\"%s\" is --%s, which pgdrill sets itself%s", option,
+                 strcmp(reserved, "db-path") == 0 ? "pg1-path" : reserved,
+                 strcmp(reserved, "process-max") == 0 ? " (use pgbackrest.process_max)" : "");
+            free(base);
+            return false;
+        }
     }
+    free(base);
     return true;
 }
 
@@ -607,6 +656,8 @@ static bool apply_settings(loader *ld, const key_spec *spec, const yaml_node_t *
          pair < value->data.mapping.pairs.top; pair++) {
         yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
         yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+        const char *why = NULL;
+        long number;
         pgd_setting *s;
 
         if (k->type != YAML_SCALAR_NODE || !valid_guc_name(scalar_text(k)))
@@ -614,8 +665,17 @@ static bool apply_settings(loader *ld, const key_spec *spec, const yaml_node_t *
         if (v->type != YAML_SCALAR_NODE)
             return fail(ld, node_line(k), spec->path, "%s: expected a scalar value, found %s",
                         scalar_text(k), node_type_name(v));
+        if (pgd_pgconf_reserved(scalar_text(k)))
+            return fail(ld, node_line(k), spec->path,
+                        "%s: set by pgdrill itself for the private recovery instance",
+                        scalar_text(k));
+        if (pgd_pgconf_is_minimum(scalar_text(k)) && !parse_long(scalar_text(v), &number))
+            return fail(ld, node_line(k), spec->path, "%s: expected an integer, found \"%s\"",
+                        scalar_text(k), scalar_text(v));
+        if (!pgd_pgconf_value_ok(scalar_text(v), &why))
+            return fail(ld, node_line(k), spec->path, "%s: %s", scalar_text(k), why);
         for (size_t i = 0; i < settings->count; i++) {
-            if (strcmp(settings->items[i].name, scalar_text(k)) == 0)
+            if (strcasecmp(settings->items[i].name, scalar_text(k)) == 0)
                 return fail(ld, node_line(k), spec->path, "%s: duplicate setting", scalar_text(k));
         }
         settings->items = pgd_realloc(settings->items, (settings->count + 1) * sizeof(*s));

@@ -388,9 +388,66 @@ static void test_lists(void **state)
                     "--name[=value]");
     assert_rejected("pgbackrest:\n  stanza: s\n  options:\n    - --log-level-console=info\n"
                     "    - --target=2020-01-01\n",
-                    "5: pgbackrest.options: \"--target\" is set by pgdrill itself");
+                    "5: pgbackrest.options: \"--target=2020-01-01\" is --target, which pgdrill "
+                    "sets itself");
     assert_rejected("pgbackrest:\n  stanza: s\n  options: [--delta]\n",
-                    "3: pgbackrest.options: \"--delta\" is set by pgdrill itself");
+                    "3: pgbackrest.options: \"--delta\" is --delta, which pgdrill sets itself");
+}
+
+/* Every spelling pgBackRest 2.45 resolves to an option pgdrill sets is refused. */
+static void test_pgbackrest_option_aliases(void **state)
+{
+    static const struct {
+        const char *option;
+        const char *resolves_to;
+    } refused[] = {
+        {"--pg1-path=/x", "pg-path"},
+        {"--pg2-path=/x", "pg-path"},
+        {"--pg256-path=/x", "pg-path"},
+        {"--db-path=/x", "pg1-path"},
+        {"--db1-path=/x", "pg1-path"},
+        {"--db12-path=/x", "pg1-path"},
+        {"--pg1-pa=/x", "pg-path"},
+        {"--db-pa=/x", "pg1-path"},
+        {"--no-delta", "delta"},
+        {"--de", "delta"},
+        {"--reset-archive-mode", "archive-mode"},
+        {"--archive-mode=preserve", "archive-mode"},
+        {"--reco=archive_command=x", "recovery-option"},
+        {"--ty=default", "type"},
+        {"--target-a=pause", "target-action"},
+        {"--config-p=/etc", "config-path"},
+        {"--config-include-path=/x", "config-include-path"},
+        {"--no-config", "config"},
+        {"--stan=other", "stanza"},
+        {"--process-max=4", "process-max"},
+        {"--force", "force"},
+        {"--t", "type"},
+    };
+    pgd_config cfg;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char *text =
+            pgd_asprintf("pgbackrest:\n  stanza: s\n  options: ['%s']\n", refused[i].option);
+        char *errmsg = load(text, &cfg);
+        char *expected = pgd_asprintf("is --%s, which pgdrill sets itself", refused[i].resolves_to);
+
+        if (errmsg == NULL)
+            fail_msg("%s was accepted", refused[i].option);
+        if (strstr(errmsg, expected) == NULL)
+            fail_msg("%s: %s", refused[i].option, errmsg);
+        free(expected);
+        free(errmsg);
+        free(text);
+    }
+    /* options of pgBackRest's own that pgdrill does not set stay usable */
+    assert_accepted(
+        "pgbackrest:\n  stanza: s\n  options: [--repo1-path=/r, --log-level-console=info,"
+        " --target-timeline=current, --repo=2, --buffer-size=1MiB]\n",
+        &cfg);
+    assert_int_equal(cfg.pgbackrest.options.count, 5);
+    pgd_config_free(&cfg);
 }
 
 static void test_settings(void **state)
@@ -405,6 +462,20 @@ static void test_settings(void **state)
                     "5: recovery.settings: work_mem: expected a scalar value, found a mapping");
     assert_rejected(MINIMAL "recovery:\n  settings:\n    work_mem: 1MB\n    work_mem: 2MB\n",
                     "6: recovery.settings: work_mem: duplicate setting");
+    assert_rejected(MINIMAL "recovery:\n  settings:\n    work_mem: 1MB\n    WORK_MEM: 2MB\n",
+                    "6: recovery.settings: WORK_MEM: duplicate setting");
+    /* a line break cannot be written into postgresql.conf: a config error, not a page */
+    assert_rejected(MINIMAL "recovery:\n  settings:\n    application_name: \"a\\nb\"\n",
+                    "5: recovery.settings: application_name: a line break cannot be written into "
+                    "postgresql.conf");
+    assert_rejected(MINIMAL "recovery:\n  settings:\n    archive_command: /bin/cp %p /x\n",
+                    "5: recovery.settings: archive_command: set by pgdrill itself for the private "
+                    "recovery instance");
+    assert_rejected(MINIMAL "recovery:\n  settings:\n    Recovery_Target_Time: now\n",
+                    "5: recovery.settings: Recovery_Target_Time: set by pgdrill itself for the "
+                    "private recovery instance");
+    assert_rejected(MINIMAL "recovery:\n  settings:\n    max_connections: lots\n",
+                    "5: recovery.settings: max_connections: expected an integer, found \"lots\"");
 }
 
 static void test_identifiers_and_dsns(void **state)
@@ -509,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_bad_durations),
         cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_pgbackrest_option_aliases),
         cmocka_unit_test(test_settings),
         cmocka_unit_test(test_identifiers_and_dsns),
         cmocka_unit_test(test_dsn_password_becomes_secret),

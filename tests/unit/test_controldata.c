@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,11 +61,50 @@ static void test_missing_value(void **state)
     free(text);
 }
 
+static void assert_segment_size(const char *size, bool accepted)
+{
+    controldata cd;
+    char *errmsg = NULL;
+    char *text = strdup(sample);
+    char *at = strstr(text, "16777216");
+    char *edited;
+
+    *at = '\0';
+    edited = malloc(strlen(text) + strlen(size) + 2);
+    sprintf(edited, "%s%s\n", text, size);
+    if (accepted) {
+        assert_true(controldata_parse(edited, &cd, &errmsg));
+        controldata_free(&cd);
+    } else {
+        assert_false(controldata_parse(edited, &cd, &errmsg));
+        free(errmsg);
+    }
+    free(edited);
+    free(text);
+}
+
+/* The WAL segment size is checked before any arithmetic uses it. */
+static void test_segment_size(void **state)
+{
+    (void)state;
+    assert_segment_size("1048576", true);
+    assert_segment_size("1073741824", true);
+    assert_segment_size("0", false);
+    assert_segment_size("4294967296", false); /* 2^32: divided by zero before */
+    assert_segment_size("524288", false);
+    assert_segment_size("3145728", false); /* 3 MB: not a power of two */
+    assert_segment_size("2147483648", false);
+    assert_segment_size("-16777216", false);
+    assert_segment_size("16777216 bytes", false);
+    assert_segment_size("99999999999999999999999", false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_missing_value),
+        cmocka_unit_test(test_segment_size),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,6 +166,9 @@ static void test_segment_arithmetic(void **state)
     assert_string_equal(next, "000000010000000100000000");
     assert_false(wal_next_segment("00000002.history", MB16, next));
     assert_false(wal_next_segment(NULL, MB16, next));
+    assert_false(wal_next_segment("000000010000000000000004", 0, next));
+    assert_false(wal_next_segment("000000010000000000000004", 4294967296L, next));
+    assert_false(wal_next_segment("000000010000000000000004", 3L * 1024 * 1024, next));
 
     assert_true(
         wal_is_later_segment("000000010000000000000005-abc.gz", "000000010000000000000004"));

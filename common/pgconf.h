@@ -1,0 +1,39 @@
+/*
+ * pgconf.h - settings written into a postgresql.conf.
+ *
+ * postgresql.conf quotes values in single quotes; inside them a quote is
+ * doubled and a backslash starts an escape (\n, \t, octal, or the next
+ * character itself), and a line break ends the line whatever the quotes
+ * (PostgreSQL's guc-file.l). A value is therefore written with its quotes
+ * and backslashes escaped, and a value with a line break or another
+ * control character cannot be written at all: the configuration refuses it
+ * when it is loaded, so a typo is a config error, never a failed recovery.
+ */
+#ifndef PGDRILL_PGCONF_H
+#define PGDRILL_PGCONF_H
+
+#include "xalloc.h"
+
+#include <stdbool.h>
+
+/* Can value be written as a postgresql.conf value? false with a static *why otherwise. */
+bool pgd_pgconf_value_ok(const char *value, const char **why);
+
+/* Append "name = 'value'\n" with value escaped (value must pass pgd_pgconf_value_ok). */
+void pgd_pgconf_append_setting(pgd_buf *out, const char *name, const char *value);
+
+/*
+ * Settings the private recovery instance gets from pgdrill itself (where it
+ * listens, its files, its log, archiving, the recovery target):
+ * recovery.settings must not set them. Case-insensitive, as GUC names are.
+ */
+bool pgd_pgconf_reserved(const char *name);
+
+/*
+ * Settings a hot standby needs at least at the source's values recorded in
+ * pg_control (max_connections, ...): recovery.settings may raise them,
+ * never lower them, so they must be integers.
+ */
+bool pgd_pgconf_is_minimum(const char *name);
+
+#endif
