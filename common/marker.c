@@ -52,7 +52,8 @@ pgd_marker_action pgd_marker_judge(const pgd_marker_facts *facts, const char **w
         return PGD_MARKER_REFUSE;
     }
     /* pgdrill 0.1 created schema and table without tags: adopt only that exact picture. */
-    if (facts->table_exists && facts->table_shaped && facts->other_objects == 0)
+    if (facts->table_exists && facts->table_shaped && facts->other_objects == 0 &&
+        facts->schema_owned)
         return PGD_MARKER_ADOPT;
     *why = "the schema exists and was not created by pgdrill (it lacks pgdrill's comment)";
     return PGD_MARKER_REFUSE;
@@ -65,7 +66,8 @@ static bool read_facts(PGconn *conn, const char *schema, const char *table, int6
                             PGD_MARKER_TABLE_SHAPE};
     PGresult *res = pgd_pq_exec(
         conn,
-        "WITH n AS (SELECT oid, pg_catalog.obj_description(oid, 'pg_namespace') AS tag"
+        "WITH n AS (SELECT oid, pg_catalog.obj_description(oid, 'pg_namespace') AS tag,"
+        "  pg_catalog.pg_has_role(nspowner, 'MEMBER') AS owned"
         "  FROM pg_catalog.pg_namespace WHERE nspname = $1),"
         " t AS (SELECT c.oid, c.relkind, pg_catalog.obj_description(c.oid, 'pg_class') AS tag"
         "  FROM pg_catalog.pg_class c JOIN n ON c.relnamespace = n.oid WHERE c.relname = $2)"
@@ -76,6 +78,7 @@ static bool read_facts(PGconn *conn, const char *schema, const char *table, int6
         "    FROM pg_catalog.pg_attribute a"
         "    WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped) = $5 FROM t), "
         "false),"
+        "  coalesce((SELECT owned FROM n), false),"
         "  (SELECT count(*) FROM pg_catalog.pg_class c JOIN n ON c.relnamespace = n.oid"
         "    WHERE c.oid NOT IN (SELECT oid FROM t) AND c.oid NOT IN (SELECT i.indexrelid"
         "     FROM pg_catalog.pg_index i JOIN t ON i.indrelid = t.oid))"
@@ -89,14 +92,18 @@ static bool read_facts(PGconn *conn, const char *schema, const char *table, int6
     facts->table_exists = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
     facts->table_tagged = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
     facts->table_shaped = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-    facts->other_objects = atol(PQgetvalue(res, 0, 5));
+    facts->schema_owned = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
+    facts->other_objects = atol(PQgetvalue(res, 0, 6));
     PQclear(res);
     return true;
 }
 
-/* The statements that carry out an action (not REFUSE); n gets their count. */
+/* At most: create, revoke and tag the schema; create, revoke and tag the table; prune. */
+#define MAX_ACTION_STATEMENTS 7
+
+/* The statements that carry out an action (not REFUSE); returns their count. */
 static size_t action_statements(pgd_marker_action action, const char *qschema,
-                                const char *qualified, char *out[6])
+                                const char *qualified, char *out[MAX_ACTION_STATEMENTS])
 {
     size_t n = 0;
 
@@ -134,7 +141,7 @@ static pgd_marker_prepared prepare_locked(PGconn *conn, const char *schema, cons
     pgd_marker_facts facts;
     pgd_marker_action action;
     const char *why;
-    char *statements[6];
+    char *statements[MAX_ACTION_STATEMENTS];
     size_t n;
     bool ok = true;
 

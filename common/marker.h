@@ -35,6 +35,7 @@
 typedef struct pgd_marker_facts {
     bool schema_exists;
     bool schema_tagged; /* its comment is PGD_MARKER_SCHEMA_TAG */
+    bool schema_owned;  /* owned by our role (or one it is a member of) */
     bool table_exists;
     bool table_tagged;  /* its comment is PGD_MARKER_TABLE_TAG */
     bool table_shaped;  /* a plain table with exactly PGD_MARKER_TABLE_SHAPE */

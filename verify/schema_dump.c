@@ -250,6 +250,15 @@ void check_schema_dump(verify_run *run)
         free(bindir);
         return;
     }
+    if (databases.count == 0) {
+        /* Zero dumps prove nothing: never a pass. */
+        check_record(run, "schema_dump", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL,
+                     "no database to dump: the restored instance has no database that accepts "
+                     "connections (template databases are not dumped)");
+        free(bindir);
+        free_list(&databases);
+        return;
+    }
     pg_dump = pgd_asprintf("%s/pg_dump", bindir);
     jobs = pgd_calloc(databases.count, sizeof(*jobs));
     for (size_t i = 0; i < databases.count; i++)

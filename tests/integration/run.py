@@ -7,12 +7,15 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
+import glob  # noqa: E402
+import importlib  # noqa: E402
+
 import drillstack  # noqa: E402
-import test_stack  # noqa: E402,F401
-import test_bootstrap  # noqa: E402,F401
-import test_patroni  # noqa: E402,F401
-import test_verify  # noqa: E402,F401
-import test_delivery  # noqa: E402,F401
+
+# Every test_*.py registers its scenarios: adding a scenario file needs no list edited.
+for _path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                           "test_*.py"))):
+    importlib.import_module(os.path.splitext(os.path.basename(_path))[0])
 
 
 def main():

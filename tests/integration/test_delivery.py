@@ -33,10 +33,11 @@ def fleet_settings(text, values):
     expect(marker != "", "patroni-examples/pgdrill.yml has the fleet block")
     lines = []
     for line in block.split("\n")[1:]:
-        m = re.match(r"^(\s*)# (\w+):(.*)$", line)
+        # "  #   url: ..." is a key nested one level deeper than "  # webhook:"
+        m = re.match(r"^(\s*)#( +)(\w+):(.*)$", line)
         if m:
-            value = values.get(m.group(2), m.group(3).strip())
-            line = "%s%s: %s" % (m.group(1), m.group(2), value)
+            value = values.get(m.group(3), m.group(4).strip())
+            line = "%s%s%s: %s" % (m.group(1), " " * (len(m.group(2)) - 1), m.group(3), value)
         lines.append(line)
     return head + "\n".join(lines)
 
@@ -54,7 +55,8 @@ def delivery_history_and_metrics():
         metrics = s.path("state", "pgdrill.prom")
         # the example's fleet block as it is, with only the servers and paths replaced
         config = s.pgdrill_config(edit=lambda t: fleet_settings(t, {
-            "history_dsn": '"%s"' % history_dsn(s), "metrics_file": metrics, "url": '""'}))
+            "history_dsn": '"%s"' % history_dsn(s), "metrics_file": metrics, "url": '""',
+            "token_file": '""', "ca_file": '""'}))
 
         # a passing drill by hand: bootstrap, then verify
         p = s.bootstrap(config, s.path("d1"))
@@ -230,6 +232,12 @@ def https_server(s):
     return server
 
 
+def http_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Hooks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def silent_server():
     """Accepts TCP connections and never answers: a hung receiver."""
     sock = socket.socket()
@@ -244,13 +252,15 @@ def delivery_webhook():
     with Stack("webhook") as s:
         s.install_pgdrill()
         s.write("token", token + "\n")
+        s.write("token-ctl", "tok-abc\r\nX-Injected: yes\n")
         server = https_server(s)
+        plain = http_server()
         hung = silent_server()
         try:
-            def run(name, url, timeout="5s", retries=2):
+            def run(name, url, timeout="5s", retries=2, token_file=s.path("token"), extra=""):
                 config = s.pgdrill_config(name + ".yml", edit=lambda t: add_report_settings(t, [
-                    "webhook: {url: '%s', token_file: %s, ca_file: %s, timeout: %s, retries: %d}"
-                    % (url, s.path("token"), s.path("cert.pem"), timeout, retries)]))
+                    "webhook: {url: '%s', token_file: %s, ca_file: %s, timeout: %s, retries: %d%s}"
+                    % (url, token_file, s.path("cert.pem"), timeout, retries, extra)]))
                 started = time.monotonic()
                 p = s.bootstrap(config, s.path("d-" + name), "--test-id=" + name, EARLY)
                 r = s.report()
@@ -260,6 +270,33 @@ def delivery_webhook():
                 return r["delivery"]["webhook"], time.monotonic() - started
 
             base = "https://localhost:%d" % server.server_address[1]
+            # the example's webhook block as shipped, only the receiver and the files replaced
+            config = s.pgdrill_config("example.yml", edit=lambda t: fleet_settings(t, {
+                "history_dsn": '""', "max_concurrent": "0", "metrics_file": '""',
+                "url": base + "/example", "token_file": s.path("token"),
+                "ca_file": s.path("cert.pem")}))
+            p = s.bootstrap(config, s.path("d-example"), "--test-id=example", EARLY)
+            hook = s.report()["delivery"]["webhook"]
+            expect_equal((hook["delivered"], hook["attempts"]), (True, 1), "the example's block")
+            posts = [r for r in Hooks.received if r[0] == "/example"]
+            expect_equal(posts[-1][1], "Bearer " + token, "Authorization header (example)")
+
+            # a token with a line break would inject a header: refused, nothing sent
+            hook, _ = run("ctl", base + "/ctl", token_file=s.path("token-ctl"))
+            expect(not hook["delivered"] and "control characters" in hook["error"],
+                   "a token with control characters was used", hook)
+            expect_equal([r for r in Hooks.received if r[0] == "/ctl"], [], "requests to /ctl")
+
+            # plain http only when the configuration says so
+            plain_url = "http://127.0.0.1:%d/plain" % plain.server_address[1]
+            config = s.pgdrill_config("plain.yml", edit=lambda t: add_report_settings(t, [
+                "webhook: {url: '%s', retries: 0}" % plain_url]))
+            p = s.bootstrap(config, s.path("d-plain"), "--test-id=plain", EARLY)
+            expect_equal(p.returncode, 2, "exit code, http:// without allow_http")
+            expect("report.webhook.allow_http" in p.stderr, "says how", p.stderr[-1000:])
+            hook, _ = run("plain", plain_url, extra=", allow_http: true")
+            expect_equal((hook["delivered"], hook["attempts"]), (True, 1), "allowed plain http")
+
             Hooks.script = {"/retry": [500, 200], "/bad": [400]}
             hook, _ = run("retry", base + "/retry")
             expect_equal((hook["delivered"], hook["attempts"], hook["http_status"]),
@@ -290,4 +327,5 @@ def delivery_webhook():
                    "unverified TLS accepted", hook)
         finally:
             server.shutdown()
+            plain.shutdown()
             hung.close()

@@ -91,3 +91,20 @@ def verify_fence_present():
         p, r = verify_restored(s, restored(s, "--test-id=over", "--target-time=" + target))
         expect_outcome(p, r, 1, "fence_present")
         expect_equal(check(r, "marker")["status"], "passed", "marker check")
+
+
+@scenario
+def verify_no_database_to_dump():
+    """Zero databases dumped proves nothing: schema_dump is not a pass then."""
+    with Stack("nodb") as s:
+        config = restored(s)
+        port = s.start_restored(s.path("drill"))
+        s.psql("ALTER DATABASE postgres WITH ALLOW_CONNECTIONS false", db="template1", port=port)
+        p = s.verify(config, "host=%s port=%d dbname=template1 user=postgres"
+                     % (s.socket_dir, port))
+        r = s.report()
+        expect_equal(check(r, "schema_dump")["status"], "skipped", "schema_dump status")
+        expect("no database to dump" in check(r, "schema_dump")["detail"], "says why",
+               check(r, "schema_dump")["detail"])
+        expect(r["verdict"] != "passed", "a drill that dumped nothing passed")
+        expect_equal(p.returncode, 3, "exit code")

@@ -9,17 +9,30 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static pgd_marker_action judge(bool schema_exists, bool schema_tagged, bool table_exists,
-                               bool table_tagged, bool table_shaped, long other_objects)
+static pgd_marker_action judge_owned(bool owned, bool schema_exists, bool schema_tagged,
+                                     bool table_exists, bool table_tagged, bool table_shaped,
+                                     long other_objects)
 {
-    pgd_marker_facts facts = {schema_exists, schema_tagged, table_exists,
-                              table_tagged,  table_shaped,  other_objects};
+    pgd_marker_facts facts = {.schema_exists = schema_exists,
+                              .schema_tagged = schema_tagged,
+                              .schema_owned = owned,
+                              .table_exists = table_exists,
+                              .table_tagged = table_tagged,
+                              .table_shaped = table_shaped,
+                              .other_objects = other_objects};
     const char *why = NULL;
     pgd_marker_action action = pgd_marker_judge(&facts, &why);
 
     /* a refusal always says why, nothing else does */
     assert_true((action == PGD_MARKER_REFUSE) == (why != NULL));
     return action;
+}
+
+static pgd_marker_action judge(bool schema_exists, bool schema_tagged, bool table_exists,
+                               bool table_tagged, bool table_shaped, long other_objects)
+{
+    return judge_owned(true, schema_exists, schema_tagged, table_exists, table_tagged, table_shaped,
+                       other_objects);
 }
 
 static void test_judge(void **state)
@@ -40,6 +53,8 @@ static void test_judge(void **state)
     assert_int_equal(judge(true, false, true, false, true, 1), PGD_MARKER_REFUSE);
     /* pgdrill 0.1's untagged schema holding exactly its marker table: adopted */
     assert_int_equal(judge(true, false, true, false, true, 0), PGD_MARKER_ADOPT);
+    /* ... but not when another role owns it */
+    assert_int_equal(judge_owned(false, true, false, true, false, true, 0), PGD_MARKER_REFUSE);
 }
 
 static void test_reserved_schemas(void **state)
