@@ -85,7 +85,9 @@ bool wal_next_segment(const char *segment, long segment_bytes, char next[25])
     uint64_t per_log_id;
     uint64_t number;
 
-    if (segment == NULL || strlen(segment) < 24 || !is_segment_name(segment) || segment_bytes <= 0)
+    /* Above 4 GiB there would be no segment per log id (and a division by zero). */
+    if (segment == NULL || strlen(segment) < 24 || !is_segment_name(segment) ||
+        segment_bytes <= 0 || (uint64_t)segment_bytes > UINT64_C(0x100000000))
         return false;
     if (sscanf(segment, "%08X%08X%08X", &tli, &log_id, &seg) != 3)
         return false;

@@ -29,7 +29,8 @@ void recovery_log_free(recovery_log *log);
 
 /*
  * The segment after `segment` (24 hex digits) for WAL segments of
- * segment_bytes; false when the name is not a segment name.
+ * segment_bytes; false when the name is not a segment name or segment_bytes
+ * is not between 1 byte and 4 GiB.
  */
 bool wal_next_segment(const char *segment, long segment_bytes, char next[25]);
 

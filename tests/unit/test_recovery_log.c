@@ -166,6 +166,11 @@ static void test_segment_arithmetic(void **state)
     assert_string_equal(next, "000000010000000100000000");
     assert_false(wal_next_segment("00000002.history", MB16, next));
     assert_false(wal_next_segment(NULL, MB16, next));
+    /* A segment size from a damaged pg_control (found by fuzz_controldata): no division by zero. */
+    assert_true(wal_next_segment("000000010000000000000004", 1L << 32, next));
+    assert_string_equal(next, "000000010000000500000000");
+    assert_false(wal_next_segment("000000010000000000000004", (1L << 32) + 1, next));
+    assert_false(wal_next_segment("000000010000000000000004", 0, next));
 
     assert_true(
         wal_is_later_segment("000000010000000000000005-abc.gz", "000000010000000000000004"));
