@@ -31,7 +31,8 @@ void recovery_log_free(recovery_log *log);
 
 /*
  * The segment after `segment` (24 hex digits) for WAL segments of
- * segment_bytes; false when the name is not a segment name.
+ * segment_bytes; false when the name is not a segment name or segment_bytes
+ * is not a size PostgreSQL allows (a power of two from 1 MB to 1 GB).
  */
 bool wal_next_segment(const char *segment, long segment_bytes, char next[25]);
 

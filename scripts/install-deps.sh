@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything pgdrill needs to build and to run its tests on Debian 12:
-# compilers and -dev libraries, PostgreSQL 15, pgBackRest, Patroni, etcd (apt),
-# and s3rver (npm, into .deps/npm of this tree). Idempotent; a second run only checks.
+# compilers (gcc; clang with libFuzzer) and -dev libraries, PostgreSQL 15, pgBackRest,
+# Patroni, etcd (apt), and s3rver (npm, into .deps/npm of this tree). Idempotent; a second
+# run only checks.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +13,9 @@ packages=(
   etcd-server etcd-client
   python3 openssl procps util-linux ca-certificates
   clang-format clang-tidy cppcheck
+  # scripts/test.sh builds with clang: libclang-rt-14-dev holds libFuzzer and the sanitizer
+  # runtimes (clang only recommends it); llvm brings llvm-symbolizer for the stack traces.
+  clang libclang-rt-14-dev llvm
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

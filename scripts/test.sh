@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command (README, .ci/run): install every dependency, build with
-# AddressSanitizer + UndefinedBehaviorSanitizer, run all tests (unit, lint, integration).
+# The project's test command (README, .ci/run): install every dependency, build with clang,
+# AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer instrumentation, run all tests
+# (unit, lint, fuzz for 20 s per target, integration).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,7 +9,15 @@ build=${PGDRILL_TEST_BUILD_DIR:-$here/build-test}
 jobs=$(nproc)
 
 "$here/scripts/install-deps.sh"
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DPGDRILL_SANITIZE=ON >/dev/null
+# A build directory configured with another compiler (gcc, before the fuzz targets) cannot
+# switch in place: drop its cache (everything is rebuilt anyway).
+if [ -f "$build/CMakeCache.txt" ] &&
+   ! grep -q '^CMAKE_C_COMPILER:[A-Z]*=\(.*/\)\?clang\(-[0-9]*\)\?$' "$build/CMakeCache.txt"; then
+  echo "test: $build was configured with another C compiler; reconfiguring it with clang"
+  rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
+fi
+CC=clang cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+  -DPGDRILL_SANITIZE=ON -DPGDRILL_FUZZ=ON >/dev/null
 cmake --build "$build" -j"$jobs"
 cd "$build"
 exec ctest --output-on-failure -j"$jobs" --timeout 900

@@ -169,6 +169,8 @@ static void test_segment_arithmetic(void **state)
     assert_false(wal_next_segment("000000010000000000000004", 0, next));
     assert_false(wal_next_segment("000000010000000000000004", 4294967296L, next));
     assert_false(wal_next_segment("000000010000000000000004", 3L * 1024 * 1024, next));
+    /* a size from a damaged pg_control (fuzz_controldata found 2^32 dividing by zero) */
+    assert_false(wal_next_segment("000000010000000000000004", (1L << 32) + 1, next));
 
     assert_true(
         wal_is_later_segment("000000010000000000000005-abc.gz", "000000010000000000000004"));
