@@ -4,6 +4,7 @@
 #include "controldata.h"
 
 #include "process.h"
+#include "wal.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -56,17 +57,6 @@ static bool number_field(const char *text, const char *label, long *out, char **
     return true;
 }
 
-/*
- * PostgreSQL allows WAL segments of a power of two from 1 MB to 1 GB;
- * segment arithmetic on anything else (0, 3, 2^32) divides by zero or
- * names segments that do not exist.
- */
-static bool valid_segment_size(long bytes)
-{
-    return bytes >= PGD_WAL_SEGMENT_MIN && bytes <= PGD_WAL_SEGMENT_MAX &&
-           (bytes & (bytes - 1)) == 0;
-}
-
 bool controldata_parse(const char *text, controldata *out, char **errmsg)
 {
     memset(out, 0, sizeof(*out));
@@ -82,7 +72,7 @@ bool controldata_parse(const char *text, controldata *out, char **errmsg)
         number_field(text, "max_locks_per_xact setting", &out->max_locks_per_xact, errmsg) &&
         number_field(text, "Latest checkpoint's TimeLineID", &out->timeline, errmsg) &&
         number_field(text, "Bytes per WAL segment", &out->wal_segment_size, errmsg)) {
-        if (valid_segment_size(out->wal_segment_size))
+        if (pgd_wal_valid_segment_size(out->wal_segment_size))
             return true;
         *errmsg = pgd_asprintf("pg_controldata printed a WAL segment size of %ld bytes, not a "
                                "power of two from 1 MB to 1 GB",

@@ -4,16 +4,13 @@
  * A hot standby refuses to start when max_connections,
  * max_worker_processes, max_wal_senders, max_prepared_transactions or
  * max_locks_per_transaction are below the source's values recorded in
- * pg_control (design fact 6), and after a successful drill the cluster
+ * pg_control (docs/design.md, F6), and after a successful drill the cluster
  * must be "shut down" on a new timeline.
  */
 #ifndef PGDRILL_BOOTSTRAP_CONTROLDATA_H
 #define PGDRILL_BOOTSTRAP_CONTROLDATA_H
 
 #include <stdbool.h>
-
-#define PGD_WAL_SEGMENT_MIN (1024L * 1024)
-#define PGD_WAL_SEGMENT_MAX (1024L * 1024 * 1024)
 
 typedef struct controldata {
     char *cluster_state; /* "shut down", "in production", "in archive recovery", ... */

@@ -72,21 +72,3 @@ void drill_record_timing(drill *d, const char *phase, int64_t start_ms)
 {
     pgd_report_set_timing(d->report, phase, (double)(pgd_monotonic_ms() - start_ms) / 1000.0);
 }
-
-void drill_pgbackrest_argv(const drill *d, pgd_argv *argv, const char *const *extra,
-                           drill_pgbackrest_flags flags, const char *command)
-{
-    const pgd_config *cfg = d->cfg;
-
-    pgd_argv_init(argv);
-    pgd_argv_add(argv, "pgbackrest");
-    if (cfg->pgbackrest.config[0] != '\0')
-        pgd_argv_addf(argv, "--config=%s", cfg->pgbackrest.config);
-    if (!(flags & PGB_ALL_STANZAS))
-        pgd_argv_addf(argv, "--stanza=%s", cfg->pgbackrest.stanza);
-    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
-        pgd_argv_add(argv, extra[i]);
-    for (size_t i = 0; (flags & PGB_RESTORE_OPTIONS) && i < cfg->pgbackrest.options.count; i++)
-        pgd_argv_add(argv, cfg->pgbackrest.options.items[i]);
-    pgd_argv_add(argv, command);
-}

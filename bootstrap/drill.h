@@ -9,7 +9,6 @@
 #ifndef PGDRILL_BOOTSTRAP_DRILL_H
 #define PGDRILL_BOOTSTRAP_DRILL_H
 
-#include "argv.h"
 #include "config.h"
 #include "history.h"
 #include "report.h"
@@ -63,22 +62,5 @@ void drill_record_timing(drill *d, const char *phase, int64_t start_ms);
 
 /* Write the report; a failure to write is logged, never fatal by itself. */
 void drill_save(drill *d);
-
-typedef enum drill_pgbackrest_flags {
-    PGB_PLAIN = 0,
-    PGB_RESTORE_OPTIONS = 1, /* add pgbackrest.options (restore options) */
-    PGB_ALL_STANZAS = 2,     /* no --stanza: the command covers the whole repository */
-} drill_pgbackrest_flags;
-
-/*
- * Fill argv (initialized here) with: pgbackrest [--config=...] --stanza=...
- * <extra...> [<pgbackrest.options...>] <command>; the caller may append the
- * command's own arguments. pgbackrest.options are restore options
- * (pgBackRest rejects options a command does not know), so only the
- * restore passes PGB_RESTORE_OPTIONS; they come last so that they add to,
- * but (config.c refuses those) never replace, what the drill sets.
- */
-void drill_pgbackrest_argv(const drill *d, pgd_argv *argv, const char *const *extra,
-                           drill_pgbackrest_flags flags, const char *command);
 
 #endif

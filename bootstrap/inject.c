@@ -2,7 +2,7 @@
  * inject.c - phase 1: write the marker and the fence on the source primary
  * and wait until the WAL holding them is archived.
  *
- * Why this order (design facts 1 and 2): recovery to a time stops at the
+ * Why this order (docs/design.md, F1 and F2): recovery to a time stops at the
  * first commit AFTER the target, so the target must be read with
  * clock_timestamp() after the marker's COMMIT (its now() would be the
  * transaction start, which would exclude the marker), and there must be a
@@ -17,6 +17,7 @@
 #include "marker.h"
 #include "pq.h"
 #include "conninfo.h"
+#include "wal.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -161,14 +162,6 @@ out:
     return segment;
 }
 
-/* A WAL file name's segment part: the first 24 hex digits, or NULL for other names. */
-static bool segment_reached(const char *archived, const char *segment)
-{
-    if (archived == NULL || strlen(archived) < 24)
-        return false;
-    return strncmp(archived, segment, 24) >= 0;
-}
-
 static bool wait_archived(drill *d, PGconn *conn, const char *segment, long baseline_failures)
 {
     int64_t deadline = pgd_monotonic_ms() + (int64_t)d->cfg->marker.archive_timeout * 1000;
@@ -192,7 +185,7 @@ static bool wait_archived(drill *d, PGconn *conn, const char *segment, long base
         }
         failures = atol(PQgetvalue(res, 0, 2));
         last_failed = PQgetisnull(res, 0, 1) ? "(none)" : PQgetvalue(res, 0, 1);
-        if (segment_reached(PQgetvalue(res, 0, 0), segment)) {
+        if (pgd_wal_reached(PQgetvalue(res, 0, 0), segment)) {
             PQclear(res);
             pgd_info("WAL segment %s archived", segment);
             return true;

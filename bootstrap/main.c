@@ -4,7 +4,8 @@
  * Patroni runs "<command> --scope=NAME --datadir=DIR"; an SRE runs the same
  * command by hand with any empty directory. Phases: attempt guard, marker
  * injection on the source, pgbackrest restore, private recovery to
- * promotion. See README.md for the flow and the error classes.
+ * promotion. See README.md for the flow and the error classes, and
+ * docs/design.md (F12) for how Patroni 3.0.2 calls it.
  */
 #include "cli.h"
 #include "clock.h"

@@ -4,6 +4,7 @@
  */
 #include "recovery_log.h"
 
+#include "wal.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -30,26 +31,17 @@ static void replace(char **field, char *value)
     *field = value;
 }
 
-static bool is_segment_name(const char *s)
-{
-    for (int i = 0; i < 24; i++) {
-        if (!isxdigit((unsigned char)s[i]))
-            return false;
-    }
-    return true;
-}
-
 void recovery_log_feed(recovery_log *log, const char *line)
 {
     const char *p;
 
     if ((p = strstr(line, MSG_RESTORED)) != NULL) {
         p += strlen(MSG_RESTORED);
-        if (strlen(p) >= 24 && is_segment_name(p))
+        if (strlen(p) >= 24 && pgd_wal_is_segment_name(p))
             replace(&log->last_restored_segment, pgd_strndup(p, 24));
     } else if ((p = strstr(line, MSG_UNABLE_TO_FIND)) != NULL && strstr(line, MSG_IN_ARCHIVE)) {
         p += strlen(MSG_UNABLE_TO_FIND);
-        if (strlen(p) >= 24 && is_segment_name(p))
+        if (strlen(p) >= 24 && pgd_wal_is_segment_name(p))
             replace(&log->missing_segment, pgd_strndup(p, 24));
     } else if (strstr(line, MSG_NOT_REACHED) != NULL)
         log->target_not_reached = true;
@@ -79,39 +71,13 @@ void recovery_log_free(recovery_log *log)
     free(log->last_transaction_time);
 }
 
-bool wal_next_segment(const char *segment, long segment_bytes, char next[25])
-{
-    unsigned int tli, log_id, seg;
-    uint64_t per_log_id;
-    uint64_t number;
-
-    /* Only sizes PostgreSQL allows (a power of two, 1 MB to 1 GB): no division by zero. */
-    if (segment == NULL || strlen(segment) < 24 || !is_segment_name(segment) ||
-        segment_bytes < 1024L * 1024 || segment_bytes > 1024L * 1024 * 1024 ||
-        (segment_bytes & (segment_bytes - 1)) != 0)
-        return false;
-    if (sscanf(segment, "%08X%08X%08X", &tli, &log_id, &seg) != 3)
-        return false;
-    per_log_id = UINT64_C(0x100000000) / (uint64_t)segment_bytes;
-    number = (uint64_t)log_id * per_log_id + seg + 1;
-    snprintf(next, 25, "%08X%08X%08X", tli, (unsigned int)(number / per_log_id),
-             (unsigned int)(number % per_log_id));
-    return true;
-}
-
-bool wal_is_later_segment(const char *name, const char *segment)
-{
-    return strlen(name) >= 24 && is_segment_name(name) && strncmp(name, segment, 8) == 0 &&
-           strncmp(name, segment, 24) > 0;
-}
-
 char *recovery_missing_segment(const recovery_log *log, long segment_bytes)
 {
-    char next[25];
+    char next[PGD_WAL_NAME_LEN + 1];
 
     if (log->missing_segment != NULL)
         return pgd_strdup(log->missing_segment);
-    if (wal_next_segment(log->last_restored_segment, segment_bytes, next))
+    if (pgd_wal_next_segment(log->last_restored_segment, segment_bytes, next))
         return pgd_strdup(next);
     return NULL;
 }

@@ -2,7 +2,8 @@
  * recovery_log.h - what the private recovery instance's server log says.
  *
  * The server log is the only place that explains why a recovery failed (and
- * post_bootstrap never runs after a failed recovery, design fact 3). Lines
+ * post_bootstrap never runs after a failed recovery, docs/design.md F3; the
+ * messages relied on are listed in F7). Lines
  * are fed in as they arrive; the facts gathered here are pure data, so the
  * classification can be unit-tested without a server.
  */
@@ -28,16 +29,6 @@ typedef struct recovery_log {
 
 void recovery_log_feed(recovery_log *log, const char *line);
 void recovery_log_free(recovery_log *log);
-
-/*
- * The segment after `segment` (24 hex digits) for WAL segments of
- * segment_bytes; false when the name is not a segment name or segment_bytes
- * is not a size PostgreSQL allows (a power of two from 1 MB to 1 GB).
- */
-bool wal_next_segment(const char *segment, long segment_bytes, char next[25]);
-
-/* Is name (at least 24 chars) a WAL segment after `segment` on the same timeline? */
-bool wal_is_later_segment(const char *name, const char *segment);
 
 typedef struct recovery_failure {
     pgd_error_class error_class; /* wal_missing, target_not_reached, recovery_failed */

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "pgbackrest.h"
 #include "pgbin.h"
 #include "process.h"
 #include "xalloc.h"
@@ -19,13 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#define INFO_TIMEOUT_MS   (5 * 60 * 1000)
 #define PROGRESS_EVERY_MS 5000
-/* pgBackRest's `info` status codes for a stanza it does not hold (src/command/info/info.c). */
-#define INFO_MISSING_STANZA_PATH 1
-#define INFO_MISSING_STANZA_DATA 3
-#define NO_BACKUP_TEXT           "unable to find backup set with stop time less than"
-#define BACKUP_SET_TEXT          "restore backup set "
 
 typedef struct restore_watch {
     char *label;      /* from "restore backup set <label>" */
@@ -34,127 +29,39 @@ typedef struct restore_watch {
     int64_t last_progress_ms;
 } restore_watch;
 
-/* "... (104KB, 12.34%) checksum ..." -> "12.34%" */
-static char *progress_percent(const char *line)
-{
-    const char *end = strstr(line, "%)");
-    const char *start;
-
-    if (end == NULL)
-        return NULL;
-    start = end;
-    while (start > line && (start[-1] == '.' || (start[-1] >= '0' && start[-1] <= '9')))
-        start--;
-    if (start == end)
-        return NULL;
-    return pgd_strndup(start, (size_t)(end - start) + 1);
-}
-
-static bool is_chatter(const char *line)
-{
-    return strstr(line, " DETAIL: ") != NULL || strstr(line, " DEBUG: ") != NULL ||
-           strstr(line, " TRACE: ") != NULL;
-}
-
 static void on_restore_line(void *arg, pgd_proc_stream stream, const char *line)
 {
     restore_watch *w = arg;
-    const char *set = strstr(line, BACKUP_SET_TEXT);
-    char *percent;
+    pgbackrest_restore_line parsed;
 
     (void)stream;
-    if (set != NULL && w->label == NULL) {
-        const char *label = set + strlen(BACKUP_SET_TEXT);
-
-        w->label = pgd_strndup(label, strcspn(label, " ,"));
+    pgbackrest_parse_restore_line(line, &parsed);
+    if (parsed.backup_set != NULL && w->label == NULL) {
+        w->label = parsed.backup_set;
+        parsed.backup_set = NULL;
     }
-    if (w->error_line == NULL && strstr(line, "ERROR: [") != NULL)
-        w->error_line = pgd_strdup(strstr(line, "ERROR: ["));
-
-    if (!is_chatter(line)) {
+    if (parsed.error != NULL && w->error_line == NULL) {
+        w->error_line = parsed.error;
+        parsed.error = NULL;
+    }
+    if (!parsed.chatter)
         pgd_info("pgbackrest: %s", line);
-        return;
-    }
-    /* Detail lines, one per file, are too many to relay; a progress line every 5 s instead. */
-    percent = progress_percent(line);
-    if (percent != NULL) {
+    else if (parsed.percent != NULL) {
+        /* Detail lines, one per file, are too many to relay; a progress line every 5 s instead. */
         free(w->percent);
-        w->percent = percent;
+        w->percent = parsed.percent;
+        parsed.percent = NULL;
         if (pgd_monotonic_ms() - w->last_progress_ms >= PROGRESS_EVERY_MS) {
             w->last_progress_ms = pgd_monotonic_ms();
             pgd_info("restore progress: %s of the backup set copied", w->percent);
         }
     }
+    pgbackrest_restore_line_free(&parsed);
 }
 
 static void format_epoch(json_int_t epoch, char *buf, size_t size)
 {
     pgd_format_utc((double)epoch, false, buf, size);
-}
-
-/*
- * `pgbackrest info --output=json` of the stanza, or of the whole repository
- * (every stanza) with whole_repository: the JSON array, or NULL with
- * *errmsg and *spawn_failed when pgBackRest could not be started.
- */
-static json_t *run_info(const drill *d, bool whole_repository, bool *spawn_failed, char **errmsg)
-{
-    pgd_argv argv;
-    const char *extra[] = {"--output=json", NULL};
-    pgd_proc_spec spec = {.capture_stdout = true, .label = "pgbackrest info"};
-    pgd_proc_result r;
-    json_error_t jerr;
-    json_t *info = NULL;
-
-    drill_pgbackrest_argv(d, &argv, extra, whole_repository ? PGB_ALL_STANZAS : PGB_PLAIN, "info");
-    spec.argv = pgd_argv_get(&argv);
-    *spawn_failed = false;
-    if (!pgd_proc_run(&spec, INFO_TIMEOUT_MS, &r)) {
-        char *what = pgd_proc_describe(&r);
-
-        *spawn_failed = r.outcome == PGD_PROC_SPAWN_FAILED;
-        *errmsg = pgd_asprintf("pgbackrest info %s: %s", what, pgd_proc_error_lines(&r));
-        free(what);
-    } else {
-        info = json_loads(r.stdout_text, 0, &jerr);
-        if (!json_is_array(info) || (!whole_repository && json_array_size(info) == 0)) {
-            *errmsg = pgd_asprintf("pgbackrest info printed no stanza information (%s)",
-                                   info == NULL ? jerr.text : "empty list");
-            json_decref(info);
-            info = NULL;
-        }
-    }
-    pgd_proc_result_free(&r);
-    pgd_argv_free(&argv);
-    return info;
-}
-
-/* "a, b" of the stanzas the repository holds, or "none" (caller frees). */
-static char *repository_stanzas(const drill *d)
-{
-    bool spawn_failed;
-    char *errmsg = NULL;
-    json_t *all = run_info(d, true, &spawn_failed, &errmsg);
-    pgd_buf names;
-    json_t *stanza;
-    size_t i;
-
-    if (all == NULL) {
-        free(errmsg);
-        return pgd_strdup("(could not be listed)");
-    }
-    pgd_buf_init(&names);
-    json_array_foreach(all, i, stanza)
-    {
-        const char *name = json_string_value(json_object_get(stanza, "name"));
-
-        if (name != NULL)
-            pgd_buf_appendf(&names, "%s%s", names.len > 0 ? ", " : "", name);
-    }
-    json_decref(all);
-    if (names.len == 0)
-        pgd_buf_append(&names, "none");
-    return pgd_buf_steal(&names);
 }
 
 /*
@@ -166,9 +73,8 @@ static json_t *read_backup_info(drill *d)
 {
     bool spawn_failed;
     char *errmsg = NULL;
-    json_t *info = run_info(d, false, &spawn_failed, &errmsg);
-    json_t *status;
-    json_int_t code;
+    json_t *info = pgbackrest_info(d, false, &spawn_failed, &errmsg);
+    const char *message;
 
     if (info == NULL) {
         if (!drill_interrupted(d))
@@ -176,19 +82,13 @@ static json_t *read_backup_info(drill *d)
         free(errmsg);
         return NULL;
     }
-    status = json_object_get(json_array_get(info, 0), "status");
-    code = json_integer_value(json_object_get(status, "code"));
-    if (code == INFO_MISSING_STANZA_PATH || code == INFO_MISSING_STANZA_DATA) {
-        char *stanzas = repository_stanzas(d);
+    if (pgbackrest_info_stanza_missing(info, &message)) {
+        char *stanzas = pgbackrest_stanza_names(d);
 
         drill_fail(d, PGD_ERR_STANZA_MISSING,
                    "the repository holds no stanza \"%s\" (pgBackRest: %s); stanzas in the "
                    "repository: %s",
-                   d->cfg->pgbackrest.stanza,
-                   json_string_value(json_object_get(status, "message"))
-                       ? json_string_value(json_object_get(status, "message"))
-                       : "?",
-                   stanzas);
+                   d->cfg->pgbackrest.stanza, message, stanzas);
         free(stanzas);
         json_decref(info);
         return NULL;
@@ -196,15 +96,10 @@ static json_t *read_backup_info(drill *d)
     return info;
 }
 
-static json_t *stanza_backups(json_t *info)
-{
-    return json_object_get(json_array_get(info, 0), "backup");
-}
-
 /* "newest backup: 20261124-101500F, ended 2026-11-24T10:15:09Z" for error messages. */
 static char *describe_newest_backup(json_t *info)
 {
-    json_t *backups = stanza_backups(info);
+    json_t *backups = pgbackrest_info_backups(info);
     size_t n = json_array_size(backups);
     json_t *newest;
     char stop[32];
@@ -224,7 +119,7 @@ static void record_backup_set(drill *d, json_t *info, const char *label)
     size_t i;
 
     pgd_report_set_nested(d->report, "backup", "label", label);
-    json_array_foreach(stanza_backups(info), i, backup)
+    json_array_foreach(pgbackrest_info_backups(info), i, backup)
     {
         const char *this_label = json_string_value(json_object_get(backup, "label"));
         char stop[32];
@@ -269,7 +164,7 @@ static void classify_failure(drill *d, const pgd_proc_result *r, const restore_w
                    d->cfg->recovery.timeout);
     else if (r->outcome == PGD_PROC_SPAWN_FAILED)
         drill_fail(d, PGD_ERR_INTERNAL, "%s", what);
-    else if (strstr(why, NO_BACKUP_TEXT) != NULL) {
+    else if (pgbackrest_error_is_no_backup(why)) {
         char *newest = describe_newest_backup(info);
 
         drill_fail(d, PGD_ERR_NO_BACKUP,
@@ -306,12 +201,12 @@ bool restore_backup(drill *d)
     pgd_argv_add(&extra, "--type=time");
     pgd_argv_addf(&extra, "--target=%s", d->target_time);
     pgd_argv_add(&extra, "--target-action=promote");
-    /* A restored cluster must never push WAL into the production repository (design fact 5). */
+    /* A restored cluster must never push WAL into the production repository (design.md F5). */
     pgd_argv_add(&extra, "--archive-mode=off");
     pgd_argv_addf(&extra, "--process-max=%ld", d->cfg->pgbackrest.process_max);
     if (!user_sets_option(d, "--log-level-console"))
         pgd_argv_add(&extra, "--log-level-console=detail"); /* per-file lines carry the progress */
-    drill_pgbackrest_argv(d, &argv, pgd_argv_get(&extra), PGB_RESTORE_OPTIONS, "restore");
+    pgbackrest_argv(d, &argv, pgd_argv_get(&extra), PGB_RESTORE_OPTIONS, "restore");
     spec.argv = pgd_argv_get(&argv);
 
     {
@@ -332,9 +227,7 @@ bool restore_backup(drill *d)
         pgd_warn("pgbackrest did not name the restored backup set");
 
     if (ok) {
-        json_t *archives = json_object_get(json_array_get(info, 0), "archive");
-        const char *archive_id = json_string_value(
-            json_object_get(json_array_get(archives, json_array_size(archives) - 1), "id"));
+        const char *archive_id = pgbackrest_info_archive_id(info);
 
         d->pg_major = pgd_pg_datadir_major(d->datadir);
         d->archive_id = archive_id ? pgd_strdup(archive_id) : NULL;

@@ -87,7 +87,7 @@ static bool inert_archive_command(const char *command)
 }
 
 /*
- * archive_command often carries cloud credentials (design note in README):
+ * archive_command often carries cloud credentials (README, "Safe to point at production"):
  * the detail says whether a setting is set, never what it is.
  */
 void check_archiving_off(verify_run *run)
@@ -120,7 +120,7 @@ void check_archiving_off(verify_run *run)
         check_record(run, "archiving_off", CHECK_PASSED, start, PGD_ERR_NONE, detail);
         free(detail);
     } else {
-        /* Nothing stops it from pushing its new timeline into production (README). */
+        /* Nothing stops it from pushing its new timeline into production (docs/design.md, F5). */
         detail = pgd_asprintf("archive_mode = %s with %s set (value not shown: it may hold "
                               "credentials): the restored instance would push WAL into the "
                               "production repository; set archive_mode: 'off' in the drill's "

@@ -35,11 +35,7 @@ typedef struct dump_job {
     char *outcome; /* "exited with status 1", ... */
 } dump_job;
 
-/*
- * Errors that say the restored instance is too small or unreachable, not that
- * the catalog is broken: a drill configuration problem, not a finding.
- */
-static bool is_environment_error(const char *line)
+bool schema_dump_environment_error(const char *line)
 {
     static const char *const texts[] = {
         "out of shared memory",   /* max_locks_per_transaction too low for the catalog */
@@ -64,7 +60,7 @@ static void on_dump_line(void *arg, pgd_proc_stream stream, const char *line)
     if (strstr(line, "error:") == NULL && strstr(line, "ERROR:") == NULL &&
         strstr(line, "FATAL:") == NULL)
         return;
-    if (is_environment_error(line))
+    if (schema_dump_environment_error(line))
         job->environment_error = true;
     if (job->error_lines++ < ERROR_LINES_QUOTED) {
         if (job->errors.len > 0)

@@ -8,6 +8,7 @@
  * they are (pg_controldata's "Bytes per WAL segment" is parsed unchecked).
  */
 #include "recovery_log.h"
+#include "wal.h"
 
 #include "fuzz_input.h"
 
@@ -45,7 +46,7 @@ static long segment_size(const uint8_t *data, size_t size)
     return raw;
 }
 
-/* wal_next_segment's result is a segment name: 24 upper-case hex digits. */
+/* pgd_wal_next_segment's result is a segment name: 24 upper-case hex digits. */
 static void check_segment_name(const char *name)
 {
     bool ok = strlen(name) == 24;
@@ -62,12 +63,12 @@ static void segment_arithmetic(const char *name, const char *other, long segment
 {
     char next[25];
 
-    if (wal_next_segment(name, segment_bytes, next)) {
+    if (pgd_wal_next_segment(name, segment_bytes, next)) {
         check_segment_name(next);
-        (void)wal_is_later_segment(next, name);
-        (void)wal_is_later_segment(name, next);
+        (void)pgd_wal_is_later_segment(next, name);
+        (void)pgd_wal_is_later_segment(name, next);
     }
-    (void)wal_is_later_segment(name, other);
+    (void)pgd_wal_is_later_segment(name, other);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -152,35 +152,6 @@ static void test_missing_segment_fallback(void **state)
     assert_null(recovery_missing_segment(&log, MB16));
 }
 
-static void test_segment_arithmetic(void **state)
-{
-    char next[25];
-
-    (void)state;
-    assert_true(wal_next_segment("000000010000000000000004", MB16, next));
-    assert_string_equal(next, "000000010000000000000005");
-    assert_true(wal_next_segment("0000000200000003000000FF", MB16, next));
-    assert_string_equal(next, "000000020000000400000000");
-    /* 64 MB segments: 64 per log id */
-    assert_true(wal_next_segment("00000001000000000000003F", 64L * 1024 * 1024, next));
-    assert_string_equal(next, "000000010000000100000000");
-    assert_false(wal_next_segment("00000002.history", MB16, next));
-    assert_false(wal_next_segment(NULL, MB16, next));
-    assert_false(wal_next_segment("000000010000000000000004", 0, next));
-    assert_false(wal_next_segment("000000010000000000000004", 4294967296L, next));
-    assert_false(wal_next_segment("000000010000000000000004", 3L * 1024 * 1024, next));
-    /* a size from a damaged pg_control (fuzz_controldata found 2^32 dividing by zero) */
-    assert_false(wal_next_segment("000000010000000000000004", (1L << 32) + 1, next));
-
-    assert_true(
-        wal_is_later_segment("000000010000000000000005-abc.gz", "000000010000000000000004"));
-    assert_false(
-        wal_is_later_segment("000000010000000000000004-abc.gz", "000000010000000000000004"));
-    assert_false(
-        wal_is_later_segment("000000020000000000000005-abc.gz", "000000010000000000000004"));
-    assert_false(wal_is_later_segment("archive.info", "000000010000000000000004"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,7 +161,6 @@ int main(void)
         cmocka_unit_test(test_classify_target_not_reached),
         cmocka_unit_test(test_classify_other_fatal),
         cmocka_unit_test(test_missing_segment_fallback),
-        cmocka_unit_test(test_segment_arithmetic),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

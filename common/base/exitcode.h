@@ -1,5 +1,5 @@
 /*
- * exitcode.h - the exit codes both binaries promise (design contract).
+ * exitcode.h - the exit codes both binaries promise (README, "Exit codes").
  */
 #ifndef PGDRILL_EXITCODE_H
 #define PGDRILL_EXITCODE_H

@@ -18,7 +18,7 @@ int64_t pgd_ms_until(int64_t deadline_ms);
 double pgd_wall_seconds(void);
 
 /*
- * A timestamp with an explicit zone, as pgdrill writes them
+ * A timestamp with an explicit zone (docs/design.md, F17), as pgdrill writes them
  * ("2026-11-24T18:20:37.432Z" in reports, "2026-11-24 18:20:37.432350+00"
  * as target) and as a scheduler may pass them ("... +02:00"), as Unix time;
  * the offset is honoured. -1 when text is NULL or not a real instant

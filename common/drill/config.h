@@ -1,7 +1,7 @@
 /*
  * config.h - the pgdrill.yml configuration shared by both binaries.
  *
- * Every key of the design contract is described once, in a table in
+ * Every key of the README's configuration table is described once, in a table in
  * config.c, with its type, default and limits. Loading either succeeds
  * completely or fails with a single message of the form
  * "FILE:LINE: KEY: reason" (LINE is 1-based, KEY the dotted path), so an SRE

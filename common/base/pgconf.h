@@ -4,7 +4,7 @@
  * postgresql.conf quotes values in single quotes; inside them a quote is
  * doubled and a backslash starts an escape (\n, \t, octal, or the next
  * character itself), and a line break ends the line whatever the quotes
- * (PostgreSQL's guc-file.l). A value is therefore written with its quotes
+ * (PostgreSQL's guc-file.l; docs/design.md, F14). A value is therefore written with its quotes
  * and backslashes escaped, and a value with a line break or another
  * control character cannot be written at all: the configuration refuses it
  * when it is loaded, so a typo is a config error, never a failed recovery.

@@ -5,6 +5,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "redact.h"
 #include "xalloc.h"
 
 #include <stdarg.h>
@@ -59,5 +60,7 @@ bool pgd_cli_load_config(const char *option_path, pgd_config *cfg)
         free(errmsg);
         return false;
     }
+    /* The config loader registered its connection strings' secrets; the webhook URL's here. */
+    pgd_url_register_secrets(cfg->report.webhook.url);
     return true;
 }

@@ -13,7 +13,6 @@
 #include "fsutil.h"
 #include "marker.h"
 #include "pgconf.h"
-#include "redact.h"
 #include "secret.h"
 #include "xalloc.h"
 
@@ -148,8 +147,9 @@ static const key_spec config_keys[] = {
 /*
  * Options pgdrill-bootstrap sets itself (or takes from other keys), by
  * pgBackRest's canonical name with the index of indexed options removed,
- * and their deprecated names (pgBackRest 2.45's config.yaml): letting
- * pgbackrest.options override them would defeat the drill or write
+ * and their deprecated names (how pgBackRest reads its command line:
+ * docs/design.md, F10): letting pgbackrest.options override them would
+ * defeat the drill or write
  * elsewhere.
  */
 static const char *const reserved_pgbackrest_options[] = {
@@ -492,8 +492,6 @@ static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *va
     /* What the file says is secret stays out of every line we print from now on. */
     if (spec->kind == K_CONNINFO)
         pgd_conninfo_register_secrets(text);
-    if (spec->kind == K_URL)
-        pgd_url_register_secrets(text);
     free(*field);
     *field = pgd_strdup(text);
     return true;

@@ -8,7 +8,7 @@
  * (password: PGPASSWORD) goes into the child's environment, which only our
  * own user can read; one it has no environment variable for (sslpassword)
  * goes into a connection service file, mode 0600 in a private directory,
- * named by PGSERVICEFILE and selected with service=pgdrill.
+ * named by PGSERVICEFILE and selected with service=pgdrill (docs/design.md, F13).
  */
 #ifndef PGDRILL_CHILDCONN_H
 #define PGDRILL_CHILDCONN_H

@@ -1,7 +1,7 @@
 /*
  * pgbin.h - find the PostgreSQL programs of the right major version.
  *
- * Order (design contract): postgres.bin_dir when configured, else
+ * Order (README, postgres.bin_dir): postgres.bin_dir when configured, else
  * `pg_config --bindir`, else PATH. A data directory or server of major
  * version N needs programs of version N, so when a major version is asked
  * for, a candidate of another version is skipped and Debian's

@@ -1,0 +1,82 @@
+/*
+ * pgbackrest.h - everything pgdrill knows about pgBackRest: how it is
+ * called (argument vectors, info, repo-ls), what its info JSON holds, what
+ * its restore prints, and which settings its restore writes.
+ *
+ * pgdrill only ever reads the repository (docs/design.md, F11): the
+ * commands used here are info, repo-ls and restore. How pgBackRest picks
+ * the backup set and what it writes: F8; its info status codes: F9.
+ */
+#ifndef PGDRILL_BOOTSTRAP_PGBACKREST_H
+#define PGDRILL_BOOTSTRAP_PGBACKREST_H
+
+#include "argv.h"
+#include "drill.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef enum pgbackrest_flags {
+    PGB_PLAIN = 0,
+    PGB_RESTORE_OPTIONS = 1, /* add pgbackrest.options (restore options) */
+    PGB_ALL_STANZAS = 2,     /* no --stanza: the command covers the whole repository */
+} pgbackrest_flags;
+
+/*
+ * Fill argv (initialized here) with: pgbackrest [--config=...] --stanza=...
+ * <extra...> [<pgbackrest.options...>] <command>; the caller may append the
+ * command's own arguments. pgbackrest.options are restore options
+ * (pgBackRest rejects options a command does not know), so only the
+ * restore passes PGB_RESTORE_OPTIONS; they come last so that they add to,
+ * but (config.c refuses those) never replace, what the drill sets.
+ */
+void pgbackrest_argv(const drill *d, pgd_argv *argv, const char *const *extra,
+                     pgbackrest_flags flags, const char *command);
+
+/*
+ * `pgbackrest info --output=json` of the stanza, or with whole_repository
+ * of every stanza: the JSON array, or NULL with *errmsg and *spawn_failed
+ * (pgBackRest could not be started at all).
+ */
+json_t *pgbackrest_info(const drill *d, bool whole_repository, bool *spawn_failed, char **errmsg);
+
+/* "a, b" of the stanzas the repository holds, "none", or "(could not be listed)" (caller frees). */
+char *pgbackrest_stanza_names(const drill *d);
+
+/*
+ * Does the stanza's info say the repository does not hold it at all?
+ * *message gets pgBackRest's words ("missing stanza path").
+ */
+bool pgbackrest_info_stanza_missing(json_t *info, const char **message);
+
+/* The stanza's backup sets, oldest first (borrowed). */
+json_t *pgbackrest_info_backups(json_t *info);
+
+/* The id of the stanza's newest archive ("15-1"), or NULL (borrowed). */
+const char *pgbackrest_info_archive_id(json_t *info);
+
+/* Run `pgbackrest repo-ls <path>`: its output in *listing, or false with *errmsg. */
+bool pgbackrest_repo_ls(const drill *d, const char *path, char **listing, char **errmsg);
+
+/* What one line of `pgbackrest restore --log-level-console=detail` says. */
+typedef struct pgbackrest_restore_line {
+    char *backup_set; /* "restore backup set <label>": the label, or NULL */
+    char *error;      /* from "ERROR: [nnn]: ..." on, or NULL */
+    char *percent;    /* a per-file detail line's "12.34%", or NULL */
+    bool chatter;     /* DETAIL/DEBUG/TRACE: too many to relay one by one */
+} pgbackrest_restore_line;
+
+void pgbackrest_parse_restore_line(const char *line, pgbackrest_restore_line *out);
+void pgbackrest_restore_line_free(pgbackrest_restore_line *parsed);
+
+/* Does pgBackRest's restore error say no backup set ended before the target? */
+bool pgbackrest_error_is_no_backup(const char *error);
+
+/*
+ * postgresql.auto.conf without the recovery settings pgBackRest's restore
+ * wrote (restore_command, recovery_target*, its comment line); other lines,
+ * archive_mode = 'off' among them, are kept as they are (caller frees).
+ */
+char *pgbackrest_strip_recovery_settings(const char *auto_conf);
+
+#endif
