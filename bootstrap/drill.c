@@ -12,14 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool drill_fail(drill *d, pgd_error_class error_class, const char *fmt, ...)
-{
-    va_list ap;
-    char *message;
+static bool record_failure(drill *d, pgd_error_class error_class, const char *hint, const char *fmt,
+                           va_list ap) __attribute__((format(printf, 4, 0)));
 
-    va_start(ap, fmt);
-    message = pgd_vasprintf(fmt, ap);
-    va_end(ap);
+static bool record_failure(drill *d, pgd_error_class error_class, const char *hint, const char *fmt,
+                           va_list ap)
+{
+    char *message = pgd_vasprintf(fmt, ap);
+
     if (d->error_class != PGD_ERR_NONE) {
         /* A later error is a consequence of the first: log it, keep the first. */
         pgd_warn("%s (after the first error)", message);
@@ -27,8 +27,31 @@ bool drill_fail(drill *d, pgd_error_class error_class, const char *fmt, ...)
         return false;
     }
     pgd_error("%s: %s", pgd_error_class_name(error_class), message);
+    if (hint != NULL)
+        pgd_info("hint: %s", hint);
     d->error_class = error_class;
     d->error_message = message;
+    d->error_hint = hint != NULL ? pgd_strdup(hint) : NULL;
+    return false;
+}
+
+bool drill_fail(drill *d, pgd_error_class error_class, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    record_failure(d, error_class, NULL, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool drill_fail_hint(drill *d, pgd_error_class error_class, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    record_failure(d, error_class, hint, fmt, ap);
+    va_end(ap);
     return false;
 }
 

@@ -39,6 +39,7 @@ typedef struct drill {
     /* the first error; its class decides the verdict */
     pgd_error_class error_class;
     char *error_message;
+    char *error_hint; /* what to do, or NULL for the class's advice */
 } drill;
 
 /*
@@ -47,6 +48,10 @@ typedef struct drill {
  */
 bool drill_fail(drill *d, pgd_error_class error_class, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* drill_fail with a hint of its own (what to do), instead of the class's advice. */
+bool drill_fail_hint(drill *d, pgd_error_class error_class, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* If a termination signal arrived, record "interrupted" and return true. */
 bool drill_interrupted(drill *d);

@@ -28,7 +28,7 @@ guard_decision guard_check(const char *report_path, const char *scope, const cha
             free(errmsg);
             return GUARD_PROCEED;
         }
-        *why = pgd_asprintf("cannot tell whether this drill already ran: %s (move it away to "
+        *why = pgd_asprintf("could not tell whether this drill already ran: %s (move it away to "
                             "start a new drill)",
                             errmsg);
         free(errmsg);
@@ -53,6 +53,7 @@ guard_decision guard_check(const char *report_path, const char *scope, const cha
 
 void guard_mark_given_up(pgd_report *previous, char **message)
 {
+    char *hint;
     json_t *root = previous->root;
     json_t *old_error = json_object_get(root, "error");
     json_t *attempts = json_object_get(root, "attempts");
@@ -63,16 +64,18 @@ void guard_mark_given_up(pgd_report *previous, char **message)
 
     *message = pgd_asprintf(
         "drill %s already ran (attempt %lld ended %s%s%s%s%s); not restoring again and not "
-        "writing a new marker. Start a new drill with a new test id or remove %s",
+        "writing a new marker",
         pgd_report_get_string(previous, "test_id") ? pgd_report_get_string(previous, "test_id")
                                                    : "?",
         (long long)count, pgd_report_get_string(previous, "verdict"), old_class ? " with " : "",
-        old_class ? old_class : "", old_message ? ": " : "", old_message ? old_message : "",
-        previous->path);
+        old_class ? old_class : "", old_message ? ": " : "", old_message ? old_message : "");
     /* Keep the first attempt's error: it is the evidence an SRE needs. */
     if (json_is_object(old_error) && pgd_report_error_class(previous) != PGD_ERR_GIVEN_UP)
         json_object_set(root, "previous_error", old_error);
     json_object_set_new(root, "attempts", json_integer(count + 1));
-    pgd_report_set_error(previous, PGD_ERR_GIVEN_UP, *message);
-    pgd_report_set_verdict(previous, PGD_VERDICT_FAILED);
+    hint = pgd_asprintf("read previous_error; to run a new drill, give it a new test id or move "
+                        "%s away",
+                        previous->path);
+    pgd_report_set_outcome(previous, PGD_ERR_GIVEN_UP, *message, hint);
+    free(hint);
 }

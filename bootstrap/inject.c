@@ -108,7 +108,11 @@ static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_befor
     case PGD_MARKER_READY:
         break;
     case PGD_MARKER_REFUSED:
-        drill_fail(d, PGD_ERR_MARKER_LOCATION_REFUSED, "%s", errmsg);
+        drill_fail_hint(d, PGD_ERR_MARKER_LOCATION_REFUSED,
+                        "point marker.schema at a schema of pgdrill's own (it creates a missing "
+                        "one), or hand an empty schema over with COMMENT ON SCHEMA ... IS "
+                        "'" PGD_MARKER_SCHEMA_TAG "'",
+                        "%s", errmsg);
         goto out;
     case PGD_MARKER_FAILED:
         drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not prepare the marker table: %s", errmsg);
@@ -191,11 +195,12 @@ static bool wait_archived(drill *d, PGconn *conn, const char *segment, long base
             return true;
         }
         if (failures - baseline_failures >= ARCHIVER_FAILURES_LIMIT) {
-            drill_fail(d, PGD_ERR_ARCHIVE_STALLED,
-                       "the source's archiver failed %ld times while we waited for %s; "
-                       "last_failed_wal %s at %s (see the source's server log for the "
-                       "archive_command error)",
-                       failures - baseline_failures, segment, last_failed, PQgetvalue(res, 0, 3));
+            drill_fail_hint(d, PGD_ERR_ARCHIVE_STALLED,
+                            "the source's server log holds the archive_command's error",
+                            "the source's archiver failed %ld times while we waited for %s; "
+                            "last_failed_wal %s at %s",
+                            failures - baseline_failures, segment, last_failed,
+                            PQgetvalue(res, 0, 3));
             pgd_report_set_nested(d->report, "archive", "last_failed_wal", last_failed);
             PQclear(res);
             return false;

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
-#include "deliver.h"
+#include "conclude.h"
 #include "drill.h"
 #include "exitcode.h"
 #include "fsutil.h"
@@ -22,7 +22,6 @@
 #include "restore.h"
 #include "secret.h"
 #include "signals.h"
-#include "summary.h"
 #include "xalloc.h"
 
 #include <getopt.h>
@@ -108,17 +107,16 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
         default:
             if (pgd_cli_common_option(c, print_help))
                 break;
-            fprintf(stderr, "Try \"%s --help\" for more information.\n", pgd_log_progname());
-            return PGD_EXIT_USAGE;
+            return pgd_cli_try_help();
         }
     }
     if (optind < argc)
-        return pgd_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
+        return pgd_cli_too_many_arguments(argv[optind]);
     if (opts->datadir == NULL || opts->datadir[0] == '\0')
         return pgd_cli_usage_error("--datadir is required");
     if ((opts->test_id == NULL) != (opts->target_time == NULL))
         return pgd_cli_usage_error("--test-id and --target-time go together (or neither)");
-    return PGD_EXIT_PASSED;
+    return PGD_EXIT_OK;
 }
 
 static char *absolute_path(const char *path)
@@ -165,7 +163,7 @@ static int check_invocation(const bootstrap_options *opts, char **datadir)
     *datadir = absolute_path(opts->datadir);
     state = pgd_dir_state_of(*datadir, &errmsg);
     if (state == PGD_DIR_EMPTY || state == PGD_DIR_MISSING)
-        return PGD_EXIT_PASSED;
+        return PGD_EXIT_OK;
     /* Refused before anything else happens: whatever is in there stays as it is. */
     pgd_error("refusing --datadir: %s", errmsg);
     free(errmsg);
@@ -202,7 +200,7 @@ static int check_paths_outside_datadir(const pgd_config *cfg, const char *datadi
         free(message);
         return PGD_EXIT_USAGE;
     }
-    return PGD_EXIT_PASSED;
+    return PGD_EXIT_OK;
 }
 
 /* The attempt guard: returns an exit code to stop with, or -1 to go ahead. */
@@ -212,6 +210,7 @@ static int apply_attempt_guard(const pgd_config *cfg, pgd_history *history, cons
     pgd_report *previous = NULL;
     char *why = NULL;
     char *message = NULL;
+    int rc;
 
     switch (guard_check(cfg->report.file, scope, test_id, &previous, &why)) {
     case GUARD_PROCEED:
@@ -225,15 +224,10 @@ static int apply_attempt_guard(const pgd_config *cfg, pgd_history *history, cons
     }
     guard_mark_given_up(previous, &message);
     pgd_error("given_up: %s", message);
-    pgd_deliver(cfg, history, previous);
-    if (!pgd_report_write(previous, &why)) {
-        pgd_error("could not write the report: %s", why);
-        free(why);
-    }
-    pgd_print_summary(previous, stderr);
+    rc = pgd_conclude(cfg, history, previous);
     pgd_report_free(previous);
     free(message);
-    return PGD_EXIT_FAILED;
+    return rc;
 }
 
 /*
@@ -274,22 +268,16 @@ static bool run_phases(drill *d)
 static int finish(drill *d)
 {
     drill_record_timing(d, "total", d->started_ms);
-    if (d->error_class != PGD_ERR_NONE) {
-        pgd_report_set_error(d->report, d->error_class, d->error_message);
-        pgd_report_set_verdict(d->report, pgd_error_class_verdict(d->error_class));
-        pgd_deliver(d->cfg, d->history, d->report);
-    } else {
+    if (d->error_class != PGD_ERR_NONE)
+        pgd_report_set_outcome(d->report, d->error_class, d->error_message, d->error_hint);
+    else {
         /* The drill goes on in pgdrill-verify; the verdict stays "running" until then. */
         pgd_report_set_string(d->report, "phase", "restored");
         drill_record_status(d, "restored");
         pgd_info("restored and promoted; the data directory is ready for Patroni, "
                  "pgdrill-verify decides the verdict");
     }
-    drill_save(d);
-    pgd_print_summary(d->report, stderr);
-    return pgd_verdict_exit_code(d->error_class != PGD_ERR_NONE
-                                     ? pgd_error_class_verdict(d->error_class)
-                                     : PGD_VERDICT_PASSED);
+    return pgd_conclude(d->cfg, d->history, d->report);
 }
 
 static void drill_free(drill *d)
@@ -304,6 +292,7 @@ static void drill_free(drill *d)
     free(d->archive_id);
     free(d->pg_bindir);
     free(d->error_message);
+    free(d->error_hint);
 }
 
 int main(int argc, char **argv)
@@ -319,9 +308,9 @@ int main(int argc, char **argv)
     pgd_log_init(argv[0]);
     pgd_signals_install();
     rc = parse_options(argc, argv, &opts);
-    if (rc == PGD_EXIT_PASSED)
+    if (rc == PGD_EXIT_OK)
         rc = check_invocation(&opts, &d.datadir);
-    if (rc != PGD_EXIT_PASSED) {
+    if (rc != PGD_EXIT_OK) {
         free(d.datadir);
         return rc;
     }
@@ -336,14 +325,14 @@ int main(int argc, char **argv)
         goto out;
     }
     rc = check_paths_outside_datadir(&cfg, d.datadir);
-    if (rc != PGD_EXIT_PASSED)
+    if (rc != PGD_EXIT_OK)
         goto out;
 
     d.cfg = &cfg;
     d.started_ms = pgd_monotonic_ms();
     d.scope = pgd_strdup(cfg.scope ? cfg.scope : opts.scope ? opts.scope : cfg.pgbackrest.stanza);
     if (!pgd_mkdir_p(cfg.state_dir, 0700, &errmsg)) {
-        pgd_error("cannot keep drill state: %s", errmsg);
+        pgd_error("could not create the state directory: %s", errmsg);
         rc = PGD_EXIT_INCONCLUSIVE;
         goto out;
     }
@@ -369,8 +358,7 @@ int main(int argc, char **argv)
 
     /* Without a report nobody would learn what this drill did: nothing is done then. */
     if (!pgd_report_write(d.report, &errmsg)) {
-        pgd_error("internal: cannot write the drill report, so the drill does not start: %s",
-                  errmsg);
+        pgd_error("could not write the drill report, so the drill does not start: %s", errmsg);
         rc = PGD_EXIT_INCONCLUSIVE;
         goto out;
     }

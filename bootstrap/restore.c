@@ -167,10 +167,12 @@ static void classify_failure(drill *d, const pgd_proc_result *r, const restore_w
     else if (pgbackrest_error_is_no_backup(why)) {
         char *newest = describe_newest_backup(info);
 
-        drill_fail(d, PGD_ERR_NO_BACKUP,
-                   "no backup set ended before the target time %s (%s; pgBackRest records stop "
-                   "times in whole seconds and needs them strictly before the target): %s",
-                   d->target_time, newest, why);
+        drill_fail_hint(d, PGD_ERR_NO_BACKUP,
+                        "pgBackRest records stop times in whole seconds and needs one strictly "
+                        "before the target: a backup that ended in the drill's second does not "
+                        "count; check the backup schedule",
+                        "no backup set ended before the target time %s (%s): %s", d->target_time,
+                        newest, why);
         free(newest);
     } else
         drill_fail(d, PGD_ERR_RESTORE_FAILED, "pgbackrest restore %s: %s", what, why);

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
-#include "deliver.h"
+#include "conclude.h"
 #include "history.h"
 #include "exitcode.h"
 #include "log.h"
@@ -21,7 +21,6 @@
 #include "schema_dump.h"
 #include "secret.h"
 #include "signals.h"
-#include "summary.h"
 #include "xalloc.h"
 
 #include <getopt.h>
@@ -72,26 +71,19 @@ static pgd_report *open_report(const pgd_config *cfg, pgd_history *history, int 
     if (report != NULL)
         return report;
     if (!missing) {
-        pgd_error("cannot read the drill report: %s", errmsg);
+        pgd_error("could not read the drill report: %s", errmsg);
         free(errmsg);
         *exit_code = PGD_EXIT_INCONCLUSIVE;
         return NULL;
     }
     free(errmsg);
     report = pgd_report_new(cfg->report.file, NULL, cfg->scope, cfg->pgbackrest.stanza);
-    pgd_report_set_error(report, PGD_ERR_INTERNAL,
-                         "no drill report: pgdrill-bootstrap did not run with this configuration, "
-                         "or report.file is not on storage that survives restarts");
-    pgd_report_set_verdict(report, PGD_VERDICT_INCONCLUSIVE);
+    pgd_report_set_outcome(report, PGD_ERR_INTERNAL, "no drill report: nothing to verify against",
+                           "pgdrill-bootstrap did not run with this configuration, or "
+                           "report.file is not on storage that survives restarts");
     pgd_error("no drill report at %s: nothing to verify against", cfg->report.file);
-    pgd_deliver(cfg, history, report);
-    if (!pgd_report_write(report, &errmsg)) {
-        pgd_error("could not write the report: %s", errmsg);
-        free(errmsg);
-    }
-    pgd_print_summary(report, stderr);
+    *exit_code = pgd_conclude(cfg, history, report);
     pgd_report_free(report);
-    *exit_code = PGD_EXIT_INCONCLUSIVE;
     return NULL;
 }
 
@@ -134,29 +126,19 @@ static void run_checks(verify_run *run)
 static int conclude(verify_run *run, pgd_history *history, int64_t start)
 {
     pgd_report *report = run->report;
-    pgd_verdict verdict;
-    char *errmsg = NULL;
     double total;
 
     if (pgd_interrupted() != 0 && run->error_class == PGD_ERR_NONE) {
         run->error_class = PGD_ERR_INTERRUPTED;
         run->error_message = pgd_strdup("pgdrill-verify received a termination signal");
     }
-    verdict = pgd_error_class_verdict(run->error_class);
     pgd_report_set_timing(report, "verify", (double)(pgd_monotonic_ms() - start) / 1000.0);
     total = seconds_since_start(report);
     if (total >= 0)
         pgd_report_set_timing(report, "total", total);
-    pgd_report_set_error(report, run->error_class, run->error_message);
     pgd_report_set_string(report, "phase", "verified");
-    pgd_report_set_verdict(report, verdict);
-    pgd_deliver(run->cfg, history, report);
-    if (!pgd_report_write(report, &errmsg)) {
-        pgd_error("could not write the report: %s", errmsg);
-        free(errmsg);
-    }
-    pgd_print_summary(report, stderr);
-    return pgd_verdict_exit_code(verdict);
+    pgd_report_set_outcome(report, run->error_class, run->error_message, NULL);
+    return pgd_conclude(run->cfg, history, report);
 }
 
 int main(int argc, char **argv)
@@ -173,7 +155,7 @@ int main(int argc, char **argv)
     verify_run run = {0};
     pgd_history history;
     int64_t start = pgd_monotonic_ms();
-    int rc = PGD_EXIT_PASSED;
+    int rc = PGD_EXIT_OK;
     int c;
 
     pgd_log_init(argv[0]);
@@ -186,12 +168,11 @@ int main(int argc, char **argv)
         default:
             if (pgd_cli_common_option(c, print_help))
                 break;
-            fprintf(stderr, "Try \"%s --help\" for more information.\n", pgd_log_progname());
-            return PGD_EXIT_USAGE;
+            return pgd_cli_try_help();
         }
     }
     if (argc - optind > 1)
-        return pgd_cli_usage_error("too many arguments (first extra: \"%s\")", argv[optind + 1]);
+        return pgd_cli_too_many_arguments(argv[optind + 1]);
     run.conninfo = optind < argc ? argv[optind] : "";
     if (!pgd_conninfo_valid(run.conninfo))
         return pgd_cli_usage_error("CONNINFO is not a valid libpq connection string");

@@ -25,10 +25,10 @@ bool pgd_cli_common_option(int c, void (*print_help)(void))
         return true;
     case 'V':
         pgd_cli_print_version();
-        exit(PGD_EXIT_PASSED);
+        exit(PGD_EXIT_OK);
     case 'h':
         print_help();
-        exit(PGD_EXIT_PASSED);
+        exit(PGD_EXIT_OK);
     default:
         return false;
     }
@@ -43,9 +43,19 @@ int pgd_cli_usage_error(const char *fmt, ...)
     msg = pgd_vasprintf(fmt, ap);
     va_end(ap);
     pgd_error("%s", msg);
-    fprintf(stderr, "Try \"%s --help\" for more information.\n", pgd_log_progname());
     free(msg);
+    return pgd_cli_try_help();
+}
+
+int pgd_cli_try_help(void)
+{
+    fprintf(stderr, "Try \"%s --help\" for more information.\n", pgd_log_progname());
     return PGD_EXIT_USAGE;
+}
+
+int pgd_cli_too_many_arguments(const char *first)
+{
+    return pgd_cli_usage_error("too many command-line arguments (first is \"%s\")", first);
 }
 
 bool pgd_cli_load_config(const char *option_path, pgd_config *cfg)

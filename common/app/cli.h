@@ -20,6 +20,12 @@ bool pgd_cli_common_option(int c, void (*print_help)(void));
 /* "Try \"prog --help\" for more information." on stderr; returns the usage exit code. */
 int pgd_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* After getopt printed its own complaint: the hint line; returns the usage exit code. */
+int pgd_cli_try_help(void);
+
+/* Both binaries' words for extra arguments: "too many command-line arguments (first is ...)". */
+int pgd_cli_too_many_arguments(const char *first);
+
 /*
  * Load the configuration named by --config / $PGDRILL_CONFIG / the default.
  * On failure prints the "FILE:LINE: KEY: reason" message and returns false.

@@ -127,7 +127,7 @@ int pgd_verdict_exit_code(pgd_verdict verdict)
 {
     switch (verdict) {
     case PGD_VERDICT_PASSED:
-        return PGD_EXIT_PASSED;
+        return PGD_EXIT_OK;
     case PGD_VERDICT_FAILED:
         return PGD_EXIT_FAILED;
     case PGD_VERDICT_USAGE:

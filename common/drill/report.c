@@ -258,15 +258,24 @@ void pgd_report_set_timing(pgd_report *report, const char *phase, double seconds
     json_object_set_new(object_field(report, "timings"), phase, seconds_value(seconds));
 }
 
-void pgd_report_set_error(pgd_report *report, pgd_error_class error_class, const char *message)
+void pgd_report_set_error(pgd_report *report, pgd_error_class error_class, const char *message,
+                          const char *hint)
 {
     if (error_class == PGD_ERR_NONE) {
         json_object_set_new(report->root, "error", json_null());
         return;
     }
     json_object_set_new(report->root, "error",
-                        json_pack("{s:s,s:o}", "class", pgd_error_class_name(error_class),
-                                  "message", text_value(message ? message : "")));
+                        json_pack("{s:s,s:o,s:o}", "class", pgd_error_class_name(error_class),
+                                  "message", text_value(message ? message : ""), "hint",
+                                  text_value(hint ? hint : pgd_error_class_advice(error_class))));
+}
+
+void pgd_report_set_outcome(pgd_report *report, pgd_error_class error_class, const char *message,
+                            const char *hint)
+{
+    pgd_report_set_error(report, error_class, message, hint);
+    pgd_report_set_verdict(report, pgd_error_class_verdict(error_class));
 }
 
 pgd_error_class pgd_report_error_class(const pgd_report *report)

@@ -57,8 +57,16 @@ pgd_verdict pgd_report_get_verdict(const pgd_report *report);
 /* timings.<phase> = seconds (rounded to milliseconds). */
 void pgd_report_set_timing(pgd_report *report, const char *phase, double seconds);
 
-/* error = {class, message}; PGD_ERR_NONE clears it (error: null). */
-void pgd_report_set_error(pgd_report *report, pgd_error_class error_class, const char *message);
+/*
+ * error = {class, message, hint}: message says what happened, hint what to
+ * do about it (NULL: the class's advice). PGD_ERR_NONE clears it (null).
+ */
+void pgd_report_set_error(pgd_report *report, pgd_error_class error_class, const char *message,
+                          const char *hint);
+
+/* The error and the verdict its class implies (PGD_ERR_NONE: passed). */
+void pgd_report_set_outcome(pgd_report *report, pgd_error_class error_class, const char *message,
+                            const char *hint);
 
 /* The class in error.class: PGD_ERR_NONE without an error, PGD_ERR_UNKNOWN for a foreign name. */
 pgd_error_class pgd_report_error_class(const pgd_report *report);

@@ -48,8 +48,8 @@ void pgd_print_summary(const pgd_report *report, FILE *out)
         json_is_object(error) ? ")" : "");
     if (json_is_object(error)) {
         print_line(out, "error:", or_dash(json_string_value(json_object_get(error, "message"))));
-        if (pgd_report_error_class(report) != PGD_ERR_UNKNOWN)
-            print_line(out, "what to do:", pgd_error_class_advice(pgd_report_error_class(report)));
+        if (json_string_value(json_object_get(error, "hint")) != NULL)
+            print_line(out, "hint:", json_string_value(json_object_get(error, "hint")));
     }
     pgd_buf_init(&line);
     pgd_buf_appendf(&line, "%s (%s, ended %s)",

@@ -131,7 +131,7 @@ static PGconn *history_connect(pgd_history *h)
         return NULL;
     conn = pgd_pq_connect(h->cfg->report.history_dsn, HISTORY_CONNECT_TIMEOUT_S, &errmsg);
     if (conn == NULL) {
-        note_problem(h, "cannot connect", errmsg);
+        note_problem(h, "could not connect", errmsg);
         free(errmsg);
     }
     return conn;
@@ -147,7 +147,7 @@ static PGconn *history_connect_ready(pgd_history *h)
         return conn;
     if (!begin_locked(h, conn, &errmsg) || !command(conn, "COMMIT", &errmsg)) {
         rollback(conn);
-        note_problem(h, "cannot create " PGD_HISTORY_TABLE, errmsg);
+        note_problem(h, "could not create " PGD_HISTORY_TABLE, errmsg);
         free(errmsg);
         PQfinish(conn);
         return NULL;
@@ -184,7 +184,7 @@ void pgd_history_append(pgd_history *h, const char *test_id, const char *scope, 
                    &errmsg))
         h->appended++;
     else {
-        note_problem(h, "cannot append", errmsg);
+        note_problem(h, "could not append", errmsg);
         free(errmsg);
     }
     PQfinish(conn);
@@ -249,7 +249,7 @@ pgd_admission pgd_history_admit(pgd_history *h, const char *test_id, const char 
         h->appended++;
     } else {
         rollback(conn);
-        note_problem(h, "cannot count drills in progress", errmsg);
+        note_problem(h, "could not count drills in progress", errmsg);
         decision = PGD_UNCOUNTED;
     }
     json_decref(detail);

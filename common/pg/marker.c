@@ -150,11 +150,8 @@ static pgd_marker_prepared prepare_locked(PGconn *conn, const char *schema, cons
         return PGD_MARKER_FAILED;
     action = pgd_marker_judge(&facts, &why);
     if (action == PGD_MARKER_REFUSE) {
-        *errmsg = pgd_asprintf("refusing to write into %s: %s; nothing was changed on the source. "
-                               "Point marker.schema at a schema of pgdrill's own (it creates a "
-                               "missing one), or hand an empty schema over with COMMENT ON "
-                               "SCHEMA %s IS '" PGD_MARKER_SCHEMA_TAG "'",
-                               qualified, why, qschema);
+        *errmsg = pgd_asprintf("refusing to write into %s: %s; nothing was changed on the source",
+                               qualified, why);
         return PGD_MARKER_REFUSED;
     }
     n = action_statements(action, qschema, qualified, statements);

@@ -22,8 +22,7 @@ static bool executable(const char *dir, const char *program)
     return ok;
 }
 
-/* "postgres (PostgreSQL) 15.18 (Debian ...)" -> 15 */
-static int parse_major(const char *version_output)
+int pgd_pg_parse_major(const char *version_output)
 {
     const char *p = version_output ? strstr(version_output, "(PostgreSQL) ") : NULL;
 
@@ -39,7 +38,7 @@ int pgd_pg_program_major(const char *dir, const char *program)
     int major = -1;
 
     if (pgd_proc_run(&spec, VERSION_TIMEOUT_MS, &r))
-        major = parse_major(r.stdout_text);
+        major = pgd_pg_parse_major(r.stdout_text);
     pgd_proc_result_free(&r);
     free(path);
     return major;

@@ -16,6 +16,9 @@
  */
 char *pgd_pg_bindir(const char *configured_dir, const char *program, int major, char **errmsg);
 
+/* "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)" -> 15; -1 for other text. */
+int pgd_pg_parse_major(const char *version_output);
+
 /* Major version printed by "<dir>/<program> --version", or -1. */
 int pgd_pg_program_major(const char *dir, const char *program);
 

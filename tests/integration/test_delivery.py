@@ -123,9 +123,9 @@ def delivery_history_and_metrics():
         p = s.bootstrap(down, s.path("d3"), "--test-id=early-2", EARLY)
         r = s.report()
         expect_outcome(p, r, 1, "no_backup")
-        expect(r["delivery"]["history"].startswith("failed: cannot connect"), "noted",
+        expect(r["delivery"]["history"].startswith("failed: could not connect"), "noted",
                r["delivery"])
-        expect_equal(p.stderr.count("status history: cannot connect"), 1,
+        expect_equal(p.stderr.count("status history: could not connect"), 1,
                      "a dead history database is asked once per run")
 
 

@@ -363,7 +363,7 @@ def safety_state_files():
             "file: " + s.path("state", "report.json"), "file: %s/report.json" % readonly))
         p = s.bootstrap(unwritable, s.path("d5"))
         expect_equal(p.returncode, 3, "exit code, report cannot be written")
-        expect("cannot write the drill report" in p.stderr, "says why", p.stderr[-2000:])
+        expect("could not write the drill report" in p.stderr, "says why", p.stderr[-2000:])
         expect_equal(s.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgdrill'"),
                      markers, "the source was touched")
         expect(not os.path.exists(s.path("d5")), "restored without a report")

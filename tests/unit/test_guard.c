@@ -52,7 +52,7 @@ static void write_previous(const char *test_id, const char *scope, pgd_verdict v
     pgd_report *r = pgd_report_new(path, test_id, scope, "orders");
     char *errmsg = NULL;
 
-    pgd_report_set_error(r, error_class, "earlier failure");
+    pgd_report_set_error(r, error_class, "earlier failure", NULL);
     pgd_report_set_verdict(r, verdict);
     assert_true(pgd_report_write(r, &errmsg));
     pgd_report_free(r);

@@ -70,7 +70,7 @@ static void test_roundtrip(void **state)
     pgd_report_set_check(r, "marker", "failed", 0.5, "first");
     pgd_report_set_check(r, "fence", "passed", 0.1, "ok");
     pgd_report_set_check(r, "marker", "passed", 0.2, "second"); /* replaces, keeps position */
-    pgd_report_set_error(r, PGD_ERR_WAL_MISSING, "segment gone");
+    pgd_report_set_error(r, PGD_ERR_WAL_MISSING, "segment gone", NULL);
     pgd_report_set_verdict(r, PGD_VERDICT_FAILED);
     assert_true(pgd_report_write(r, &errmsg));
     pgd_report_free(r);
@@ -83,6 +83,9 @@ static void test_roundtrip(void **state)
     assert_string_equal(pgd_report_get_nested(back, "backup", "label"), "20261124-181500F");
     assert_int_equal(pgd_report_get_verdict(back), PGD_VERDICT_FAILED);
     assert_int_equal(pgd_report_error_class(back), PGD_ERR_WAL_MISSING);
+    /* without a hint of its own, the error carries its class's advice */
+    assert_string_equal(pgd_report_get_nested(back, "error", "hint"),
+                        pgd_error_class_advice(PGD_ERR_WAL_MISSING));
     assert_int_equal(json_array_size(json_object_get(back->root, "checks")), 2);
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(back->root, "checks"), 0), "detail")),
@@ -101,7 +104,7 @@ static void test_secrets_never_written(void **state)
 
     (void)state;
     pgd_secret_register("s3cr\"et");
-    pgd_report_set_error(r, PGD_ERR_SOURCE_UNREACHABLE, "password s3cr\"et rejected");
+    pgd_report_set_error(r, PGD_ERR_SOURCE_UNREACHABLE, "password s3cr\"et rejected", NULL);
     /* learned after the value was stored: masked when written */
     pgd_report_set_check(r, "marker", "failed", 0, "token tok-123 in detail");
     pgd_secret_register("tok-123");
@@ -131,7 +134,8 @@ static void test_data_fields_never_masked(void **state)
     pgd_report_set_nested(r, "marker", "database", "postgres");
     pgd_report_set_string(r, "target_time", "2026-11-24 18:20:37.432350+00");
     pgd_report_set_check(r, "schema_dump", "passed", 0.1, "dumped postgres");
-    pgd_report_set_error(r, PGD_ERR_SOURCE_UNREACHABLE, "password postgres rejected");
+    pgd_report_set_error(r, PGD_ERR_SOURCE_UNREACHABLE, "password postgres rejected",
+                         "check the password");
     assert_true(pgd_report_write(r, &errmsg));
     back = pgd_report_load(path, &missing, &errmsg);
     assert_non_null(back);

@@ -32,7 +32,7 @@ static void test_verdicts_and_exit_codes(void **state)
     assert_int_equal(pgd_error_class_verdict(PGD_ERR_NONE), PGD_VERDICT_PASSED);
     assert_int_equal(pgd_verdict_exit_code(pgd_error_class_verdict(PGD_ERR_CONFIG)),
                      PGD_EXIT_USAGE);
-    assert_int_equal(pgd_verdict_exit_code(PGD_VERDICT_PASSED), PGD_EXIT_PASSED);
+    assert_int_equal(pgd_verdict_exit_code(PGD_VERDICT_PASSED), PGD_EXIT_OK);
     assert_int_equal(pgd_verdict_exit_code(PGD_VERDICT_FAILED), PGD_EXIT_FAILED);
     assert_int_equal(pgd_verdict_exit_code(PGD_VERDICT_INCONCLUSIVE), PGD_EXIT_INCONCLUSIVE);
     assert_int_equal(pgd_verdict_exit_code(PGD_VERDICT_RUNNING), PGD_EXIT_INCONCLUSIVE);

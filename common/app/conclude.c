@@ -1,0 +1,27 @@
+/*
+ * conclude.c - deliver, write the report, print the summary, exit code.
+ */
+#include "conclude.h"
+
+#include "deliver.h"
+#include "exitcode.h"
+#include "log.h"
+#include "summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int pgd_conclude(const pgd_config *cfg, pgd_history *history, pgd_report *report)
+{
+    pgd_verdict verdict = pgd_report_get_verdict(report);
+    char *errmsg = NULL;
+
+    if (verdict != PGD_VERDICT_RUNNING)
+        pgd_deliver(cfg, history, report);
+    if (!pgd_report_write(report, &errmsg)) {
+        pgd_error("could not write the report: %s", errmsg);
+        free(errmsg);
+    }
+    pgd_print_summary(report, stderr);
+    return verdict == PGD_VERDICT_RUNNING ? PGD_EXIT_OK : pgd_verdict_exit_code(verdict);
+}
