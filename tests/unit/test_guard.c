@@ -13,38 +13,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "report_fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char dir[] = "/tmp/pgdrill-test-guard-XXXXXX";
-static char path[128];
-
-static int setup(void **state)
-{
-    (void)state;
-    if (mkdtemp(dir) == NULL)
-        return -1;
-    snprintf(path, sizeof(path), "%s/report.json", dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unlink(path);
-    rmdir(dir);
-    return 0;
-}
-
-static int reset(void **state)
-{
-    (void)state;
-    unlink(path);
-    pgd_secret_clear();
-    return 0;
-}
 
 static void write_previous(const char *test_id, const char *scope, pgd_verdict verdict,
                            pgd_error_class error_class)
