@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,6 +186,8 @@ static void reap(pgd_proc *proc)
         return;
     /* Grandchildren left in the group after the leader exited are orphans of this command. */
     kill(-proc->pid, SIGKILL);
+    /* Before the leader's PID (the group's ID) can be reused. */
+    pgd_guardian_release(&proc->guardian);
     while (waitpid(proc->pid, &proc->wait_status, 0) < 0 && errno == EINTR)
         ;
     proc->reaped = true;
@@ -281,7 +284,8 @@ static char **build_environment(const char *const *extra)
 }
 
 /* In the child: never returns. Reports exec failure as an errno through errpipe. */
-static void exec_child(const pgd_proc_spec *spec, char **envp, int out_w, int err_w, int errpipe_w)
+static void exec_child(const pgd_proc_spec *spec, char **envp, int out_w, int err_w, int errpipe_w,
+                       pid_t parent)
 {
     struct sigaction dfl;
     sigset_t none;
@@ -289,6 +293,10 @@ static void exec_child(const pgd_proc_spec *spec, char **envp, int out_w, int er
     int err;
 
     setsid();
+    /* Die with pgdrill even before the guardian is in place (postgres keeps this across exec). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGTERM, &dfl, NULL);
@@ -326,6 +334,7 @@ bool pgd_proc_start(pgd_proc *proc, const pgd_proc_spec *spec, char **errmsg)
     char **envp;
     const char *slash;
     int child_errno = 0;
+    pid_t parent;
     ssize_t n;
 
     memset(proc, 0, sizeof(*proc));
@@ -351,9 +360,12 @@ bool pgd_proc_start(pgd_proc *proc, const pgd_proc_spec *spec, char **errmsg)
     envp = build_environment(spec->env);
     fflush(stdout);
     fflush(stderr);
+    parent = getpid();
+    proc->guardian.pid = -1;
+    proc->guardian.fd = -1;
     proc->pid = fork();
     if (proc->pid == 0)
-        exec_child(spec, envp, out_pipe[1], err_pipe[1], status_pipe[1]);
+        exec_child(spec, envp, out_pipe[1], err_pipe[1], status_pipe[1], parent);
     free(envp);
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -385,6 +397,9 @@ bool pgd_proc_start(pgd_proc *proc, const pgd_proc_spec *spec, char **errmsg)
         return false;
     }
 
+    if (!pgd_guardian_start(&proc->guardian, proc->pid))
+        pgd_warn("could not start a guardian for %s: it may outlive pgdrill if pgdrill is killed",
+                 proc->label);
     proc->started_ms = pgd_monotonic_ms();
     proc->forced = PGD_PROC_EXITED;
     pipe_init(&proc->pipes[PGD_PROC_STDOUT], out_pipe[0]);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "guardian.h"
 #include "xalloc.h"
 
 #define PGD_PROC_TAIL_LINES 20
@@ -80,6 +81,7 @@ typedef struct pgd_proc {
     pgd_proc_pipe pipes[2];
     pgd_buf captured;
     pgd_proc_outcome forced; /* TIMED_OUT or INTERRUPTED when we killed it; else EXITED */
+    pgd_guardian guardian;   /* kills the group if we die first (guardian.h) */
 } pgd_proc;
 
 /*

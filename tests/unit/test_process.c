@@ -249,6 +249,44 @@ static void test_no_orphans_after_exit(void **state)
     pgd_proc_result_free(&r);
 }
 
+/*
+ * pgdrill killed with SIGKILL (no cleanup runs): its children, and what they
+ * started, die with it. A middle process plays pgdrill: it starts a child
+ * whose own child ignores SIGTERM, reports both PIDs and is killed.
+ */
+static void test_children_die_with_us(void **state)
+{
+    int report[2];
+    pid_t middle;
+    pid_t pids[2];
+
+    (void)state;
+    assert_int_equal(pipe(report), 0);
+    middle = fork();
+    if (middle == 0) {
+        const char *argv[] = {"sh", "-c", "trap '' TERM; sleep 60 & echo $!; exec sleep 61", NULL};
+        pgd_proc_spec spec = {.argv = argv, .capture_stdout = true, .quiet = true};
+        pgd_proc proc;
+        char *errmsg = NULL;
+
+        close(report[0]);
+        if (!pgd_proc_start(&proc, &spec, &errmsg))
+            _exit(1);
+        while (proc.captured.len == 0)
+            pgd_proc_poll(&proc, 50);
+        pids[0] = proc.pid;
+        pids[1] = (pid_t)atol(proc.captured.data);
+        (void)!write(report[1], pids, sizeof(pids));
+        kill(getpid(), SIGKILL);
+    }
+    close(report[1]);
+    assert_int_equal(read(report[0], pids, sizeof(pids)), (ssize_t)sizeof(pids));
+    close(report[0]);
+    waitpid(middle, NULL, 0);
+    assert_true(wait_gone(pids[0], 3000));
+    assert_true(wait_gone(pids[1], 3000));
+}
+
 /* SIGTERM to pgdrill itself stops the child group and reports "interrupted". */
 static void test_our_termination_signal(void **state)
 {
@@ -336,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_environment_override),
         cmocka_unit_test(test_timeout_kills_grandchildren),
         cmocka_unit_test(test_no_orphans_after_exit),
+        cmocka_unit_test(test_children_die_with_us),
         cmocka_unit_test(test_our_termination_signal),
         cmocka_unit_test(test_start_poll_stop),
         cmocka_unit_test(test_secrets_masked_in_tails),
