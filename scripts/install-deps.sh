@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything pgdrill needs to build and to run its tests on Debian 12:
-# compilers (gcc; clang with libFuzzer) and -dev libraries, PostgreSQL 15, pgBackRest,
+# compilers (gcc; clang with libFuzzer), coverage tools (llvm, lcov) and -dev libraries, PostgreSQL 15, pgBackRest,
 # Patroni, etcd (apt), and s3rver (npm, into .deps/npm of this tree). Idempotent; a second
 # run only checks.
 set -euo pipefail
@@ -16,6 +16,8 @@ packages=(
   # scripts/test.sh builds with clang: libclang-rt-14-dev holds libFuzzer and the sanitizer
   # runtimes (clang only recommends it); llvm brings llvm-symbolizer for the stack traces.
   clang libclang-rt-14-dev llvm
+  # scripts/coverage.sh: llvm (above) merges and exports the profiles, lcov's genhtml renders them.
+  lcov
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

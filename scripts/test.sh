@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command (README, .ci/run): install every dependency, build with clang,
-# AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer instrumentation, run all tests
-# (unit, lint, fuzz for 20 s per target, integration).
+# AddressSanitizer + UndefinedBehaviorSanitizer, libFuzzer and coverage instrumentation, run
+# all tests (unit, lint, fuzz for 20 s per target, integration), then report the coverage of
+# the unit and integration tests (scripts/coverage.sh). Fails when a test fails or a folder's
+# coverage is below its floor (tests/coverage-floors.txt).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +19,15 @@ if [ -f "$build/CMakeCache.txt" ] &&
   rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
 fi
 CC=clang cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-  -DPGDRILL_SANITIZE=ON -DPGDRILL_FUZZ=ON >/dev/null
+  -DPGDRILL_SANITIZE=ON -DPGDRILL_FUZZ=ON -DPGDRILL_COVERAGE=ON >/dev/null
 cmake --build "$build" -j"$jobs"
+"$here/scripts/coverage.sh" --reset "$build"
 cd "$build"
-exec ctest --output-on-failure -j"$jobs" --timeout 900
+tests=0 coverage=0
+ctest --output-on-failure -j"$jobs" --timeout 900 | tee ctest.log || tests=$?
+"$here/scripts/coverage.sh" "$build" || coverage=$?
+# ctest's summary again, last: the coverage table must not hide it.
+sed -n '/^[0-9]*% tests passed/,$p' ctest.log
+[ "$coverage" = 0 ] || echo "test: FAILED: coverage (exit $coverage), see above"
+[ "$tests" = 0 ] || exit "$tests"
+exit "$coverage"

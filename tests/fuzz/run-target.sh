@@ -42,6 +42,9 @@ find "$seeds" -maxdepth 1 -type f -exec cp -n -t "$corpus" {} +
 touch "$work/.started"
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+# In a coverage build (PGDRILL_COVERAGE) fuzzing must not count as tested code: the target's
+# profile goes to a file of its own in WORK_DIR, which scripts/coverage.sh never reads.
+export LLVM_PROFILE_FILE=$work/fuzz.profraw
 cd "$work"
 echo "$name: fuzzing for ${seconds}s on $corpus (log: $log)"
 set +e

@@ -90,6 +90,14 @@ class Stack:
         self.etcd_port = None
         self.patroni = None
         self.env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8", "HOME": self.dir}
+        # A coverage build (PGDRILL_COVERAGE): ctest names where pgdrill's profiles go. Every
+        # environment of the stack carries it (Patroni passes it on to the pgdrill commands),
+        # and the directory belongs to the user that runs pgdrill.
+        profile = os.environ.get("LLVM_PROFILE_FILE")
+        if profile:
+            os.makedirs(os.path.dirname(profile), mode=0o755, exist_ok=True)
+            self.own(os.path.dirname(profile))
+            self.env["LLVM_PROFILE_FILE"] = profile
 
     # ---------------------------------------------------------------- helpers
     def path(self, *parts):
