@@ -25,6 +25,7 @@
 
 #define ARCHIVE_POLL_MS         100
 #define ARCHIVER_FAILURES_LIMIT 3 /* the archiver's own retry burst: a whole failed round */
+#define RECONNECT_PAUSE_MS      1000
 
 /* Each statement may take at least this long, however short connect_timeout is. */
 #define MIN_STATEMENT_TIMEOUT_MS 30000
@@ -166,7 +167,50 @@ out:
     return segment;
 }
 
-static bool wait_archived(drill *d, PGconn *conn, const char *segment, long baseline_failures)
+/*
+ * The source restarted (a failover test, a config reload gone wrong) while
+ * we wait for the archiver: the marker and fence are committed, so connect
+ * again and go on waiting, until the archive wait's own deadline.
+ */
+static PGconn *reconnect(drill *d, PGconn *lost, int64_t deadline, const char *why)
+{
+    char *errmsg = NULL;
+    PGconn *conn = NULL;
+
+    PQfinish(lost);
+    pgd_warn("lost the connection to the source while waiting for the archive (%s); "
+             "connecting again",
+             why);
+    while (conn == NULL && pgd_ms_until(deadline) > 0 && !drill_interrupted(d)) {
+        free(errmsg);
+        errmsg = NULL;
+        conn = pgd_pq_connect(d->cfg->source.dsn, d->cfg->source.connect_timeout, &errmsg);
+        if (conn == NULL)
+            pgd_sleep_ms(RECONNECT_PAUSE_MS);
+    }
+    if (conn == NULL && d->error_class == PGD_ERR_NONE)
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE,
+                   "could not connect to the source again within marker.archive_timeout: %s",
+                   errmsg ? errmsg : why);
+    else if (conn != NULL) {
+        char *ignored = NULL;
+
+        /*
+         * A restart can lose the archiver's statistics of the last segments it
+         * archived while shutting down (seen: last_archived_wal stayed behind
+         * although the segment was .done). A new switch gets a later segment
+         * archived; the archiver works in order, so reaching it proves ours.
+         */
+        pgd_info("connected to the source again; switching WAL once more");
+        pgd_pq_command(conn, "SELECT pg_catalog.pg_switch_wal()", 0, NULL, statement_timeout_ms(d),
+                       &ignored);
+        free(ignored);
+    }
+    free(errmsg);
+    return conn;
+}
+
+static bool wait_archived(drill *d, PGconn **conn, const char *segment, long baseline_failures)
 {
     int64_t deadline = pgd_monotonic_ms() + (int64_t)d->cfg->marker.archive_timeout * 1000;
 
@@ -174,13 +218,20 @@ static bool wait_archived(drill *d, PGconn *conn, const char *segment, long base
              d->cfg->marker.archive_timeout);
     for (;;) {
         char *errmsg = NULL;
-        PGresult *res = pgd_pq_exec(conn,
+        PGresult *res = pgd_pq_exec(*conn,
                                     "SELECT last_archived_wal, last_failed_wal, failed_count,"
                                     " last_failed_time FROM pg_catalog.pg_stat_archiver",
                                     0, NULL, statement_timeout_ms(d), &errmsg, NULL);
         long failures;
         const char *last_failed;
 
+        if (res == NULL && PQstatus(*conn) != CONNECTION_OK && !drill_interrupted(d)) {
+            *conn = reconnect(d, *conn, deadline, errmsg);
+            free(errmsg);
+            if (*conn == NULL)
+                return false;
+            continue;
+        }
         if (res == NULL) {
             drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not read pg_stat_archiver: %s",
                        errmsg);
@@ -258,7 +309,7 @@ bool inject_marker(drill *d)
     drill_save(d);
 
     start = pgd_monotonic_ms();
-    ok = wait_archived(d, conn, segment, failures_before);
+    ok = wait_archived(d, &conn, segment, failures_before);
     drill_record_timing(d, "archive_wait", start);
     if (ok) {
         d->archived_segment = segment;

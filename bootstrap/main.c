@@ -138,12 +138,10 @@ static char *new_test_id(void)
     return pgd_strdup(text);
 }
 
-/* Checks that need no configuration; nothing has been touched when they fail. */
-static int check_invocation(const bootstrap_options *opts, char **datadir)
+/* Checks of the arguments alone; nothing has been touched when they fail. */
+static int check_arguments(const bootstrap_options *opts, char **datadir)
 {
-    char *errmsg = NULL;
     const char *why = NULL;
-    pgd_dir_state state;
 
     if (geteuid() == 0)
         return pgd_cli_usage_error("must not run as root: PostgreSQL refuses to run as root and "
@@ -161,10 +159,22 @@ static int check_invocation(const bootstrap_options *opts, char **datadir)
     if (opts->datadir == NULL)
         return pgd_cli_usage_error("--datadir is required");
     *datadir = absolute_path(opts->datadir);
-    state = pgd_dir_state_of(*datadir, &errmsg);
+    return PGD_EXIT_OK;
+}
+
+/*
+ * A data directory to restore into must be empty or missing. Checked after
+ * the attempt guard (a pod restarted after a crash finds its old, full data
+ * directory and must record given_up, not a usage error), but before the
+ * drill touches anything: whatever is in there stays as it is.
+ */
+static int check_datadir(const char *datadir)
+{
+    char *errmsg = NULL;
+    pgd_dir_state state = pgd_dir_state_of(datadir, &errmsg);
+
     if (state == PGD_DIR_EMPTY || state == PGD_DIR_MISSING)
         return PGD_EXIT_OK;
-    /* Refused before anything else happens: whatever is in there stays as it is. */
     pgd_error("refusing --datadir: %s", errmsg);
     free(errmsg);
     return PGD_EXIT_USAGE;
@@ -309,7 +319,7 @@ int main(int argc, char **argv)
     pgd_signals_install();
     rc = parse_options(argc, argv, &opts);
     if (rc == PGD_EXIT_OK)
-        rc = check_invocation(&opts, &d.datadir);
+        rc = check_arguments(&opts, &d.datadir);
     if (rc != PGD_EXIT_OK) {
         free(d.datadir);
         return rc;
@@ -331,15 +341,17 @@ int main(int argc, char **argv)
     d.cfg = &cfg;
     d.started_ms = pgd_monotonic_ms();
     d.scope = pgd_strdup(cfg.scope ? cfg.scope : opts.scope ? opts.scope : cfg.pgbackrest.stanza);
-    if (!pgd_mkdir_p(cfg.state_dir, 0700, &errmsg)) {
-        pgd_error("could not create the state directory: %s", errmsg);
-        rc = PGD_EXIT_INCONCLUSIVE;
+    rc = pgd_cli_lock_state_dir(&cfg);
+    if (rc != PGD_EXIT_OK)
         goto out;
-    }
+    recovery_stop_leftover(d.datadir);
     pgd_history_init(&history, &cfg);
     d.history = &history;
     rc = apply_attempt_guard(&cfg, &history, d.scope, opts.test_id);
     if (rc >= 0)
+        goto out;
+    rc = check_datadir(d.datadir);
+    if (rc != PGD_EXIT_OK)
         goto out;
 
     d.marker_given = opts.test_id != NULL;

@@ -21,6 +21,21 @@
 #define BACKUP_SET_TEXT "restore backup set "
 #define ERROR_TEXT      "ERROR: ["
 #define NO_BACKUP_TEXT  "unable to find backup set with stop time less than"
+#define ABORTED_TEXT    "command end: aborted with exception ["
+
+/* pgBackRest error codes (src/build/error/error.yaml) that say the repository is out of reach. */
+static const int repository_error_codes[] = {
+    49,  /* HostConnectError */
+    101, /* ServiceError: 5xx answers, TLS end of file */
+    105, /* AccessError: authentication or authorization */
+};
+
+/* Texts of errno that say the restore host, not the backup, is the problem. */
+static const char *const host_error_texts[] = {
+    "No space left on device",
+    "Disk quota exceeded",
+    "Read-only file system",
+};
 
 /* Settings pgBackRest's restore writes into postgresql.auto.conf for the recovery. */
 static const char *const recovery_setting_prefixes[] = {
@@ -191,6 +206,8 @@ void pgbackrest_parse_restore_line(const char *line, pgbackrest_restore_line *ou
     }
     if (error != NULL)
         out->error = pgd_strdup(error);
+    if (strstr(line, ABORTED_TEXT) != NULL)
+        out->aborted_code = atoi(strstr(line, ABORTED_TEXT) + strlen(ABORTED_TEXT));
     out->chatter = strstr(line, " DETAIL: ") != NULL || strstr(line, " DEBUG: ") != NULL ||
                    strstr(line, " TRACE: ") != NULL;
     if (out->chatter)
@@ -208,6 +225,28 @@ void pgbackrest_restore_line_free(pgbackrest_restore_line *parsed)
 bool pgbackrest_error_is_no_backup(const char *error)
 {
     return error != NULL && strstr(error, NO_BACKUP_TEXT) != NULL;
+}
+
+pgd_error_class pgbackrest_restore_error_class(const char *error)
+{
+    int code = 0;
+
+    if (error == NULL)
+        return PGD_ERR_RESTORE_FAILED;
+    if (pgbackrest_error_is_no_backup(error))
+        return PGD_ERR_NO_BACKUP;
+    for (size_t i = 0; i < sizeof(host_error_texts) / sizeof(host_error_texts[0]); i++) {
+        if (strstr(error, host_error_texts[i]) != NULL)
+            return PGD_ERR_RESTORE_HOST_ERROR;
+    }
+    if (strncmp(error, ERROR_TEXT, strlen(ERROR_TEXT)) == 0)
+        code = atoi(error + strlen(ERROR_TEXT));
+    for (size_t i = 0; i < sizeof(repository_error_codes) / sizeof(repository_error_codes[0]);
+         i++) {
+        if (code == repository_error_codes[i])
+            return PGD_ERR_REPOSITORY_UNREACHABLE;
+    }
+    return PGD_ERR_RESTORE_FAILED;
 }
 
 static bool is_recovery_setting(const char *line)

@@ -64,6 +64,7 @@ typedef struct pgbackrest_restore_line {
     char *error;      /* from "ERROR: [nnn]: ..." on, or NULL */
     char *percent;    /* a per-file detail line's "12.34%", or NULL */
     bool chatter;     /* DETAIL/DEBUG/TRACE: too many to relay one by one */
+    int aborted_code; /* "command end: aborted with exception [NNN]": NNN, else 0 */
 } pgbackrest_restore_line;
 
 void pgbackrest_parse_restore_line(const char *line, pgbackrest_restore_line *out);
@@ -71,6 +72,15 @@ void pgbackrest_restore_line_free(pgbackrest_restore_line *parsed);
 
 /* Does pgBackRest's restore error say no backup set ended before the target? */
 bool pgbackrest_error_is_no_backup(const char *error);
+
+/*
+ * The class of a failed restore from pgBackRest's error line ("ERROR: [NNN]:
+ * ..."; NULL when there was none): the repository could not be reached
+ * (host-connect 49, service 101, access 105: inconclusive), the restore
+ * host could not take the files (no space, quota, read-only: inconclusive),
+ * no backup set before the target, or else a failed restore.
+ */
+pgd_error_class pgbackrest_restore_error_class(const char *error);
 
 /*
  * postgresql.auto.conf without the recovery settings pgBackRest's restore

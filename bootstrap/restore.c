@@ -13,21 +13,42 @@
 #include "pgbackrest.h"
 #include "pgbin.h"
 #include "process.h"
+#include "signals.h"
 #include "xalloc.h"
 
 #include <jansson.h>
+#include <signal.h>
+#include <sys/statvfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#define POLL_MS           500
 #define PROGRESS_EVERY_MS 5000
+/* No output for this long: say so (an S3 server that stalls), and again every such period. */
+#define STALL_NOTICE_MS 30000
+/*
+ * pgBackRest 2.45 can log "restore command end: aborted with exception" and
+ * then never exit (seen with the S3 server killed mid-restore): after this
+ * grace it is stopped and the failure classified from its error line.
+ */
+#define END_GRACE_MS 15000
+/* Less free space than this after a failed restore: the host's disk, not the backup. */
+#define HOST_SPACE_LOW_BYTES (16ULL * 1024 * 1024)
 
 typedef struct restore_watch {
+    drill *d;
+    json_t *info;
     char *label;      /* from "restore backup set <label>" */
     char *error_line; /* first "ERROR: [nnn]: ..." line */
     char *percent;    /* latest "NN.NN%" from detail lines */
     int64_t last_progress_ms;
+    int64_t last_output_ms;
+    int64_t last_stall_note_ms;
+    int64_t aborted_ms; /* when pgBackRest reported "aborted with exception", or 0 */
 } restore_watch;
+
+static void record_backup_set(drill *d, json_t *info, const char *label);
 
 static void on_restore_line(void *arg, pgd_proc_stream stream, const char *line)
 {
@@ -35,11 +56,16 @@ static void on_restore_line(void *arg, pgd_proc_stream stream, const char *line)
     pgbackrest_restore_line parsed;
 
     (void)stream;
+    w->last_output_ms = pgd_monotonic_ms();
     pgbackrest_parse_restore_line(line, &parsed);
     if (parsed.backup_set != NULL && w->label == NULL) {
+        /* Named in the report now: a restore that fails says which set it was. */
         w->label = parsed.backup_set;
         parsed.backup_set = NULL;
+        record_backup_set(w->d, w->info, w->label);
     }
+    if (parsed.aborted_code != 0 && w->aborted_ms == 0)
+        w->aborted_ms = pgd_monotonic_ms();
     if (parsed.error != NULL && w->error_line == NULL) {
         w->error_line = parsed.error;
         parsed.error = NULL;
@@ -115,6 +141,7 @@ static char *describe_newest_backup(json_t *info)
 
 static void record_backup_set(drill *d, json_t *info, const char *label)
 {
+    d->backup_label = pgd_strdup(label);
     json_t *backup;
     size_t i;
 
@@ -132,7 +159,7 @@ static void record_backup_set(drill *d, json_t *info, const char *label)
         pgd_report_set_nested(d->report, "backup", "type",
                               json_string_value(json_object_get(backup, "type")));
         pgd_report_set_nested(d->report, "backup", "stop_time", stop);
-        pgd_info("restored backup set %s (%s, ended %s)", label,
+        pgd_info("restoring backup set %s (%s, ended %s)", label,
                  json_string_value(json_object_get(backup, "type")), stop);
     }
 }
@@ -150,21 +177,44 @@ static bool user_sets_option(const drill *d, const char *name)
     return false;
 }
 
+/*
+ * Is the data directory's file system the problem? pgBackRest 2.45 says
+ * "unable to write '<file>'" without the errno, so the file system is
+ * asked: (almost) no space or inodes left, or mounted read-only. NULL when
+ * it looks fine, else why (caller frees).
+ */
+static char *host_problem(const char *datadir)
+{
+    struct statvfs fs;
+
+    if (statvfs(datadir, &fs) != 0)
+        return NULL;
+    if (fs.f_flag & ST_RDONLY)
+        return pgd_asprintf("the file system of %s is mounted read-only", datadir);
+    if ((unsigned long long)fs.f_bavail * fs.f_frsize < HOST_SPACE_LOW_BYTES)
+        return pgd_asprintf("the file system of %s is full (%llu kB left)", datadir,
+                            (unsigned long long)fs.f_bavail * fs.f_frsize / 1024);
+    if (fs.f_files > 0 && fs.f_favail == 0)
+        return pgd_asprintf("the file system of %s has no inodes left", datadir);
+    return NULL;
+}
+
 static void classify_failure(drill *d, const pgd_proc_result *r, const restore_watch *w,
                              json_t *info)
 {
     char *what = pgd_proc_describe(r);
     const char *why = w->error_line ? w->error_line : pgd_proc_error_lines(r);
+    pgd_error_class error_class = pgbackrest_restore_error_class(w->error_line);
+    char *host = error_class == PGD_ERR_RESTORE_FAILED ? host_problem(d->datadir) : NULL;
 
     if (drill_interrupted(d))
         ;
     else if (r->outcome == PGD_PROC_TIMED_OUT)
         drill_fail(d, PGD_ERR_TIMEOUT,
-                   "pgbackrest restore did not finish within recovery.timeout (%lds)",
-                   d->cfg->recovery.timeout);
-    else if (r->outcome == PGD_PROC_SPAWN_FAILED)
-        drill_fail(d, PGD_ERR_INTERNAL, "%s", what);
-    else if (pgbackrest_error_is_no_backup(why)) {
+                   "pgbackrest restore did not finish within recovery.timeout (%lds)%s%s",
+                   d->cfg->recovery.timeout, w->error_line ? ": " : "",
+                   w->error_line ? w->error_line : "");
+    else if (error_class == PGD_ERR_NO_BACKUP) {
         char *newest = describe_newest_backup(info);
 
         drill_fail_hint(d, PGD_ERR_NO_BACKUP,
@@ -174,9 +224,44 @@ static void classify_failure(drill *d, const pgd_proc_result *r, const restore_w
                         "no backup set ended before the target time %s (%s): %s", d->target_time,
                         newest, why);
         free(newest);
-    } else
-        drill_fail(d, PGD_ERR_RESTORE_FAILED, "pgbackrest restore %s: %s", what, why);
+    } else if (host != NULL)
+        drill_fail(d, PGD_ERR_RESTORE_HOST_ERROR, "pgbackrest restore %s: %s; %s", what, why, host);
+    else
+        drill_fail(d, error_class, "pgbackrest restore %s: %s", what, why);
+    free(host);
     free(what);
+}
+
+/* Follow the restore until it ends, is stopped, or hangs after reporting its end. */
+static void follow_restore(drill *d, pgd_proc *proc, restore_watch *w)
+{
+    w->last_output_ms = w->last_stall_note_ms = pgd_monotonic_ms();
+    while (!pgd_proc_poll(proc, POLL_MS)) {
+        int64_t now = pgd_monotonic_ms();
+
+        if (pgd_interrupted() != 0) {
+            pgd_proc_stop(proc, SIGTERM, PGD_PROC_INTERRUPTED);
+            return;
+        }
+        if (pgd_ms_until(d->deadline_ms) == 0) {
+            pgd_warn("pgbackrest restore did not finish within recovery.timeout; stopping it");
+            pgd_proc_stop(proc, SIGTERM, PGD_PROC_TIMED_OUT);
+            return;
+        }
+        if (w->aborted_ms != 0 && now - w->aborted_ms >= END_GRACE_MS) {
+            pgd_warn("pgbackrest reported the end of its restore %d s ago but did not exit; "
+                     "stopping it",
+                     END_GRACE_MS / 1000);
+            pgd_proc_stop(proc, SIGTERM, PGD_PROC_EXITED);
+            return;
+        }
+        if (now - w->last_output_ms >= STALL_NOTICE_MS &&
+            now - w->last_stall_note_ms >= STALL_NOTICE_MS) {
+            w->last_stall_note_ms = now;
+            pgd_info("restore progress: nothing moved for %lld s (still at %s of the backup set)",
+                     (long long)((now - w->last_output_ms) / 1000), w->percent ? w->percent : "0%");
+        }
+    }
 }
 
 bool restore_backup(drill *d)
@@ -185,18 +270,21 @@ bool restore_backup(drill *d)
     json_t *info;
     pgd_argv argv;
     pgd_argv extra;
-    restore_watch w = {0};
+    restore_watch w = {.d = d};
     pgd_proc_spec spec = {.on_line = on_restore_line,
                           .on_line_arg = &w,
                           .quiet = true,
                           .label = "pgbackrest restore"};
+    pgd_proc proc;
     pgd_proc_result r;
+    char *errmsg = NULL;
     bool ok;
 
     drill_enter_phase(d, "restore");
     info = read_backup_info(d);
     if (info == NULL)
         return false;
+    w.info = info;
 
     pgd_argv_init(&extra);
     pgd_argv_addf(&extra, "--pg1-path=%s", d->datadir);
@@ -217,15 +305,19 @@ bool restore_backup(drill *d)
         pgd_info("running: %s", cmd);
         free(cmd);
     }
-    ok = pgd_proc_run(&spec, pgd_ms_until(d->deadline_ms) > 0 ? pgd_ms_until(d->deadline_ms) : 1,
-                      &r);
+    if (!pgd_proc_start(&proc, &spec, &errmsg)) {
+        drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
+        free(errmsg);
+        ok = false;
+        goto out;
+    }
+    follow_restore(d, &proc, &w);
+    pgd_proc_finish(&proc, &r);
     drill_record_timing(d, "restore", start);
+    ok = r.outcome == PGD_PROC_EXITED && r.exit_code == 0;
     if (!ok)
         classify_failure(d, &r, &w, info);
-    else if (w.label != NULL) {
-        record_backup_set(d, info, w.label);
-        d->backup_label = pgd_strdup(w.label);
-    } else
+    else if (w.label == NULL)
         pgd_warn("pgbackrest did not name the restored backup set");
 
     if (ok) {
@@ -235,6 +327,7 @@ bool restore_backup(drill *d)
         d->archive_id = archive_id ? pgd_strdup(archive_id) : NULL;
     }
     pgd_proc_result_free(&r);
+out:
     pgd_argv_free(&argv);
     pgd_argv_free(&extra);
     free(w.label);

@@ -179,6 +179,11 @@ int main(int argc, char **argv)
     pgd_conninfo_register_secrets(run.conninfo);
     if (!pgd_cli_load_config(config_path, &cfg))
         return PGD_EXIT_USAGE;
+    rc = pgd_cli_lock_state_dir(&cfg);
+    if (rc != PGD_EXIT_OK) {
+        pgd_config_free(&cfg);
+        return rc;
+    }
 
     run.cfg = &cfg;
     run.deadline_ms = start + (int64_t)cfg.verify.timeout * 1000;

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "exitcode.h"
+#include "fsutil.h"
 #include "log.h"
 #include "redact.h"
 #include "xalloc.h"
@@ -56,6 +57,28 @@ int pgd_cli_try_help(void)
 int pgd_cli_too_many_arguments(const char *first)
 {
     return pgd_cli_usage_error("too many command-line arguments (first is \"%s\")", first);
+}
+
+int pgd_cli_lock_state_dir(const pgd_config *cfg)
+{
+    char *errmsg = NULL;
+    long holder = 0;
+
+    if (!pgd_mkdir_p(cfg->state_dir, 0700, &errmsg)) {
+        pgd_error("could not create the state directory: %s", errmsg);
+        free(errmsg);
+        return PGD_EXIT_INCONCLUSIVE;
+    }
+    if (pgd_lock_directory(cfg->state_dir, &holder, &errmsg) >= 0)
+        return PGD_EXIT_OK;
+    if (errmsg != NULL) {
+        pgd_error("%s", errmsg);
+        free(errmsg);
+    } else
+        pgd_error("another pgdrill (PID %ld) is running with state_dir %s; not starting beside "
+                  "it, and not touching its report",
+                  holder, cfg->state_dir);
+    return PGD_EXIT_INCONCLUSIVE;
 }
 
 bool pgd_cli_load_config(const char *option_path, pgd_config *cfg)

@@ -32,4 +32,12 @@ int pgd_cli_too_many_arguments(const char *first);
  */
 bool pgd_cli_load_config(const char *option_path, pgd_config *cfg);
 
+/*
+ * One drill per state_dir: create it and take its lock for as long as we
+ * run, so that a second bootstrap (two schedulers firing at once, a pod
+ * back too soon) or a verify by hand does not run beside a drill or write
+ * over its report. PGD_EXIT_OK, or the exit code to stop with (logged).
+ */
+int pgd_cli_lock_state_dir(const pgd_config *cfg);
+
 #endif

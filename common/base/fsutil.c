@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -355,6 +356,40 @@ bool pgd_path_within(const char *path, const char *dir)
     free(p);
     free(d);
     return within;
+}
+
+int pgd_lock_directory(const char *dir, long *holder, char **errmsg)
+{
+    char *path = pgd_asprintf("%s/pgdrill.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    char pid[32];
+
+    *holder = 0;
+    if (fd < 0) {
+        *errmsg = pgd_asprintf("could not open \"%s\": %s", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+        if (n > 0) {
+            pid[n] = '\0';
+            *holder = atol(pid);
+        }
+        if (err != EWOULDBLOCK)
+            *errmsg = pgd_asprintf("could not lock \"%s\": %s", path, strerror(err));
+        close(fd);
+        free(path);
+        return -1;
+    }
+    snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    /* The PID is only a courtesy to whoever looks; the lock is what counts. */
+    if (ftruncate(fd, 0) == 0)
+        (void)!pwrite(fd, pid, strlen(pid), 0);
+    free(path);
+    return fd;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)

@@ -60,6 +60,14 @@ char *pgd_path_resolve(const char *path);
 /* Is path (resolved) dir itself or below it (resolved)? */
 bool pgd_path_within(const char *path, const char *dir);
 
+/*
+ * Hold an exclusive lock on directory dir (a "pgdrill.lock" file in it,
+ * holding our PID for whoever looks) for as long as the process lives.
+ * Returns the lock's descriptor, -1 with *holder set (its PID, or 0) when
+ * another process holds it, or -1 with *errmsg on other failures.
+ */
+int pgd_lock_directory(const char *dir, long *holder, char **errmsg);
+
 /* Remove a directory tree (for our private temp dirs only). */
 void pgd_remove_tree(const char *path);
 

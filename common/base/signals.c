@@ -4,9 +4,11 @@
 #include "signals.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 
 static volatile sig_atomic_t received_signal;
+static bool held; /* the signal is known, but waits no longer stop for it */
 
 static void on_termination_signal(int signo)
 {
@@ -33,10 +35,21 @@ void pgd_signals_install(void)
 
 int pgd_interrupted(void)
 {
+    return held ? 0 : (int)received_signal;
+}
+
+int pgd_signal_received(void)
+{
     return (int)received_signal;
+}
+
+void pgd_signals_hold(void)
+{
+    held = true;
 }
 
 void pgd_signals_reset(void)
 {
     received_signal = 0;
+    held = false;
 }

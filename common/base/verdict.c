@@ -57,6 +57,16 @@ static const class_info classes[] = {
                                 "`pgbackrest restore` failed (missing or corrupt file, checksum, "
                                 "repository error); its error line is quoted",
                                 "run `pgbackrest verify`, take a new full backup"},
+    [PGD_ERR_REPOSITORY_UNREACHABLE] = {"repository_unreachable", PGD_VERDICT_INCONCLUSIVE,
+                                        "pgBackRest could not reach the repository (connection, "
+                                        "TLS, 5xx answers, credentials); its error is quoted",
+                                        "check the repository's endpoint, network and credentials; "
+                                        "the backup itself was not judged"},
+    [PGD_ERR_RESTORE_HOST_ERROR] = {"restore_host_error", PGD_VERDICT_INCONCLUSIVE,
+                                    "the restore host could not take the files (no space left, "
+                                    "quota, read-only file system)",
+                                    "give the restore-test instance's data directory more room; "
+                                    "the backup itself was not judged"},
     [PGD_ERR_WAL_MISSING] = {"wal_missing", PGD_VERDICT_FAILED,
                              "a WAL segment needed for replay is missing from the archive although "
                              "later WAL exists",
@@ -98,7 +108,8 @@ static const class_info classes[] = {
                          "`recovery.timeout` or `verify.timeout` ran out",
                          "raise the timeout or look for a stuck restore"},
     [PGD_ERR_INTERRUPTED] = {"interrupted", PGD_VERDICT_INCONCLUSIVE,
-                             "SIGTERM/SIGINT/SIGHUP; children were killed",
+                             "SIGTERM/SIGINT/SIGHUP; children were stopped, the report and the "
+                             "history row still written",
                              "none, or find out who stopped the pod"},
     [PGD_ERR_INTERNAL] = {"internal", PGD_VERDICT_INCONCLUSIVE,
                           "a tool is missing, a file cannot be written, the restored instance is "

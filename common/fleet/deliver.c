@@ -6,6 +6,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "secret.h"
+#include "signals.h"
 #include "webhook.h"
 #include "xalloc.h"
 
@@ -70,7 +71,7 @@ static void deliver_metrics(const pgd_config *cfg, pgd_report *report)
     }
 }
 
-static void deliver_webhook(const pgd_config *cfg, pgd_report *report)
+static void deliver_webhook(const pgd_config *cfg, pgd_report *report, bool hurried)
 {
     json_t *output;
     char *body;
@@ -83,7 +84,7 @@ static void deliver_webhook(const pgd_config *cfg, pgd_report *report)
     output = pgd_report_for_output(report);
     body = json_dumps(output, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(output);
-    result = pgd_webhook_post(cfg, body ? body : "{}");
+    result = pgd_webhook_post(cfg, body ? body : "{}", hurried);
     record(report, "webhook",
            json_pack("{s:b,s:i,s:I,s:s?}", "delivered", result.delivered, "attempts",
                      result.attempts, "http_status", (json_int_t)result.http_status, "error",
@@ -94,7 +95,21 @@ static void deliver_webhook(const pgd_config *cfg, pgd_report *report)
 
 void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report)
 {
+    /*
+     * A drill stopped by SIGTERM must still leave its terminal row (or the
+     * fleet cap counts it as running for stale_after) and its report, in
+     * the few seconds Kubernetes grants: waits no longer stop for the
+     * signal, but every step gets short timeouts.
+     */
+    bool hurried = pgd_signal_received() != 0;
+
+    if (hurried) {
+        pgd_signals_hold();
+        pgd_history_hurry(history);
+        pgd_info("stopped by signal %d: delivering the verdict with short timeouts",
+                 pgd_signal_received());
+    }
     deliver_history(history, report);
     deliver_metrics(cfg, report);
-    deliver_webhook(cfg, report);
+    deliver_webhook(cfg, report, hurried);
 }

@@ -14,6 +14,9 @@
 
 #define HISTORY_CONNECT_TIMEOUT_S 10
 #define HISTORY_QUERY_TIMEOUT_MS  30000
+/* After SIGTERM: Kubernetes' default grace period is 30 s for everything that is left. */
+#define HURRIED_CONNECT_TIMEOUT_S 3
+#define HURRIED_QUERY_TIMEOUT_MS  5000
 
 /* One lock id for every pgdrill in the fleet; "pgdrill" in ASCII. */
 #define ADVISORY_LOCK_ID "7378664961493516"
@@ -57,6 +60,14 @@ void pgd_history_init(pgd_history *h, const pgd_config *cfg)
     memset(h, 0, sizeof(*h));
     h->cfg = cfg;
     h->enabled = cfg->report.history_dsn[0] != '\0';
+    h->connect_timeout_s = HISTORY_CONNECT_TIMEOUT_S;
+    h->query_timeout_ms = HISTORY_QUERY_TIMEOUT_MS;
+}
+
+void pgd_history_hurry(pgd_history *h)
+{
+    h->connect_timeout_s = HURRIED_CONNECT_TIMEOUT_S;
+    h->query_timeout_ms = HURRIED_QUERY_TIMEOUT_MS;
 }
 
 void pgd_history_free(pgd_history *h)
@@ -72,16 +83,16 @@ static void note_problem(pgd_history *h, const char *what, const char *errmsg)
         h->problem = pgd_asprintf("%s: %s", what, errmsg);
 }
 
-static bool command(PGconn *conn, const char *sql, char **errmsg)
+static bool command(const pgd_history *h, PGconn *conn, const char *sql, char **errmsg)
 {
-    return pgd_pq_command(conn, sql, 0, NULL, HISTORY_QUERY_TIMEOUT_MS, errmsg);
+    return pgd_pq_command(conn, sql, 0, NULL, h->query_timeout_ms, errmsg);
 }
 
-static void rollback(PGconn *conn)
+static void rollback(const pgd_history *h, PGconn *conn)
 {
     char *ignored = NULL;
 
-    command(conn, "ROLLBACK", &ignored);
+    command(h, conn, "ROLLBACK", &ignored);
     free(ignored);
 }
 
@@ -89,12 +100,12 @@ static void rollback(PGconn *conn)
  * True when the table and the view exist. Then no DDL runs: CREATE ... IF NOT EXISTS
  * still demands CREATE on the database, and a role that only may INSERT must work.
  */
-static bool schema_exists(PGconn *conn, bool *exists, char **errmsg)
+static bool schema_exists(const pgd_history *h, PGconn *conn, bool *exists, char **errmsg)
 {
     char *value = pgd_pq_value(conn,
                                "SELECT pg_catalog.to_regclass('" PGD_HISTORY_TABLE "') IS NOT NULL"
                                " AND pg_catalog.to_regclass('" PGD_HISTORY_VIEW "') IS NOT NULL",
-                               0, NULL, HISTORY_QUERY_TIMEOUT_MS, errmsg);
+                               0, NULL, h->query_timeout_ms, errmsg);
 
     if (value == NULL)
         return false;
@@ -110,14 +121,14 @@ static bool schema_exists(PGconn *conn, bool *exists, char **errmsg)
  */
 static bool begin_locked(pgd_history *h, PGconn *conn, char **errmsg)
 {
-    bool ok = command(conn, "BEGIN", errmsg) && command(conn, LOCK_STATEMENT, errmsg);
+    bool ok = command(h, conn, "BEGIN", errmsg) && command(h, conn, LOCK_STATEMENT, errmsg);
     bool exists = h->ready;
 
     if (ok && !exists)
-        ok = schema_exists(conn, &exists, errmsg);
+        ok = schema_exists(h, conn, &exists, errmsg);
     for (size_t i = 0;
          ok && !exists && i < sizeof(schema_statements) / sizeof(schema_statements[0]); i++)
-        ok = command(conn, schema_statements[i], errmsg);
+        ok = command(h, conn, schema_statements[i], errmsg);
     return ok;
 }
 
@@ -129,7 +140,7 @@ static PGconn *history_connect(pgd_history *h)
 
     if (!h->enabled || h->problem != NULL)
         return NULL;
-    conn = pgd_pq_connect(h->cfg->report.history_dsn, HISTORY_CONNECT_TIMEOUT_S, &errmsg);
+    conn = pgd_pq_connect(h->cfg->report.history_dsn, h->connect_timeout_s, &errmsg);
     if (conn == NULL) {
         note_problem(h, "could not connect", errmsg);
         free(errmsg);
@@ -145,8 +156,8 @@ static PGconn *history_connect_ready(pgd_history *h)
 
     if (conn == NULL || h->ready)
         return conn;
-    if (!begin_locked(h, conn, &errmsg) || !command(conn, "COMMIT", &errmsg)) {
-        rollback(conn);
+    if (!begin_locked(h, conn, &errmsg) || !command(h, conn, "COMMIT", &errmsg)) {
+        rollback(h, conn);
         note_problem(h, "could not create " PGD_HISTORY_TABLE, errmsg);
         free(errmsg);
         PQfinish(conn);
@@ -156,8 +167,9 @@ static PGconn *history_connect_ready(pgd_history *h)
     return conn;
 }
 
-static bool insert_row(PGconn *conn, const char *test_id, const char *scope, const char *stanza,
-                       const char *status, const char *error_class, json_t *detail, char **errmsg)
+static bool insert_row(const pgd_history *h, PGconn *conn, const char *test_id, const char *scope,
+                       const char *stanza, const char *status, const char *error_class,
+                       json_t *detail, char **errmsg)
 {
     char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
     const char *params[] = {test_id, scope,       stanza,
@@ -166,7 +178,7 @@ static bool insert_row(PGconn *conn, const char *test_id, const char *scope, con
                              "INSERT INTO " PGD_HISTORY_TABLE
                              " (test_id, scope, stanza, status, error_class, detail)"
                              " VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
-                             6, params, HISTORY_QUERY_TIMEOUT_MS, errmsg);
+                             6, params, h->query_timeout_ms, errmsg);
 
     free(detail_text);
     return ok;
@@ -180,7 +192,7 @@ void pgd_history_append(pgd_history *h, const char *test_id, const char *scope, 
 
     if (conn == NULL)
         return;
-    if (insert_row(conn, test_id ? test_id : "", scope, stanza, status, error_class, detail,
+    if (insert_row(h, conn, test_id ? test_id : "", scope, stanza, status, error_class, detail,
                    &errmsg))
         h->appended++;
     else {
@@ -195,13 +207,13 @@ void pgd_history_append(pgd_history *h, const char *test_id, const char *scope, 
  * within stale_after. "Latest", not "any terminal row": a drill deferred once and then
  * admitted under the same test id (a scheduler's id, a restarted pod) is running again.
  */
-static bool count_in_progress(PGconn *conn, const pgd_config *cfg, long *count, char **errmsg)
+static bool count_in_progress(const pgd_history *h, PGconn *conn, long *count, char **errmsg)
 {
     char horizon[32];
     const char *params[] = {horizon};
     char *value;
 
-    snprintf(horizon, sizeof(horizon), "%ld", cfg->report.stale_after);
+    snprintf(horizon, sizeof(horizon), "%ld", h->cfg->report.stale_after);
     value = pgd_pq_value(conn,
                          "WITH recent AS (SELECT * FROM " PGD_HISTORY_TABLE
                          "  WHERE time > clock_timestamp() - make_interval(secs => $1::int)),"
@@ -211,7 +223,7 @@ static bool count_in_progress(PGconn *conn, const pgd_config *cfg, long *count, 
                          " WHERE l.status NOT IN (" TERMINAL_STATUSES ")"
                          "  AND EXISTS (SELECT 1 FROM recent r"
                          "   WHERE r.test_id = l.test_id AND r.status = 'started')",
-                         1, params, HISTORY_QUERY_TIMEOUT_MS, errmsg);
+                         1, params, h->query_timeout_ms, errmsg);
     if (value == NULL)
         return false;
     *count = atol(value);
@@ -233,22 +245,22 @@ pgd_admission pgd_history_admit(pgd_history *h, const char *test_id, const char 
     if (conn == NULL)
         return PGD_UNCOUNTED;
     /* One transaction under the fleet lock: counting and inserting are one step for the fleet. */
-    ok = begin_locked(h, conn, &errmsg) && count_in_progress(conn, h->cfg, in_progress, &errmsg);
+    ok = begin_locked(h, conn, &errmsg) && count_in_progress(h, conn, in_progress, &errmsg);
     if (ok) {
         decision = cap > 0 && *in_progress >= cap ? PGD_DEFERRED : PGD_ADMITTED;
         detail = json_pack("{s:I,s:I}", "in_progress", (json_int_t)*in_progress, "max_concurrent",
                            (json_int_t)cap);
         ok = insert_row(
-                 conn, test_id, scope, stanza, decision == PGD_DEFERRED ? "deferred" : "started",
+                 h, conn, test_id, scope, stanza, decision == PGD_DEFERRED ? "deferred" : "started",
                  pgd_error_class_name(decision == PGD_DEFERRED ? PGD_ERR_DEFERRED : PGD_ERR_NONE),
                  detail, &errmsg) &&
-             command(conn, "COMMIT", &errmsg);
+             command(h, conn, "COMMIT", &errmsg);
     }
     if (ok) {
         h->ready = true;
         h->appended++;
     } else {
-        rollback(conn);
+        rollback(h, conn);
         note_problem(h, "could not count drills in progress", errmsg);
         decision = PGD_UNCOUNTED;
     }

@@ -29,10 +29,15 @@ typedef struct pgd_history {
     bool ready;    /* schema checked in this run */
     char *problem; /* first failure, or NULL */
     int appended;  /* rows written by this run */
+    long connect_timeout_s;
+    long query_timeout_ms;
 } pgd_history;
 
 void pgd_history_init(pgd_history *h, const pgd_config *cfg);
 void pgd_history_free(pgd_history *h);
+
+/* Short timeouts from now on: the drill was stopped and must still leave its row in seconds. */
+void pgd_history_hurry(pgd_history *h);
 
 /* Append one status row; detail (borrowed, may be NULL) becomes the jsonb column. */
 void pgd_history_append(pgd_history *h, const char *test_id, const char *scope, const char *stanza,

@@ -20,6 +20,8 @@
 #define TOKEN_MAX_BYTES  16384
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS   30000
+/* After SIGTERM: what is left of Kubernetes' 30 s grace period. */
+#define HURRIED_TIMEOUT_MS 5000
 
 /* The answer's body is not needed; drop it instead of letting libcurl print it to stdout. */
 static size_t discard_body(char *data, size_t size, size_t n, void *arg)
@@ -68,10 +70,9 @@ static char *read_token(const char *path, char **errmsg)
 
 /* One attempt. Returns the curl result; *status gets the HTTP status (0 without an answer). */
 static CURLcode post_once(const pgd_config *cfg, const char *body, struct curl_slist *headers,
-                          long *status, char *curl_error)
+                          long timeout_ms, long *status, char *curl_error)
 {
     CURL *curl = curl_easy_init();
-    long timeout_ms = cfg->report.webhook.timeout * 1000;
     CURLcode rc;
 
     *status = 0;
@@ -101,8 +102,10 @@ static CURLcode post_once(const pgd_config *cfg, const char *body, struct curl_s
     return rc;
 }
 
-pgd_webhook_result pgd_webhook_post(const pgd_config *cfg, const char *body)
+pgd_webhook_result pgd_webhook_post(const pgd_config *cfg, const char *body, bool hurried)
 {
+    long timeout_ms = cfg->report.webhook.timeout * 1000;
+    long retries = hurried ? 0 : cfg->report.webhook.retries;
     pgd_webhook_result result = {0};
     struct curl_slist *headers = NULL;
     char *target = pgd_url_redact(cfg->report.webhook.url);
@@ -126,7 +129,10 @@ pgd_webhook_result pgd_webhook_post(const pgd_config *cfg, const char *body)
 
     for (;;) {
         char curl_error[CURL_ERROR_SIZE];
-        CURLcode rc = post_once(cfg, body, headers, &result.http_status, curl_error);
+        CURLcode rc =
+            post_once(cfg, body, headers,
+                      hurried && timeout_ms > HURRIED_TIMEOUT_MS ? HURRIED_TIMEOUT_MS : timeout_ms,
+                      &result.http_status, curl_error);
         bool retry;
 
         result.attempts++;
@@ -144,7 +150,7 @@ pgd_webhook_result pgd_webhook_post(const pgd_config *cfg, const char *body)
             result.error = pgd_asprintf("HTTP %ld", result.http_status);
             retry = result.http_status >= 500;
         }
-        if (!retry || result.attempts > cfg->report.webhook.retries || pgd_interrupted() != 0) {
+        if (!retry || result.attempts > retries || pgd_interrupted() != 0) {
             pgd_warn("report not delivered to %s: %s after %d attempt%s", target, result.error,
                      result.attempts, result.attempts == 1 ? "" : "s");
             break;

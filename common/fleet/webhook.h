@@ -23,8 +23,12 @@ typedef struct pgd_webhook_result {
     char *error;      /* why it was not delivered, or NULL */
 } pgd_webhook_result;
 
-/* Send body (JSON). Returns the outcome; free it with pgd_webhook_result_free. */
-pgd_webhook_result pgd_webhook_post(const pgd_config *cfg, const char *body);
+/*
+ * Send body (JSON). Returns the outcome; free it with pgd_webhook_result_free.
+ * hurried (the drill was stopped by a signal): one attempt of at most a few
+ * seconds.
+ */
+pgd_webhook_result pgd_webhook_post(const pgd_config *cfg, const char *body, bool hurried);
 
 void pgd_webhook_result_free(pgd_webhook_result *result);
 

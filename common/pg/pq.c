@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "conninfo.h"
+#include "log.h"
 #include "signals.h"
 #include "xalloc.h"
 
@@ -59,6 +60,22 @@ static char *one_line(const char *message)
     return copy;
 }
 
+/*
+ * The server's NOTICE and WARNING messages go through our logger like every
+ * other line (libpq's default prints them bare on stderr).
+ */
+static void log_notice(void *arg, const char *message)
+{
+    char *line = one_line(message);
+
+    (void)arg;
+    if (strncmp(line, "WARNING:", 8) == 0)
+        pgd_warn("server: %s", line);
+    else
+        pgd_info("server: %s", line);
+    free(line);
+}
+
 PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg)
 {
     const char *keywords[] = {"dbname", "fallback_application_name", NULL};
@@ -95,6 +112,7 @@ PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg)
         free(target);
         return NULL;
     }
+    PQsetNoticeProcessor(conn, log_notice, NULL);
     free(target);
     return conn;
 }
