@@ -71,6 +71,7 @@ bool controldata_parse(const char *text, controldata *out, char **errmsg)
         number_field(text, "max_prepared_xacts setting", &out->max_prepared_xacts, errmsg) &&
         number_field(text, "max_locks_per_xact setting", &out->max_locks_per_xact, errmsg) &&
         number_field(text, "Latest checkpoint's TimeLineID", &out->timeline, errmsg) &&
+        number_field(text, "Data page checksum version", &out->checksum_version, errmsg) &&
         number_field(text, "Bytes per WAL segment", &out->wal_segment_size, errmsg)) {
         if (pgd_wal_valid_segment_size(out->wal_segment_size))
             return true;

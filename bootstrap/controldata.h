@@ -21,6 +21,7 @@ typedef struct controldata {
     long max_locks_per_xact;
     long timeline;         /* Latest checkpoint's TimeLineID */
     long wal_segment_size; /* Bytes per WAL segment */
+    long checksum_version; /* Data page checksum version: 0 when checksums are off */
 } controldata;
 
 /* Parse pg_controldata's output (run with LC_ALL=C). False with *errmsg when a value is missing. */

@@ -7,6 +7,7 @@
 #include "process.h"
 #include "xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,8 @@ void pgbackrest_argv(const drill *d, pgd_argv *argv, const char *const *extra,
         pgd_argv_addf(argv, "--config=%s", cfg->pgbackrest.config);
     if (!(flags & PGB_ALL_STANZAS))
         pgd_argv_addf(argv, "--stanza=%s", cfg->pgbackrest.stanza);
+    if (cfg->pgbackrest.repo > 0)
+        pgd_argv_addf(argv, "--repo=%ld", cfg->pgbackrest.repo);
     for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
         pgd_argv_add(argv, extra[i]);
     for (size_t i = 0; (flags & PGB_RESTORE_OPTIONS) && i < cfg->pgbackrest.options.count; i++)
@@ -203,6 +206,17 @@ void pgbackrest_parse_restore_line(const char *line, pgbackrest_restore_line *ou
 
         if (len > 0)
             out->backup_set = pgd_strndup(label, len);
+        /* "INFO: repo1: restore backup set ..." */
+        for (const char *repo = strstr(line, "repo"); repo != NULL && repo < set;
+             repo = strstr(repo + 4, "repo")) {
+            int n = 0;
+            int matched = 0;
+
+            /* %n is only reached when the whole literal after the number matched */
+            if (sscanf(repo, "repo%d: restore backup set%n", &n, &matched) == 1 && matched > 0 &&
+                n > 0)
+                out->repo = n;
+        }
     }
     if (error != NULL)
         out->error = pgd_strdup(error);

@@ -61,6 +61,7 @@ bool pgbackrest_repo_ls(const drill *d, const char *path, char **listing, char *
 /* What one line of `pgbackrest restore --log-level-console=detail` says. */
 typedef struct pgbackrest_restore_line {
     char *backup_set; /* "restore backup set <label>": the label, or NULL */
+    int repo;         /* "repoN: restore backup set": the repository it comes from, else 0 */
     char *error;      /* from "ERROR: [nnn]: ..." on, or NULL */
     char *percent;    /* a per-file detail line's "12.34%", or NULL */
     bool chatter;     /* DETAIL/DEBUG/TRACE: too many to relay one by one */

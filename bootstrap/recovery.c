@@ -10,6 +10,7 @@
  */
 #include "recovery.h"
 
+#include "checksums.h"
 #include "clock.h"
 #include "controldata.h"
 #include "fsutil.h"
@@ -384,7 +385,8 @@ static bool finish_promoted(recovery_run *run)
 
         snprintf(timeline, sizeof(timeline), "%ld", after.timeline);
         pgd_report_set_nested(d->report, "recovery", "timeline", timeline);
-        ok = true;
+        /* Now, while the cluster is cleanly shut down: pg_checksums needs that. */
+        ok = checksums_check(d, run->bindir, &after);
     }
     controldata_free(&after);
     return ok;
@@ -460,6 +462,32 @@ static bool follow_replay(recovery_run *run)
     }
 }
 
+/*
+ * The WAL replayed, from the server log: from "redo starts at" (the backup's
+ * start) to "redo done at" (the last record read), on the restored
+ * timeline (docs/design.md, F7 and F16).
+ */
+static void record_wal_span(recovery_run *run)
+{
+    uint64_t start, done;
+    char first[PGD_WAL_NAME_LEN + 1], last[PGD_WAL_NAME_LEN + 1];
+
+    if (!pgd_wal_parse_lsn(run->log.redo_start, &start) ||
+        !pgd_wal_parse_lsn(run->log.redo_done, &done) || done < start ||
+        !pgd_wal_valid_segment_size(run->before.wal_segment_size))
+        return;
+    pgd_wal_segment_of(start, (unsigned int)run->before.timeline, run->before.wal_segment_size,
+                       first);
+    pgd_wal_segment_of(done, (unsigned int)run->before.timeline, run->before.wal_segment_size,
+                       last);
+    pgd_report_set_nested(run->d->report, "recovery", "wal_first_segment", first);
+    pgd_report_set_nested(run->d->report, "recovery", "wal_last_segment", last);
+    pgd_report_set_nested_integer(run->d->report, "recovery", "wal_bytes",
+                                  (long long)(done - start));
+    pgd_info("replayed WAL from %s to %s (%.1f MB)", first, last,
+             (double)(done - start) / (1024.0 * 1024.0));
+}
+
 static void record_stop_point(recovery_run *run)
 {
     drill *d = run->d;
@@ -471,6 +499,7 @@ static void record_stop_point(recovery_run *run)
     if (run->log.last_transaction_time != NULL)
         pgd_report_set_nested(d->report, "recovery", "last_transaction_time",
                               run->log.last_transaction_time);
+    record_wal_span(run);
 }
 
 /* postmaster.pid: line 1 the PID, 2 the data directory, 5 the socket directory. */

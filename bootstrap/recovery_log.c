@@ -24,6 +24,8 @@
 #define MSG_STOPPING       "recovery stopping "
 #define MSG_LAST_XACT      "last completed transaction was at log time "
 #define MSG_NEW_TIMELINE   "selected new timeline ID: "
+#define MSG_REDO_STARTS    "redo starts at "
+#define MSG_REDO_DONE      "redo done at "
 
 static void replace(char **field, char *value)
 {
@@ -57,6 +59,12 @@ void recovery_log_feed(recovery_log *log, const char *line)
         replace(&log->last_transaction_time, pgd_strdup(p + strlen(MSG_LAST_XACT)));
     else if ((p = strstr(line, MSG_NEW_TIMELINE)) != NULL)
         log->new_timeline = atol(p + strlen(MSG_NEW_TIMELINE));
+    else if ((p = strstr(line, MSG_REDO_STARTS)) != NULL)
+        replace(&log->redo_start, pgd_strndup(p + strlen(MSG_REDO_STARTS),
+                                              strcspn(p + strlen(MSG_REDO_STARTS), " ")));
+    else if ((p = strstr(line, MSG_REDO_DONE)) != NULL)
+        replace(&log->redo_done,
+                pgd_strndup(p + strlen(MSG_REDO_DONE), strcspn(p + strlen(MSG_REDO_DONE), " ")));
 
     if (log->first_fatal == NULL && (strstr(line, "FATAL:") || strstr(line, "PANIC:")))
         log->first_fatal = pgd_strdup(line);
@@ -69,6 +77,8 @@ void recovery_log_free(recovery_log *log)
     free(log->first_fatal);
     free(log->stop_point);
     free(log->last_transaction_time);
+    free(log->redo_start);
+    free(log->redo_done);
 }
 
 char *recovery_missing_segment(const recovery_log *log, long segment_bytes)

@@ -25,6 +25,8 @@ typedef struct recovery_log {
     bool accepts_read_only;      /* ready to accept read-only connections */
     bool promoted;               /* ready to accept (read-write) connections */
     long new_timeline;           /* selected new timeline ID */
+    char *redo_start;            /* "redo starts at 0/3000028": the first record replayed */
+    char *redo_done;             /* "redo done at 0/6024EF0": the last record read */
 } recovery_log;
 
 void recovery_log_feed(recovery_log *log, const char *line);

@@ -63,6 +63,8 @@ static void on_restore_line(void *arg, pgd_proc_stream stream, const char *line)
         w->label = parsed.backup_set;
         parsed.backup_set = NULL;
         record_backup_set(w->d, w->info, w->label);
+        if (parsed.repo > 0)
+            pgd_report_set_nested_integer(w->d->report, "backup", "repo", parsed.repo);
     }
     if (parsed.aborted_code != 0 && w->aborted_ms == 0)
         w->aborted_ms = pgd_monotonic_ms();
@@ -162,6 +164,43 @@ static void record_backup_set(drill *d, json_t *info, const char *label)
         pgd_info("restoring backup set %s (%s, ended %s)", label,
                  json_string_value(json_object_get(backup, "type")), stop);
     }
+}
+
+/*
+ * The --set for pgbackrest.set: NULL for latest (pgBackRest picks the newest
+ * set that ended before the target), the oldest retained set's label for
+ * oldest (one drill then replays the whole point-in-time window), or the
+ * configured label, which must exist. False (error recorded) otherwise.
+ */
+static bool choose_backup_set(drill *d, json_t *info, const char **set)
+{
+    json_t *backups = pgbackrest_info_backups(info);
+    const char *wanted = d->cfg->pgbackrest.set;
+    json_t *backup;
+    size_t i;
+
+    *set = NULL;
+    if (strcmp(wanted, "latest") == 0)
+        return true;
+    if (strcmp(wanted, "oldest") == 0) {
+        *set = json_string_value(json_object_get(json_array_get(backups, 0), "label"));
+        if (*set == NULL)
+            return drill_fail(d, PGD_ERR_NO_BACKUP,
+                              "the repository holds no backup set to restore");
+        return true;
+    }
+    json_array_foreach(backups, i, backup)
+    {
+        if (json_is_string(json_object_get(backup, "label")) &&
+            strcmp(json_string_value(json_object_get(backup, "label")), wanted) == 0) {
+            *set = wanted;
+            return true;
+        }
+    }
+    return drill_fail_hint(d, PGD_ERR_NO_BACKUP,
+                           "pgbackrest.set names a backup set the repository does not hold "
+                           "(expired by retention?); use latest or oldest",
+                           "backup set %s is not in the repository", wanted);
 }
 
 static bool user_sets_option(const drill *d, const char *name)
@@ -278,6 +317,7 @@ bool restore_backup(drill *d)
     pgd_proc proc;
     pgd_proc_result r;
     char *errmsg = NULL;
+    const char *set;
     bool ok;
 
     drill_enter_phase(d, "restore");
@@ -286,7 +326,16 @@ bool restore_backup(drill *d)
         return false;
     w.info = info;
 
+    if (!choose_backup_set(d, info, &set)) {
+        json_decref(info);
+        return false;
+    }
+    pgd_report_set_nested(d->report, "backup", "requested", d->cfg->pgbackrest.set);
+    if (d->cfg->pgbackrest.repo > 0)
+        pgd_report_set_nested_integer(d->report, "backup", "repo", d->cfg->pgbackrest.repo);
     pgd_argv_init(&extra);
+    if (set != NULL)
+        pgd_argv_addf(&extra, "--set=%s", set);
     pgd_argv_addf(&extra, "--pg1-path=%s", d->datadir);
     pgd_argv_add(&extra, "--type=time");
     pgd_argv_addf(&extra, "--target=%s", d->target_time);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "marker.h"
 #include "pq.h"
+#include "secret.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 
 #define CHECK_QUERY_TIMEOUT_MS 60000
 
-static int64_t query_timeout(const verify_run *run)
+int64_t verify_query_timeout(const verify_run *run)
 {
     int64_t left = pgd_ms_until(run->deadline_ms);
 
@@ -28,7 +29,8 @@ void check_record(verify_run *run, const char *name, check_outcome outcome, int6
     static const char *const status[] = {"passed", "failed", "skipped"};
     double seconds = (double)(pgd_monotonic_ms() - start_ms) / 1000.0;
 
-    pgd_report_set_check(run->report, name, status[outcome], seconds, detail);
+    pgd_report_set_check_class(run->report, name, status[outcome], seconds, detail,
+                               outcome == CHECK_PASSED ? PGD_ERR_NONE : error_class);
     if (outcome == CHECK_PASSED) {
         pgd_info("check %s passed: %s", name, detail);
         return;
@@ -37,6 +39,12 @@ void check_record(verify_run *run, const char *name, check_outcome outcome, int6
         pgd_error("check %s could not run: %s", name, detail);
     else
         pgd_error("check %s failed (%s): %s", name, pgd_error_class_name(error_class), detail);
+    verify_note_error(run, error_class, name, detail);
+}
+
+void verify_note_error(verify_run *run, pgd_error_class error_class, const char *name,
+                       const char *detail)
+{
     if (pgd_error_class_outranks(error_class, run->error_class)) {
         free(run->error_message);
         run->error_class = error_class;
@@ -48,13 +56,84 @@ void check_record(verify_run *run, const char *name, check_outcome outcome, int6
 static char *check_value(verify_run *run, const char *name, int64_t start, const char *sql)
 {
     char *errmsg = NULL;
-    char *value = pgd_pq_value(run->conn, sql, 0, NULL, query_timeout(run), &errmsg);
+    char *value = pgd_pq_value(run->conn, sql, 0, NULL, verify_query_timeout(run), &errmsg);
 
     if (value == NULL) {
         check_record(run, name, CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
         free(errmsg);
     }
     return value;
+}
+
+bool verify_databases(verify_run *run, pgd_strlist *out, char **errmsg)
+{
+    PGresult *res;
+
+    memset(out, 0, sizeof(*out));
+    if (run->cfg->verify.databases.count > 0) {
+        out->count = run->cfg->verify.databases.count;
+        out->items = pgd_calloc(out->count, sizeof(char *));
+        for (size_t i = 0; i < out->count; i++)
+            out->items[i] = pgd_strdup(run->cfg->verify.databases.items[i]);
+        return true;
+    }
+    res = pgd_pq_exec(run->conn,
+                      "SELECT datname FROM pg_catalog.pg_database"
+                      " WHERE datallowconn AND NOT datistemplate ORDER BY datname",
+                      0, NULL, verify_query_timeout(run), errmsg, NULL);
+    if (res == NULL)
+        return false;
+    out->count = (size_t)PQntuples(res);
+    out->items = pgd_calloc(out->count, sizeof(char *));
+    for (size_t i = 0; i < out->count; i++) {
+        out->items[i] = pgd_strdup(PQgetvalue(res, (int)i, 0));
+        /* a name printed in its own right, never masked (secret.h) */
+        pgd_secret_declare_public(out->items[i]);
+    }
+    PQclear(res);
+    return true;
+}
+
+void verify_free_databases(pgd_strlist *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+    memset(list, 0, sizeof(*list));
+}
+
+/*
+ * Restore plus recovery, as bootstrap timed them, against report.rto_target:
+ * how long a real restore of this backup would have kept the service down.
+ */
+void check_rto(verify_run *run)
+{
+    int64_t start = pgd_monotonic_ms();
+    json_t *timings = json_object_get(run->report->root, "timings");
+    json_t *restore = json_object_get(timings, "restore");
+    json_t *recovery = json_object_get(timings, "recovery");
+    double seconds;
+    char *detail;
+
+    if (run->cfg->report.rto_target <= 0)
+        return;
+    if (!json_is_number(restore) || !json_is_number(recovery)) {
+        check_record(run, "rto", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL,
+                     "the report has no restore and recovery times");
+        return;
+    }
+    seconds = json_number_value(restore) + json_number_value(recovery);
+    json_object_set_new(run->report->root, "rto",
+                        json_pack("{s:f,s:I}", "seconds", seconds, "target",
+                                  (json_int_t)run->cfg->report.rto_target));
+    detail = pgd_asprintf("restore %.1f s + recovery %.1f s = %.1f s, report.rto_target %ld s",
+                          json_number_value(restore), json_number_value(recovery), seconds,
+                          run->cfg->report.rto_target);
+    check_record(
+        run, "rto", seconds <= (double)run->cfg->report.rto_target ? CHECK_PASSED : CHECK_FAILED,
+        start, seconds <= (double)run->cfg->report.rto_target ? PGD_ERR_NONE : PGD_ERR_RTO_EXCEEDED,
+        detail);
+    free(detail);
 }
 
 void check_promoted(verify_run *run)
@@ -98,7 +177,7 @@ void check_archiving_off(verify_run *run)
                                 "SELECT pg_catalog.current_setting('archive_mode'),"
                                 " pg_catalog.current_setting('archive_command'),"
                                 " pg_catalog.current_setting('archive_library')",
-                                0, NULL, query_timeout(run), &errmsg, NULL);
+                                0, NULL, verify_query_timeout(run), &errmsg, NULL);
     const char *mode, *command, *library;
     char *detail;
 
@@ -148,7 +227,7 @@ static char *marker_database(const verify_run *run)
     return NULL;
 }
 
-static PGconn *connect_marker_database(verify_run *run, const char *dbname, char **errmsg)
+PGconn *verify_connect_database(verify_run *run, const char *dbname, char **errmsg)
 {
     char *conninfo;
     PGconn *conn;
@@ -184,7 +263,7 @@ void check_marker_and_fence(verify_run *run)
         free(dbname);
         return;
     }
-    conn = connect_marker_database(run, dbname, &errmsg);
+    conn = verify_connect_database(run, dbname, &errmsg);
     if (conn == NULL) {
         check_record(run, "marker", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
         check_record(run, "fence", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
@@ -194,7 +273,8 @@ void check_marker_and_fence(verify_run *run)
     }
 
     markers = pgd_marker_count(conn, run->cfg->marker.schema, run->cfg->marker.table, test_id,
-                               PGD_MARKER_KIND_MARKER, query_timeout(run), &table_missing, &errmsg);
+                               PGD_MARKER_KIND_MARKER, verify_query_timeout(run), &table_missing,
+                               &errmsg);
     if (markers < 0)
         check_record(run, "marker", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
     else if (markers > 0) {
@@ -213,8 +293,9 @@ void check_marker_and_fence(verify_run *run)
     errmsg = NULL;
 
     start = pgd_monotonic_ms();
-    fences = pgd_marker_count(conn, run->cfg->marker.schema, run->cfg->marker.table, test_id,
-                              PGD_MARKER_KIND_FENCE, query_timeout(run), &table_missing, &errmsg);
+    fences =
+        pgd_marker_count(conn, run->cfg->marker.schema, run->cfg->marker.table, test_id,
+                         PGD_MARKER_KIND_FENCE, verify_query_timeout(run), &table_missing, &errmsg);
     if (fences < 0)
         check_record(run, "fence", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
     else if (fences == 0)

@@ -41,7 +41,28 @@ typedef struct verify_run {
 void check_record(verify_run *run, const char *name, check_outcome outcome, int64_t start_ms,
                   pgd_error_class error_class, const char *detail);
 
+/* The run's error becomes error_class unless an earlier one outranks it (verdict.h). */
+void verify_note_error(verify_run *run, pgd_error_class error_class, const char *name,
+                       const char *detail);
+
+/* How long a check's query may take: 60 s, less when verify.timeout is closer. */
+int64_t verify_query_timeout(const verify_run *run);
+
+/*
+ * A connection to dbname on the restored instance, with the conninfo
+ * Patroni gave (only the database changed): run->conn itself when it is
+ * that database already, else a new connection (the caller PQfinishes it
+ * when it differs from run->conn). NULL with *errmsg.
+ */
+PGconn *verify_connect_database(verify_run *run, const char *dbname, char **errmsg);
+
+/* The databases to check: verify.databases, or every one that accepts connections. */
+bool verify_databases(verify_run *run, pgd_strlist *out, char **errmsg);
+void verify_free_databases(pgd_strlist *list);
+
 void check_promoted(verify_run *run);
+/* report.rto_target against restore + recovery (no check without a target) */
+void check_rto(verify_run *run);
 void check_archiving_off(verify_run *run);
 /* marker present and fence absent, in the database the marker was written to */
 void check_marker_and_fence(verify_run *run);

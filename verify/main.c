@@ -7,6 +7,9 @@
  * written by pgdrill-bootstrap, names the test id to look for; verify adds
  * the checks and the final verdict.
  */
+#include "amcheck.h"
+#include "assertions.h"
+#include "carried.h"
 #include "checks.h"
 #include "cli.h"
 #include "clock.h"
@@ -94,8 +97,8 @@ static bool connect_instance(verify_run *run)
 
     run->conn = pgd_pq_connect(run->conninfo, CONNECT_TIMEOUT_S, &errmsg);
     if (run->conn == NULL) {
-        static const char *const all_checks[] = {"promoted", "archiving_off", "marker", "fence",
-                                                 "schema_dump"};
+        static const char *const all_checks[] = {"promoted", "archiving_off", "marker",
+                                                 "fence",    "schema_dump",   "amcheck"};
 
         for (size_t i = 0; i < sizeof(all_checks) / sizeof(all_checks[0]); i++)
             check_record(run, all_checks[i], CHECK_NOT_RUN, pgd_monotonic_ms(), PGD_ERR_INTERNAL,
@@ -113,12 +116,19 @@ static bool connect_instance(verify_run *run)
 
 static void run_checks(verify_run *run)
 {
-    if (!connect_instance(run))
+    bool connected = connect_instance(run);
+
+    /* bootstrap's checks count whether or not the instance can be reached */
+    check_carried(run);
+    check_rto(run);
+    if (!connected)
         return;
     check_promoted(run);
     check_archiving_off(run);
     check_marker_and_fence(run);
+    check_assertions(run);
     check_schema_dump(run);
+    check_amcheck(run);
     PQfinish(run->conn);
     run->conn = NULL;
 }

@@ -20,7 +20,6 @@
 #include <string.h>
 
 #define ERROR_LINES_QUOTED 3
-#define LIST_TIMEOUT_MS    60000
 #define JOB_POLL_MS        50 /* per running job, so output of all of them keeps flowing */
 
 typedef struct dump_job {
@@ -67,42 +66,6 @@ static void on_dump_line(void *arg, pgd_proc_stream stream, const char *line)
             pgd_buf_append(&job->errors, " | ");
         pgd_buf_append(&job->errors, line);
     }
-}
-
-/* The configured databases, or every database that accepts connections. */
-static bool list_databases(verify_run *run, pgd_strlist *out, char **errmsg)
-{
-    PGresult *res;
-
-    memset(out, 0, sizeof(*out));
-    if (run->cfg->verify.databases.count > 0) {
-        out->count = run->cfg->verify.databases.count;
-        out->items = pgd_calloc(out->count, sizeof(char *));
-        for (size_t i = 0; i < out->count; i++)
-            out->items[i] = pgd_strdup(run->cfg->verify.databases.items[i]);
-        return true;
-    }
-    res = pgd_pq_exec(run->conn,
-                      "SELECT datname FROM pg_catalog.pg_database"
-                      " WHERE datallowconn AND NOT datistemplate ORDER BY datname",
-                      0, NULL, LIST_TIMEOUT_MS, errmsg, NULL);
-    if (res == NULL)
-        return false;
-    out->count = (size_t)PQntuples(res);
-    out->items = pgd_calloc(out->count, sizeof(char *));
-    for (size_t i = 0; i < out->count; i++) {
-        out->items[i] = pgd_strdup(PQgetvalue(res, (int)i, 0));
-        pgd_secret_declare_public(out->items[i]);
-    }
-    PQclear(res);
-    return true;
-}
-
-static void free_list(pgd_strlist *list)
-{
-    for (size_t i = 0; i < list->count; i++)
-        free(list->items[i]);
-    free(list->items);
 }
 
 static bool start_job(const pgd_child_conn *conn, dump_job *job, const char *pg_dump, char **errmsg)
@@ -240,7 +203,7 @@ void check_schema_dump(verify_run *run)
         free(errmsg);
         return;
     }
-    if (!list_databases(run, &databases, &errmsg)) {
+    if (!verify_databases(run, &databases, &errmsg)) {
         check_record(run, "schema_dump", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
         free(errmsg);
         free(bindir);
@@ -252,7 +215,7 @@ void check_schema_dump(verify_run *run)
                      "no database to dump: the restored instance has no database that accepts "
                      "connections (template databases are not dumped)");
         free(bindir);
-        free_list(&databases);
+        verify_free_databases(&databases);
         return;
     }
     pg_dump = pgd_asprintf("%s/pg_dump", bindir);
@@ -276,5 +239,5 @@ void check_schema_dump(verify_run *run)
     free(errmsg);
     free(pg_dump);
     free(bindir);
-    free_list(&databases);
+    verify_free_databases(&databases);
 }

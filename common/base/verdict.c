@@ -95,6 +95,25 @@ static const class_info classes[] = {
                                     "quoted)",
                                     "catalog corruption on the source: inspect that database "
                                     "now"},
+    [PGD_ERR_CHECKSUM_FAILURE] = {"checksum_failure", PGD_VERDICT_FAILED,
+                                  "`pg_checksums --check` found pages whose checksum is wrong "
+                                  "(file, block and, where resolved, database and relation named)",
+                                  "the pages were already bad in the backup: check the source's "
+                                  "copy of that relation now (amcheck, a read of the table)"},
+    [PGD_ERR_DATA_CORRUPTION] = {"data_corruption", PGD_VERDICT_FAILED,
+                                 "`pg_amcheck` found corrupt heap or B-tree pages (database, "
+                                 "relation and block named)",
+                                 "check the source's copy of that relation now; restore it from "
+                                 "an older backup if it is corrupt there too"},
+    [PGD_ERR_ASSERTION_FAILED] = {"assertion_failed", PGD_VERDICT_FAILED,
+                                  "a `verify.assertions` query returned something other than one "
+                                  "row holding true, or failed (assertion and result named)",
+                                  "the restored data is not what the assertion expects: read "
+                                  "the assertion's result"},
+    [PGD_ERR_RTO_EXCEEDED] = {"rto_exceeded", PGD_VERDICT_FAILED,
+                              "restore plus recovery took longer than `report.rto_target`",
+                              "a real restore would miss the recovery-time objective: faster "
+                              "storage, more `pgbackrest.process_max`, newer backups"},
     [PGD_ERR_GIVEN_UP] = {"given_up", PGD_VERDICT_FAILED,
                           "this drill already ran; not restoring again (first error kept in "
                           "`previous_error`)",

@@ -86,3 +86,24 @@ bool pgd_wal_is_later_directory(const char *name, const char *segment)
     return strlen(name) == DIRECTORY_DIGITS && hex_digits(name, DIRECTORY_DIGITS) &&
            same_timeline(name, segment) && strncmp(name, segment, DIRECTORY_DIGITS) > 0;
 }
+
+bool pgd_wal_parse_lsn(const char *text, uint64_t *lsn)
+{
+    unsigned int high, low;
+    int used = 0;
+
+    if (text == NULL || sscanf(text, "%X/%X%n", &high, &low, &used) != 2 || used == 0)
+        return false;
+    *lsn = ((uint64_t)high << 32) | low;
+    return true;
+}
+
+void pgd_wal_segment_of(uint64_t lsn, unsigned int timeline, long segment_bytes,
+                        char name[PGD_WAL_NAME_LEN + 1])
+{
+    uint64_t per_log_id = UINT64_C(0x100000000) / (uint64_t)segment_bytes;
+    uint64_t number = lsn / (uint64_t)segment_bytes;
+
+    snprintf(name, PGD_WAL_NAME_LEN + 1, "%08X%08X%08X", timeline,
+             (unsigned int)(number / per_log_id), (unsigned int)(number % per_log_id));
+}

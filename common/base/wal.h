@@ -11,6 +11,7 @@
 #define PGDRILL_WAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define PGD_WAL_NAME_LEN    24
 #define PGD_WAL_SEGMENT_MIN (1024L * 1024)        /* initdb --wal-segsize=1 */
@@ -42,5 +43,12 @@ char *pgd_wal_directory(const char *segment);
 
 /* Is name exactly a repository WAL directory (16 digits) on segment's timeline, after it? */
 bool pgd_wal_is_later_directory(const char *name, const char *segment);
+
+/* "0/3000028" (as PostgreSQL prints an LSN) into *lsn; false for other text. */
+bool pgd_wal_parse_lsn(const char *text, uint64_t *lsn);
+
+/* The name of the segment holding lsn on timeline, for segments of segment_bytes (valid size). */
+void pgd_wal_segment_of(uint64_t lsn, unsigned int timeline, long segment_bytes,
+                        char name[PGD_WAL_NAME_LEN + 1]);
 
 #endif

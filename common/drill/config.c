@@ -18,6 +18,8 @@
 
 #include <yaml.h>
 
+#include <regex.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -36,17 +38,18 @@
 #define PG_MAX_IDENTIFIER_BYTES 63
 
 typedef enum key_kind {
-    K_SECTION,   /* a mapping of further keys */
-    K_STRING,    /* any string */
-    K_IDENT,     /* a PostgreSQL identifier, quoted by us when used */
-    K_CONNINFO,  /* a libpq connection string, may be empty */
-    K_URL,       /* an http(s) URL, may be empty */
-    K_DURATION,  /* seconds, from "30s", "5m", "2h", "1d" or plain seconds */
-    K_INT,       /* an integer within [min, max] */
-    K_BOOL,      /* true/false (yes/no, on/off) */
-    K_OPTIONS,   /* a list of pgBackRest "--option[=value]" strings */
-    K_DATABASES, /* "all" or a list of database names */
-    K_SETTINGS,  /* a mapping of GUC name to value */
+    K_SECTION,    /* a mapping of further keys */
+    K_STRING,     /* any string */
+    K_IDENT,      /* a PostgreSQL identifier, quoted by us when used */
+    K_CONNINFO,   /* a libpq connection string, may be empty */
+    K_URL,        /* an http(s) URL, may be empty */
+    K_DURATION,   /* seconds, from "30s", "5m", "2h", "1d" or plain seconds */
+    K_INT,        /* an integer within [min, max] */
+    K_BOOL,       /* true/false (yes/no, on/off) */
+    K_OPTIONS,    /* a list of pgBackRest "--option[=value]" strings */
+    K_DATABASES,  /* "all" or a list of database names */
+    K_SETTINGS,   /* a mapping of GUC name to value */
+    K_ASSERTIONS, /* a list of {name, database, sql} */
 } key_kind;
 
 typedef struct key_spec {
@@ -57,7 +60,12 @@ typedef struct key_spec {
     key_kind kind;
     bool required;
     bool nonempty;
+    /* K_STRING: one more check of the value; false with a static *why */
+    bool (*check)(const char *value, const char **why);
 } key_spec;
+
+static bool check_amcheck_mode(const char *value, const char **why);
+static bool check_backup_set(const char *value, const char **why);
 
 #define AT(member) offsetof(pgd_config, member)
 
@@ -92,6 +100,12 @@ static const key_spec config_keys[] = {
      .min = 1,
      .max = 999},
     {.path = "pgbackrest.options", .kind = K_OPTIONS, .offset = AT(pgbackrest.options)},
+    {.path = "pgbackrest.set",
+     .kind = K_STRING,
+     .offset = AT(pgbackrest.set),
+     .nonempty = true,
+     .check = check_backup_set},
+    {.path = "pgbackrest.repo", .kind = K_INT, .offset = AT(pgbackrest.repo), .min = 0, .max = 256},
     {.path = "postgres", .kind = K_SECTION},
     {.path = "postgres.bin_dir", .kind = K_STRING, .offset = AT(postgres.bin_dir)},
     {.path = "recovery", .kind = K_SECTION},
@@ -104,6 +118,18 @@ static const key_spec config_keys[] = {
     {.path = "verify", .kind = K_SECTION},
     {.path = "verify.databases", .kind = K_DATABASES, .offset = AT(verify.databases)},
     {.path = "verify.jobs", .kind = K_INT, .offset = AT(verify.jobs), .min = 1, .max = 64},
+    {.path = "verify.checksums", .kind = K_BOOL, .offset = AT(verify.checksums)},
+    {.path = "verify.amcheck",
+     .kind = K_STRING,
+     .offset = AT(verify.amcheck),
+     .nonempty = true,
+     .check = check_amcheck_mode},
+    {.path = "verify.assertions", .kind = K_ASSERTIONS, .offset = AT(verify.assertions)},
+    {.path = "verify.assertion_timeout",
+     .kind = K_DURATION,
+     .offset = AT(verify.assertion_timeout),
+     .min = 1,
+     .max = PGD_DURATION_MAX_SECONDS},
     {.path = "verify.timeout",
      .kind = K_DURATION,
      .offset = AT(verify.timeout),
@@ -140,6 +166,11 @@ static const key_spec config_keys[] = {
      .min = 0,
      .max = 20},
     {.path = "report.metrics_file", .kind = K_STRING, .offset = AT(report.metrics_file)},
+    {.path = "report.rto_target",
+     .kind = K_DURATION,
+     .offset = AT(report.rto_target),
+     .min = 0,
+     .max = PGD_DURATION_MAX_SECONDS},
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -156,6 +187,7 @@ static const char *const reserved_pgbackrest_options[] = {
     "stanza",       "config", "config-path", "config-include-path", "pg-path",
     "db-path",      "type",   "target",      "target-action",       "target-exclusive",
     "archive-mode", "delta",  "force",       "recovery-option",     "process-max",
+    "set",          "repo",
 };
 
 typedef struct loader {
@@ -206,8 +238,12 @@ static void set_defaults(pgd_config *cfg)
     cfg->pgbackrest.process_max = 2;
     cfg->postgres.bin_dir = pgd_strdup("");
     cfg->recovery.timeout = 6 * 3600;
+    cfg->pgbackrest.set = pgd_strdup("latest");
     cfg->verify.jobs = 2;
     cfg->verify.timeout = 3600;
+    cfg->verify.checksums = true;
+    cfg->verify.amcheck = pgd_strdup("on");
+    cfg->verify.assertion_timeout = 60;
     cfg->report.history_dsn = pgd_strdup("");
     cfg->report.max_concurrent = 0;
     cfg->report.stale_after = 12 * 3600;
@@ -234,6 +270,18 @@ static void strlist_add(pgd_strlist *list, const char *item)
 {
     list->items = pgd_realloc(list->items, (list->count + 1) * sizeof(*list->items));
     list->items[list->count++] = pgd_strdup(item);
+}
+
+static void assertions_free(pgd_assertions *assertions)
+{
+    for (size_t i = 0; i < assertions->count; i++) {
+        free(assertions->items[i].name);
+        free(assertions->items[i].database);
+        free(assertions->items[i].sql);
+    }
+    free(assertions->items);
+    assertions->items = NULL;
+    assertions->count = 0;
 }
 
 static void settings_free(pgd_settings *settings)
@@ -266,6 +314,9 @@ void pgd_config_free(pgd_config *cfg)
             break;
         case K_SETTINGS:
             settings_free(field_settings(cfg, spec));
+            break;
+        case K_ASSERTIONS:
+            assertions_free((pgd_assertions *)((char *)cfg + spec->offset));
             break;
         case K_SECTION:
         case K_DURATION:
@@ -467,6 +518,7 @@ static bool valid_http_url(const char *url)
 
 static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
 {
+    const char *why = NULL;
     const char *text;
     char **field = field_string(ld->cfg, spec);
 
@@ -487,6 +539,8 @@ static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *va
     if (spec->kind == K_CONNINFO && text[0] != '\0' && !pgd_conninfo_valid(text))
         return fail(ld, line, spec->path,
                     "not a valid libpq connection string (key=value pairs or a postgresql:// URI)");
+    if (spec->check != NULL && !spec->check(text, &why))
+        return fail(ld, line, spec->path, "%s", why);
     if (spec->kind == K_URL && text[0] != '\0' && !valid_http_url(text))
         return fail(ld, line, spec->path, "must be an http:// or https:// URL");
     /* What the file says is secret stays out of every line we print from now on. */
@@ -593,7 +647,10 @@ static bool check_pgbackrest_option(loader *ld, const key_spec *spec, int line, 
         if (strncmp(reserved, base, strlen(base)) == 0) {
             fail(ld, line, spec->path, "\"%s\" is --%s, which pgdrill sets itself%s", option,
                  strcmp(reserved, "db-path") == 0 ? "pg1-path" : reserved,
-                 strcmp(reserved, "process-max") == 0 ? " (use pgbackrest.process_max)" : "");
+                 strcmp(reserved, "process-max") == 0 ? " (use pgbackrest.process_max)"
+                 : strcmp(reserved, "set") == 0       ? " (use pgbackrest.set)"
+                 : strcmp(reserved, "repo") == 0      ? " (use pgbackrest.repo)"
+                                                      : "");
             free(base);
             return false;
         }
@@ -684,6 +741,95 @@ static bool apply_settings(loader *ld, const key_spec *spec, const yaml_node_t *
     return true;
 }
 
+static bool check_amcheck_mode(const char *value, const char **why)
+{
+    *why = "expected off, on or heapallindexed";
+    return strcmp(value, "off") == 0 || strcmp(value, "on") == 0 ||
+           strcmp(value, "heapallindexed") == 0;
+}
+
+/* "latest", "oldest" or a pgBackRest backup label: 20261124-101500F[_20261125-101500D|I]. */
+static bool check_backup_set(const char *value, const char **why)
+{
+    regex_t re;
+    bool ok;
+
+    *why = "expected latest, oldest or a backup label such as 20261124-101500F";
+    if (strcmp(value, "latest") == 0 || strcmp(value, "oldest") == 0)
+        return true;
+    if (regcomp(&re, "^[0-9]{8}-[0-9]{6}F(_[0-9]{8}-[0-9]{6}[DI])?$", REG_EXTENDED | REG_NOSUB) !=
+        0)
+        return false;
+    ok = regexec(&re, value, 0, NULL, 0) == 0;
+    regfree(&re);
+    return ok;
+}
+
+/* One {name, database, sql} mapping of verify.assertions into *out. */
+static bool apply_assertion(loader *ld, const key_spec *spec, const yaml_node_t *item,
+                            pgd_assertion *out)
+{
+    static const char *const fields[] = {"name", "database", "sql"};
+    char **targets[] = {&out->name, &out->database, &out->sql};
+
+    if (item->type != YAML_MAPPING_NODE)
+        return fail(ld, node_line(item), spec->path,
+                    "list item: expected a mapping with name, database and sql, found %s",
+                    node_type_name(item));
+    for (yaml_node_pair_t *pair = item->data.mapping.pairs.start;
+         pair < item->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+        size_t f = 0;
+
+        while (f < 3 && !(k->type == YAML_SCALAR_NODE && strcmp(scalar_text(k), fields[f]) == 0))
+            f++;
+        if (f == 3)
+            return fail(ld, node_line(k), spec->path, "%s: unknown key (name, database, sql)",
+                        k->type == YAML_SCALAR_NODE ? scalar_text(k) : "?");
+        if (v->type != YAML_SCALAR_NODE || scalar_text(v)[0] == '\0')
+            return fail(ld, node_line(k), spec->path, "%s: expected a non-empty string", fields[f]);
+        if (*targets[f] != NULL)
+            return fail(ld, node_line(k), spec->path, "%s: duplicate key", fields[f]);
+        *targets[f] = pgd_strdup(scalar_text(v));
+    }
+    for (size_t f = 0; f < 3; f++) {
+        if (*targets[f] == NULL)
+            return fail(ld, node_line(item), spec->path, "list item: %s is missing", fields[f]);
+    }
+    return true;
+}
+
+/* verify.assertions: a list of {name, database, sql}, names unique. */
+static bool apply_assertions(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
+{
+    pgd_assertions *list = (pgd_assertions *)((char *)ld->cfg + spec->offset);
+
+    assertions_free(list);
+    if (is_null_scalar(value))
+        return true;
+    if (value->type != YAML_SEQUENCE_NODE)
+        return fail(ld, line, spec->path, "expected a list of {name, database, sql}, found %s",
+                    node_type_name(value));
+    for (yaml_node_item_t *it = value->data.sequence.items.start;
+         it < value->data.sequence.items.top; it++) {
+        yaml_node_t *item = yaml_document_get_node(&ld->doc, *it);
+        pgd_assertion *a;
+
+        list->items = pgd_realloc(list->items, (list->count + 1) * sizeof(*a));
+        a = &list->items[list->count++];
+        memset(a, 0, sizeof(*a));
+        if (!apply_assertion(ld, spec, item, a))
+            return false;
+        for (size_t i = 0; i + 1 < list->count; i++) {
+            if (strcmp(list->items[i].name, a->name) == 0)
+                return fail(ld, node_line(item), spec->path, "%s: duplicate assertion name",
+                            a->name);
+        }
+    }
+    return true;
+}
+
 static bool walk_mapping(loader *ld, const yaml_node_t *map, const char *prefix);
 
 static bool apply_value(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
@@ -711,6 +857,8 @@ static bool apply_value(loader *ld, const key_spec *spec, const yaml_node_t *val
         return apply_list(ld, spec, value, line);
     case K_SETTINGS:
         return apply_settings(ld, spec, value, line);
+    case K_ASSERTIONS:
+        return apply_assertions(ld, spec, value, line);
     }
     return fail(ld, line, spec->path, "internal error: unhandled key kind");
 }

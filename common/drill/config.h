@@ -30,6 +30,18 @@ typedef struct pgd_settings {
     size_t count;
 } pgd_settings;
 
+/* A user assertion: sql, run in database, must return exactly one row holding true. */
+typedef struct pgd_assertion {
+    char *name;
+    char *database;
+    char *sql;
+} pgd_assertion;
+
+typedef struct pgd_assertions {
+    pgd_assertion *items;
+    size_t count;
+} pgd_assertions;
+
 typedef struct pgd_config {
     char *path;     /* the file this was loaded from */
     int *key_lines; /* line of each key in the file, 0 when not set (pgd_config_key_line) */
@@ -49,6 +61,8 @@ typedef struct pgd_config {
         char *config;
         long process_max;
         pgd_strlist options;
+        char *set; /* "latest", "oldest" or a backup label */
+        long repo; /* 0: pgBackRest's choice */
     } pgbackrest;
     struct {
         char *bin_dir;
@@ -61,6 +75,10 @@ typedef struct pgd_config {
         pgd_strlist databases; /* empty: every connectable database ("all") */
         long jobs;
         long timeout;
+        bool checksums; /* pg_checksums --check after recovery (bootstrap) */
+        char *amcheck;  /* "off", "on" or "heapallindexed" */
+        pgd_assertions assertions;
+        long assertion_timeout;
     } verify;
     struct {
         char *file;
@@ -76,6 +94,7 @@ typedef struct pgd_config {
             long retries;
         } webhook;
         char *metrics_file;
+        long rto_target; /* restore + recovery must fit (seconds); 0: not judged */
     } report;
 } pgd_config;
 

@@ -219,6 +219,12 @@ void pgd_report_set_nested(pgd_report *report, const char *object, const char *k
     json_object_set_new(object_field(report, object), key, text_value(value));
 }
 
+void pgd_report_set_nested_integer(pgd_report *report, const char *object, const char *key,
+                                   long long value)
+{
+    json_object_set_new(object_field(report, object), key, json_integer((json_int_t)value));
+}
+
 const char *pgd_report_get_nested(const pgd_report *report, const char *object, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(report->root, object), key));
@@ -290,8 +296,18 @@ pgd_error_class pgd_report_error_class(const pgd_report *report)
     return error_class == PGD_ERR_NONE ? PGD_ERR_UNKNOWN : error_class;
 }
 
-void pgd_report_set_check(pgd_report *report, const char *name, const char *status, double seconds,
-                          const char *detail)
+json_t *pgd_report_set_check_class(pgd_report *report, const char *name, const char *status,
+                                   double seconds, const char *detail, pgd_error_class error_class)
+{
+    json_t *check = pgd_report_set_check(report, name, status, seconds, detail);
+
+    if (error_class != PGD_ERR_NONE)
+        json_object_set_new(check, "class", json_string(pgd_error_class_name(error_class)));
+    return check;
+}
+
+json_t *pgd_report_set_check(pgd_report *report, const char *name, const char *status,
+                             double seconds, const char *detail)
 {
     json_t *checks = json_object_get(report->root, "checks");
     json_t *check = json_pack("{s:s,s:s,s:o,s:o}", "name", name, "status", status, "seconds",
@@ -305,8 +321,9 @@ void pgd_report_set_check(pgd_report *report, const char *name, const char *stat
 
         if (existing_name != NULL && strcmp(existing_name, name) == 0) {
             json_array_set_new(checks, i, check);
-            return;
+            return check;
         }
     }
     json_array_append_new(checks, check);
+    return check;
 }

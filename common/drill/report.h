@@ -51,6 +51,10 @@ void pgd_report_set_nested(pgd_report *report, const char *object, const char *k
                            const char *value);
 const char *pgd_report_get_nested(const pgd_report *report, const char *object, const char *key);
 
+/* An integer field inside an object field, e.g. ("recovery", "wal_bytes", 50482888). */
+void pgd_report_set_nested_integer(pgd_report *report, const char *object, const char *key,
+                                   long long value);
+
 void pgd_report_set_verdict(pgd_report *report, pgd_verdict verdict);
 pgd_verdict pgd_report_get_verdict(const pgd_report *report);
 
@@ -72,7 +76,15 @@ void pgd_report_set_outcome(pgd_report *report, pgd_error_class error_class, con
 pgd_error_class pgd_report_error_class(const pgd_report *report);
 
 /* Append {name, status, seconds, detail} to checks, replacing an earlier entry of that name. */
-void pgd_report_set_check(pgd_report *report, const char *name, const char *status, double seconds,
-                          const char *detail);
+json_t *pgd_report_set_check(pgd_report *report, const char *name, const char *status,
+                             double seconds, const char *detail);
+
+/*
+ * The same, for a check that did not pass: its error class is kept in the
+ * check ("class"), so that verify can judge checks bootstrap recorded.
+ * Returns the check object (borrowed) for fields of its own.
+ */
+json_t *pgd_report_set_check_class(pgd_report *report, const char *name, const char *status,
+                                   double seconds, const char *detail, pgd_error_class error_class);
 
 #endif

@@ -34,10 +34,10 @@ static void deliver_history(pgd_history *history, pgd_report *report)
         json_t *output = pgd_report_for_output(report);
         json_t *error = json_object_get(output, "error");
         json_t *detail = json_pack(
-            "{s:O?,s:O?,s:O?,s:O?}", "message",
+            "{s:O?,s:O?,s:O?,s:O?,s:O?}", "message",
             json_is_object(error) ? json_object_get(error, "message") : json_null(), "target_time",
             json_object_get(output, "target_time"), "backup", json_object_get(output, "backup"),
-            "timings", json_object_get(output, "timings"));
+            "timings", json_object_get(output, "timings"), "rto", json_object_get(output, "rto"));
         pgd_history_append(history, pgd_report_get_string(report, "test_id"),
                            pgd_report_get_string(report, "scope"),
                            pgd_report_get_string(report, "stanza"),

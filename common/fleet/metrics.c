@@ -129,6 +129,18 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
         append_sample(&out, report, "pgdrill_phase_duration_seconds", "phase", phase,
                       json_number_value(seconds));
     }
+    if (json_is_object(json_object_get(report->root, "rto"))) {
+        json_t *rto = json_object_get(report->root, "rto");
+
+        append_header(&out, "pgdrill_rto_seconds",
+                      "Restore plus recovery of the last drill: how long a real restore of "
+                      "this backup would have taken.");
+        append_sample(&out, report, "pgdrill_rto_seconds", NULL, NULL,
+                      json_number_value(json_object_get(rto, "seconds")));
+        append_header(&out, "pgdrill_rto_target_seconds", "report.rto_target of the last drill.");
+        append_sample(&out, report, "pgdrill_rto_target_seconds", NULL, NULL,
+                      json_number_value(json_object_get(rto, "target")));
+    }
     if (passed && target >= 0) {
         append_header(&out, "pgdrill_recovery_point_age_seconds",
                       "How far the recovery point proven by the last passing drill lay behind "

@@ -73,7 +73,8 @@ def _raise_on_signal(signum, frame):
 
 
 class Stack:
-    def __init__(self, name="stack"):
+    def __init__(self, name="stack", checksums=True):
+        self.checksums = checksums
         root = os.environ.get("PGDRILL_TEST_ROOT", "/tmp/pgdrill-tests")
         os.makedirs(root, mode=0o755, exist_ok=True)
         os.chmod(root, 0o755)
@@ -301,7 +302,8 @@ class Stack:
     def start_source(self):
         self.mkdir("sock")
         datadir = self.path("source")
-        run([PG_BIN + "/initdb", "-D", datadir, "--data-checksums", "-U", "postgres",
+        run([PG_BIN + "/initdb", "-D", datadir] + (["--data-checksums"] if self.checksums else [])
+            + ["-U", "postgres",
              "--auth-local=trust", "--auth-host=scram-sha-256"], timeout=120, env=self.env)
         with open(os.path.join(datadir, "postgresql.conf"), "a") as f:
             f.write("\n".join([

@@ -444,7 +444,7 @@ static void test_pgbackrest_option_aliases(void **state)
     /* options of pgBackRest's own that pgdrill does not set stay usable */
     assert_accepted(
         "pgbackrest:\n  stanza: s\n  options: [--repo1-path=/r, --log-level-console=info,"
-        " --target-timeline=current, --repo=2, --buffer-size=1MiB]\n",
+        " --target-timeline=current, --repo2-type=s3, --buffer-size=1MiB]\n",
         &cfg);
     assert_int_equal(cfg.pgbackrest.options.count, 5);
     pgd_config_free(&cfg);
@@ -531,6 +531,59 @@ static void test_cross_checks(void **state)
                     "4: report.webhook.token_file: set, but report.webhook.url is empty");
 }
 
+/* The data proof's keys (issue 11): which backup, the checks, assertions, the RTO. */
+static void test_data_proof_keys(void **state)
+{
+    pgd_config cfg;
+
+    (void)state;
+    assert_accepted(MINIMAL, &cfg);
+    assert_string_equal(cfg.pgbackrest.set, "latest");
+    assert_int_equal(cfg.pgbackrest.repo, 0);
+    assert_true(cfg.verify.checksums);
+    assert_string_equal(cfg.verify.amcheck, "on");
+    assert_int_equal(cfg.verify.assertions.count, 0);
+    assert_int_equal(cfg.verify.assertion_timeout, 60);
+    assert_int_equal(cfg.report.rto_target, 0);
+    pgd_config_free(&cfg);
+
+    assert_accepted(
+        "pgbackrest:\n  stanza: s\n  set: 20261124-101500F_20261125-101500I\n"
+        "  repo: 2\nverify:\n  checksums: false\n  amcheck: heapallindexed\n"
+        "  assertions:\n    - name: recent\n      database: app\n"
+        "      sql: SELECT true\n    - {name: other, database: app, sql: SELECT 1 = 1}\n"
+        "report:\n  rto_target: 1h\n",
+        &cfg);
+    assert_string_equal(cfg.pgbackrest.set, "20261124-101500F_20261125-101500I");
+    assert_int_equal(cfg.pgbackrest.repo, 2);
+    assert_false(cfg.verify.checksums);
+    assert_string_equal(cfg.verify.amcheck, "heapallindexed");
+    assert_int_equal(cfg.verify.assertions.count, 2);
+    assert_string_equal(cfg.verify.assertions.items[0].sql, "SELECT true");
+    assert_string_equal(cfg.verify.assertions.items[1].name, "other");
+    assert_int_equal(cfg.report.rto_target, 3600);
+    pgd_config_free(&cfg);
+
+    assert_rejected(MINIMAL "  set: newest\n",
+                    "3: pgbackrest.set: expected latest, oldest or a backup label such as "
+                    "20261124-101500F");
+    assert_rejected(MINIMAL "verify:\n  amcheck: yes please\n",
+                    "4: verify.amcheck: expected off, on or heapallindexed");
+    assert_rejected(MINIMAL "verify:\n  assertions:\n    - {name: a, sql: SELECT true}\n",
+                    "5: verify.assertions: list item: database is missing");
+    assert_rejected(MINIMAL "verify:\n  assertions:\n    - {name: a, database: d, sql: x, y: 1}\n",
+                    "5: verify.assertions: y: unknown key (name, database, sql)");
+    assert_rejected(MINIMAL "verify:\n  assertions:\n    - {name: a, database: d, sql: x}\n"
+                            "    - {name: a, database: e, sql: y}\n",
+                    "6: verify.assertions: a: duplicate assertion name");
+    assert_rejected(MINIMAL "verify:\n  assertions: [x]\n",
+                    "4: verify.assertions: list item: expected a mapping with name, database and "
+                    "sql, found a scalar");
+    assert_rejected("pgbackrest:\n  stanza: s\n  options: [--set=20261124-101500F]\n",
+                    "3: pgbackrest.options: \"--set=20261124-101500F\" is --set, which pgdrill "
+                    "sets itself (use pgbackrest.set)");
+}
+
 /* The report and the token never travel unencrypted unless the file says so. */
 static void test_plain_http_needs_consent(void **state)
 {
@@ -586,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_dsn_password_becomes_secret),
         cmocka_unit_test(test_cross_checks),
         cmocka_unit_test(test_plain_http_needs_consent),
+        cmocka_unit_test(test_data_proof_keys),
         cmocka_unit_test(test_config_path_precedence),
     };
 

@@ -23,6 +23,7 @@ static const char sample[] = "pg_control version number:            1300\n"
                              "max_wal_senders setting:              10\n"
                              "max_prepared_xacts setting:           5\n"
                              "max_locks_per_xact setting:           128\n"
+                             "Data page checksum version:           1\n"
                              "Bytes per WAL segment:                16777216\n";
 
 static void test_parse(void **state)

@@ -90,6 +90,12 @@ static void test_restore_lines(void **state)
         "start at 2026-11-25 09:59:00",
         &l);
     assert_string_equal(l.backup_set, "20261125-095900F");
+    assert_int_equal(l.repo, 0); /* pgBackRest 2.45 with one repository names none here */
+    pgbackrest_restore_line_free(&l);
+    pgbackrest_parse_restore_line("2026-11-25 10:00:00.100 P00   INFO: repo2: restore backup set "
+                                  "20261125-095900F, recovery will start at 2026-11-25 09:59:00",
+                                  &l);
+    assert_int_equal(l.repo, 2);
     assert_false(l.chatter);
     assert_null(l.percent);
     pgbackrest_restore_line_free(&l);
