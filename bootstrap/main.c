@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "config.h"
 #include "conclude.h"
+#include "deliver.h"
 #include "drill.h"
 #include "exitcode.h"
 #include "fsutil.h"
@@ -376,6 +377,7 @@ int main(int argc, char **argv)
     }
     /* A deferred drill does nothing and touches nothing. */
     if (admit(&d)) {
+        pgd_deliver_started(&cfg, d.report);
         if (!pgd_mkdir_p(d.datadir, 0700, &errmsg))
             drill_fail(&d, PGD_ERR_INTERNAL, "%s", errmsg);
         else {

@@ -93,6 +93,17 @@ static void deliver_webhook(const pgd_config *cfg, pgd_report *report, bool hurr
     free(body);
 }
 
+void pgd_deliver_started(const pgd_config *cfg, const pgd_report *report)
+{
+    char *errmsg = NULL;
+
+    if (cfg->report.metrics_file[0] != '\0' &&
+        !pgd_metrics_write(cfg->report.metrics_file, report, &errmsg)) {
+        pgd_warn("metrics file not written: %s (the verdict does not depend on it)", errmsg);
+        free(errmsg);
+    }
+}
+
 void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report)
 {
     /*

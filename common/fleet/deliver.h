@@ -15,4 +15,10 @@
 
 void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report);
 
+/*
+ * A drill starts (admitted, before it touches anything): the metrics file
+ * marks it in progress, so a drill that never ends can be alerted on.
+ */
+void pgd_deliver_started(const pgd_config *cfg, const pgd_report *report);
+
 #endif

@@ -84,6 +84,56 @@ static double previous_value(const char *previous, const pgd_report *report, con
     return value;
 }
 
+#define IN_PROGRESS "pgdrill_drill_in_progress"
+#define STARTED     "pgdrill_drill_started_timestamp_seconds"
+
+/* The drill's own progress: in progress or not, and when it started. */
+static void append_progress(pgd_buf *out, const pgd_report *report, bool running, double now)
+{
+    double started = pgd_parse_utc(pgd_report_get_string(report, "started_at"));
+
+    append_header(out, IN_PROGRESS, "1 while a drill of this scope runs, 0 once it has ended.");
+    append_sample(out, report, IN_PROGRESS, NULL, NULL, running ? 1 : 0);
+    append_header(out, STARTED, "When the last drill started (Unix time).");
+    append_sample(out, report, STARTED, NULL, NULL, started >= 0 ? started : now);
+}
+
+/* Does line belong to the family name (its HELP, TYPE or a sample)? */
+static bool of_family(const char *line, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+
+    if (len > 7 && (strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0)) {
+        line += 7;
+        len -= 7;
+    }
+    return len > n && strncmp(line, name, n) == 0 && (line[n] == '{' || line[n] == ' ');
+}
+
+/*
+ * A drill that starts: the previous drill's results stay as they are, only
+ * the progress families are replaced (an alert can see a drill stuck in
+ * progress).
+ */
+static char *render_started(const pgd_report *report, const char *previous, double now)
+{
+    pgd_buf out;
+
+    pgd_buf_init(&out);
+    for (const char *line = previous; line != NULL && *line != '\0';) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+
+        if (!of_family(line, len, IN_PROGRESS) && !of_family(line, len, STARTED)) {
+            pgd_buf_append_n(&out, line, len);
+            pgd_buf_append(&out, "\n");
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    append_progress(&out, report, true, now);
+    return pgd_buf_steal(&out);
+}
+
 char *pgd_metrics_render(const pgd_report *report, const char *previous, double now)
 {
     static const char *const verdicts[] = {"passed", "failed", "inconclusive"};
@@ -98,6 +148,8 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
     json_t *seconds;
     pgd_buf out;
 
+    if (verdict == NULL || strcmp(verdict, "running") == 0)
+        return render_started(report, previous, now);
     if (finished < 0)
         finished = now;
     last_success = passed ? finished : previous_value(previous, report, LAST_SUCCESS);
@@ -148,6 +200,7 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
         append_sample(&out, report, "pgdrill_recovery_point_age_seconds", NULL, NULL,
                       finished - target);
     }
+    append_progress(&out, report, false, now);
     return pgd_buf_steal(&out);
 }
 

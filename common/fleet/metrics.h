@@ -11,6 +11,9 @@
  *   pgdrill_phase_duration_seconds{phase=...} each phase of the last drill
  *   pgdrill_recovery_point_age_seconds        how far behind the end of the last passing
  *                                             drill its proven recovery point (target) was
+ *   pgdrill_rto_seconds, pgdrill_rto_target_seconds   with report.rto_target
+ *   pgdrill_drill_in_progress                 1 while a drill runs (written when it starts)
+ *   pgdrill_drill_started_timestamp_seconds   when the last drill started
  */
 #ifndef PGDRILL_METRICS_H
 #define PGDRILL_METRICS_H
@@ -19,7 +22,11 @@
 
 #include <stdbool.h>
 
-/* The exposition text for report; previous is the old file's text (or NULL). */
+/*
+ * The exposition text for report; previous is the old file's text (or NULL).
+ * A report still "running" (a drill that starts) keeps the previous drill's
+ * results and only marks the drill in progress.
+ */
 char *pgd_metrics_render(const pgd_report *report, const char *previous, double now);
 
 /* Render and write atomically to path. */

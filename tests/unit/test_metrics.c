@@ -52,6 +52,40 @@ static void test_passed(void **state)
     pgd_report_free(report);
 }
 
+/* A drill that starts marks itself in progress and keeps the previous drill's results. */
+static void test_started_then_ended(void **state)
+{
+    pgd_report *passed = drill("orders", PGD_VERDICT_PASSED, "2027-01-15T08:00:30.250Z");
+    pgd_report *next = pgd_report_new("/nonexistent/report.json", "t2", "orders", "main");
+    char *before = pgd_metrics_render(passed, NULL, NOW);
+    char *started;
+    char *ended;
+
+    (void)state;
+    assert_non_null(strstr(before, "pgdrill_drill_in_progress{scope=\"orders\",stanza=\"main\"} "
+                                   "0.000\n"));
+    pgd_report_set_string(next, "started_at", "2027-01-16T08:00:00.000Z");
+    started = pgd_metrics_render(next, before, NOW);
+    assert_non_null(strstr(started, "pgdrill_drill_in_progress{scope=\"orders\",stanza=\"main\"} "
+                                    "1.000\n"));
+    assert_non_null(strstr(started, "pgdrill_drill_started_timestamp_seconds{scope=\"orders\","
+                                    "stanza=\"main\"} 1800086400.000\n"));
+    /* the last drill's results stay, each family once */
+    assert_non_null(strstr(started, "pgdrill_last_success_timestamp_seconds{scope=\"orders\","
+                                    "stanza=\"main\"} 1800000030.250\n"));
+    assert_null(strstr(strstr(started, "# TYPE pgdrill_drill_in_progress") + 1,
+                       "# TYPE pgdrill_drill_in_progress"));
+    pgd_report_set_verdict(next, PGD_VERDICT_PASSED);
+    ended = pgd_metrics_render(next, started, NOW);
+    assert_non_null(strstr(ended, "pgdrill_drill_in_progress{scope=\"orders\",stanza=\"main\"} "
+                                  "0.000\n"));
+    free(before);
+    free(started);
+    free(ended);
+    pgd_report_free(passed);
+    pgd_report_free(next);
+}
+
 /* The file a failed drill of "orders" writes over the file a passing drill of passed_scope wrote.
  */
 static char *failed_after_passed(const char *passed_scope)
@@ -112,6 +146,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passed),
+        cmocka_unit_test(test_started_then_ended),
         cmocka_unit_test(test_failure_keeps_last_success),
         cmocka_unit_test(test_other_scope_not_carried),
         cmocka_unit_test(test_label_escaping),
