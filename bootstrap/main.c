@@ -40,6 +40,7 @@ typedef struct bootstrap_options {
     const char *datadir;
     const char *test_id;
     const char *target_time;
+    bool check_config;
 } bootstrap_options;
 
 static void print_help(void)
@@ -56,6 +57,7 @@ static void print_help(void)
            "      --test-id=ID         a scheduler already wrote the marker with this test id\n"
            "      --target-time=TS     ... and this recovery target time (both or neither;\n"
            "                           also $PGDRILL_TEST_ID and $PGDRILL_TARGET_TIME)\n"
+           "      --check-config       check the configuration file, then exit\n"
            "  -v, --verbose            log debug messages too\n"
            "  -V, --version            output version information, then exit\n"
            "  -h, --help               show this help, then exit\n\n",
@@ -79,6 +81,7 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
         {"datadir", required_argument, NULL, 'D'},
         {"test-id", required_argument, NULL, 'i'},
         {"target-time", required_argument, NULL, 't'},
+        {"check-config", no_argument, NULL, 'C'},
         {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
@@ -105,6 +108,9 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
         case 't':
             opts->target_time = optarg;
             break;
+        case 'C':
+            opts->check_config = true;
+            break;
         default:
             if (pgd_cli_common_option(c, print_help))
                 break;
@@ -113,6 +119,8 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
     }
     if (optind < argc)
         return pgd_cli_too_many_arguments(argv[optind]);
+    if (opts->check_config)
+        return PGD_EXIT_OK;
     if (opts->datadir == NULL || opts->datadir[0] == '\0')
         return pgd_cli_usage_error("--datadir is required");
     if ((opts->test_id == NULL) != (opts->target_time == NULL))
@@ -319,6 +327,8 @@ int main(int argc, char **argv)
     pgd_log_init(argv[0]);
     pgd_signals_install();
     rc = parse_options(argc, argv, &opts);
+    if (rc == PGD_EXIT_OK && opts.check_config)
+        return pgd_cli_check_config(opts.config_path);
     if (rc == PGD_EXIT_OK)
         rc = check_arguments(&opts, &d.datadir);
     if (rc != PGD_EXIT_OK) {

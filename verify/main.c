@@ -42,6 +42,7 @@ static void print_help(void)
     printf("Usage:\n  %s [OPTION]... [CONNINFO]\n\n", pgd_log_progname());
     printf("Options:\n"
            "  -c, --config=PATH        configuration file (default: $PGDRILL_CONFIG or %s)\n"
+           "      --check-config       check the configuration file, then exit\n"
            "  -v, --verbose            log debug messages too\n"
            "  -V, --version            output version information, then exit\n"
            "  -h, --help               show this help, then exit\n\n"
@@ -154,13 +155,12 @@ static int conclude(verify_run *run, pgd_history *history, int64_t start)
 int main(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'C'},
+        {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL;
+    bool check_config = false;
     pgd_config cfg;
     verify_run run = {0};
     pgd_history history;
@@ -175,6 +175,9 @@ int main(int argc, char **argv)
         case 'c':
             config_path = optarg;
             break;
+        case 'C':
+            check_config = true;
+            break;
         default:
             if (pgd_cli_common_option(c, print_help))
                 break;
@@ -183,6 +186,9 @@ int main(int argc, char **argv)
     }
     if (argc - optind > 1)
         return pgd_cli_too_many_arguments(argv[optind + 1]);
+    if (check_config)
+        return optind < argc ? pgd_cli_too_many_arguments(argv[optind])
+                             : pgd_cli_check_config(config_path);
     run.conninfo = optind < argc ? argv[optind] : "";
     if (!pgd_conninfo_valid(run.conninfo))
         return pgd_cli_usage_error("CONNINFO is not a valid libpq connection string");

@@ -59,6 +59,17 @@ int pgd_cli_too_many_arguments(const char *first)
     return pgd_cli_usage_error("too many command-line arguments (first is \"%s\")", first);
 }
 
+int pgd_cli_check_config(const char *option_path)
+{
+    pgd_config cfg;
+
+    if (!pgd_cli_load_config(option_path, &cfg))
+        return PGD_EXIT_USAGE;
+    printf("%s: configuration %s is valid\n", pgd_log_progname(), pgd_config_path(option_path));
+    pgd_config_free(&cfg);
+    return PGD_EXIT_OK;
+}
+
 int pgd_cli_lock_state_dir(const pgd_config *cfg)
 {
     char *errmsg = NULL;

@@ -33,6 +33,13 @@ int pgd_cli_too_many_arguments(const char *first);
 bool pgd_cli_load_config(const char *option_path, pgd_config *cfg);
 
 /*
+ * --check-config: load the configuration as a drill would, say whether it is
+ * valid (the FILE:LINE: KEY: reason message otherwise) and touch nothing else.
+ * Returns the exit code: PGD_EXIT_OK or PGD_EXIT_USAGE.
+ */
+int pgd_cli_check_config(const char *option_path);
+
+/*
  * One drill per state_dir: create it and take its lock for as long as we
  * run, so that a second bootstrap (two schedulers firing at once, a pod
  * back too soon) or a verify by hand does not run beside a drill or write
