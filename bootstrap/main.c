@@ -19,6 +19,7 @@
 #include "history.h"
 #include "inject.h"
 #include "log.h"
+#include "prefetch.h"
 #include "recovery.h"
 #include "restore.h"
 #include "secret.h"
@@ -356,6 +357,13 @@ int main(int argc, char **argv)
     if (rc != PGD_EXIT_OK)
         goto out;
     recovery_stop_leftover(d.datadir);
+    {
+        /* An earlier drill killed during its recovery: its WAL queue and prefetching process. */
+        char *spool_dir = prefetch_spool_dir(&cfg);
+
+        prefetch_cleanup(spool_dir);
+        free(spool_dir);
+    }
     pgd_history_init(&history, &cfg);
     d.history = &history;
     rc = apply_attempt_guard(&cfg, &history, d.scope, opts.test_id);

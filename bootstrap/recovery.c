@@ -19,6 +19,7 @@
 #include "pgbin.h"
 #include "pgconf.h"
 #include "pq.h"
+#include "prefetch.h"
 #include "process.h"
 #include "recovery_log.h"
 #include "wal.h"
@@ -51,6 +52,9 @@ typedef struct recovery_run {
     bool started;
     PGconn *conn;
     int64_t last_progress_ms;
+    char *restore_command; /* with WAL prefetching (prefetch.h), or NULL: the restored one */
+    char *spool_dir;
+    int64_t redo_started_ms; /* when the log said "redo starts at" */
 } recovery_run;
 
 static void on_server_line(void *arg, pgd_proc_stream stream, const char *line)
@@ -59,6 +63,8 @@ static void on_server_line(void *arg, pgd_proc_stream stream, const char *line)
 
     (void)stream;
     recovery_log_feed(&run->log, line);
+    if (run->redo_started_ms == 0 && run->log.redo_start != NULL)
+        run->redo_started_ms = pgd_monotonic_ms();
     pgd_info("postgres: %s", line);
 }
 
@@ -166,6 +172,10 @@ static void server_argv(const recovery_run *run, pgd_argv *argv)
     pgd_argv_add(argv, "log_line_prefix=%m [%p] ");
     pgd_argv_add(argv, "-c");
     pgd_argv_add(argv, "cluster_name=pgdrill-recovery");
+    if (run->restore_command != NULL) {
+        pgd_argv_add(argv, "-c");
+        pgd_argv_addf(argv, "restore_command=%s", run->restore_command);
+    }
 }
 
 static void try_connect(recovery_run *run)
@@ -187,20 +197,53 @@ static void try_connect(recovery_run *run)
     free(conninfo);
 }
 
+/*
+ * ", 42.0 MB/s, about 1m30s left": the replay rate since "redo starts at"
+ * and, when the end of the span is known (the segment holding the fence,
+ * which bootstrap archived itself), the time left at that rate.
+ */
+static char *replay_rate_text(const recovery_run *run, uint64_t replayed_to)
+{
+    uint64_t start, end;
+    double seconds = (double)(pgd_monotonic_ms() - run->redo_started_ms) / 1000.0;
+    double rate;
+    char *text;
+
+    if (run->redo_started_ms == 0 || seconds < 1 ||
+        !pgd_wal_parse_lsn(run->log.redo_start, &start) || replayed_to <= start)
+        return pgd_strdup("");
+    rate = (double)(replayed_to - start) / seconds;
+    if (run->d->archived_segment == NULL ||
+        !pgd_wal_segment_start(run->d->archived_segment, run->before.wal_segment_size, &end) ||
+        (end += (uint64_t)run->before.wal_segment_size) <= replayed_to)
+        return pgd_asprintf(", %.1f MB/s", rate / 1e6);
+    text = pgd_asprintf(", %.1f MB/s, about %.0f s left", rate / 1e6,
+                        (double)(end - replayed_to) / rate);
+    return text;
+}
+
 static void report_progress(recovery_run *run)
 {
     char *errmsg = NULL;
     PGresult *res;
+    uint64_t lsn = 0;
+    char *rate;
 
     if (pgd_monotonic_ms() - run->last_progress_ms < PROGRESS_EVERY_MS)
         return;
     run->last_progress_ms = pgd_monotonic_ms();
     try_connect(run);
     if (run->conn == NULL) {
-        pgd_info("replay progress: %s (target %s)",
+        /* Before consistency no connection: the last segment fetched says how far replay got. */
+        if (run->log.last_restored_segment != NULL)
+            pgd_wal_segment_start(run->log.last_restored_segment, run->before.wal_segment_size,
+                                  &lsn);
+        rate = replay_rate_text(run, lsn);
+        pgd_info("replay progress: %s (target %s)%s",
                  run->log.last_restored_segment ? run->log.last_restored_segment
                                                 : "no WAL segment restored yet",
-                 run->d->target_time);
+                 run->d->target_time, rate);
+        free(rate);
         return;
     }
     res = pgd_pq_exec(run->conn,
@@ -215,9 +258,13 @@ static void report_progress(recovery_run *run)
         run->conn = NULL;
         return;
     }
-    pgd_info("replay progress: replayed to %s (LSN %s), target %s",
+    if (!pgd_wal_parse_lsn(PQgetvalue(res, 0, 1), &lsn))
+        lsn = 0;
+    rate = replay_rate_text(run, lsn);
+    pgd_info("replay progress: replayed to %s (LSN %s), target %s%s",
              PQgetisnull(res, 0, 0) ? "no transaction yet" : PQgetvalue(res, 0, 0),
-             PQgetvalue(res, 0, 1), run->d->target_time);
+             PQgetvalue(res, 0, 1), run->d->target_time, rate);
+    free(rate);
     PQclear(res);
 }
 
@@ -465,27 +512,45 @@ static bool follow_replay(recovery_run *run)
 /*
  * The WAL replayed, from the server log: from "redo starts at" (the backup's
  * start) to "redo done at" (the last record read), on the restored
- * timeline (docs/design.md, F7 and F16).
+ * timeline (docs/design.md, F7 and F16), and how fast: the "elapsed" of
+ * "redo done at" (PostgreSQL's own measure), else our clock.
  */
 static void record_wal_span(recovery_run *run)
 {
     uint64_t start, done;
     char first[PGD_WAL_NAME_LEN + 1], last[PGD_WAL_NAME_LEN + 1];
+    long segment_bytes = run->before.wal_segment_size;
+    double seconds = run->log.redo_seconds;
+    double bytes;
+    long long segments;
 
     if (!pgd_wal_parse_lsn(run->log.redo_start, &start) ||
         !pgd_wal_parse_lsn(run->log.redo_done, &done) || done < start ||
-        !pgd_wal_valid_segment_size(run->before.wal_segment_size))
+        !pgd_wal_valid_segment_size(segment_bytes))
         return;
-    pgd_wal_segment_of(start, (unsigned int)run->before.timeline, run->before.wal_segment_size,
-                       first);
-    pgd_wal_segment_of(done, (unsigned int)run->before.timeline, run->before.wal_segment_size,
-                       last);
+    pgd_wal_segment_of(start, (unsigned int)run->before.timeline, segment_bytes, first);
+    pgd_wal_segment_of(done, (unsigned int)run->before.timeline, segment_bytes, last);
+    bytes = (double)(done - start);
+    segments = (long long)(done / (uint64_t)segment_bytes - start / (uint64_t)segment_bytes) + 1;
+    if (seconds < 0 && run->redo_started_ms != 0)
+        seconds = (double)(pgd_monotonic_ms() - run->redo_started_ms) / 1000.0;
     pgd_report_set_nested(run->d->report, "recovery", "wal_first_segment", first);
     pgd_report_set_nested(run->d->report, "recovery", "wal_last_segment", last);
     pgd_report_set_nested_integer(run->d->report, "recovery", "wal_bytes",
                                   (long long)(done - start));
-    pgd_info("replayed WAL from %s to %s (%.1f MB)", first, last,
-             (double)(done - start) / (1024.0 * 1024.0));
+    pgd_report_set_nested_integer(run->d->report, "recovery", "wal_segments", segments);
+    if (seconds < 0) {
+        pgd_info("replayed WAL from %s to %s (%lld segments, %.1f MB)", first, last, segments,
+                 bytes / 1e6);
+        return;
+    }
+    pgd_report_set_nested_seconds(run->d->report, "recovery", "replay_seconds", seconds);
+    /* A replay faster than the clock's resolution gets no rate rather than an infinite one. */
+    if (seconds > 0)
+        pgd_report_set_nested_seconds(run->d->report, "recovery", "replay_mb_per_s",
+                                      bytes / 1e6 / seconds);
+    pgd_info("replayed WAL from %s to %s (%lld segments, %.1f MB) in %.2f s (%.1f MB/s)", first,
+             last, segments, bytes / 1e6, seconds, seconds > 0 ? bytes / 1e6 / seconds : 0.0);
 }
 
 static void record_stop_point(recovery_run *run)
@@ -598,6 +663,7 @@ bool recover_and_promote(drill *d)
     bool ok = false;
 
     drill_enter_phase(d, "recovery");
+    recovery_log_init(&run.log);
     run.bindir = pgd_pg_bindir(d->cfg->postgres.bin_dir, "postgres", d->pg_major, &errmsg);
     if (run.bindir == NULL) {
         drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
@@ -616,6 +682,8 @@ bool recover_and_promote(drill *d)
         drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
         goto out;
     }
+    run.spool_dir = prefetch_spool_dir(d->cfg);
+    run.restore_command = prefetch_prepare(d);
     if (!start_server(&run))
         goto out;
     if (follow_replay(&run)) {
@@ -632,6 +700,10 @@ out:
         pgd_proc_result_free(&r);
     }
     drill_record_timing(d, "recovery", start);
+    if (run.spool_dir != NULL)
+        prefetch_cleanup(run.spool_dir);
+    free(run.spool_dir);
+    free(run.restore_command);
     if (run.private_dir != NULL)
         pgd_remove_tree(run.private_dir);
     free(run.private_dir);

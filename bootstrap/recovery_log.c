@@ -26,11 +26,18 @@
 #define MSG_NEW_TIMELINE   "selected new timeline ID: "
 #define MSG_REDO_STARTS    "redo starts at "
 #define MSG_REDO_DONE      "redo done at "
+#define MSG_ELAPSED        "elapsed: " /* pg_rusage_show() at the end of "redo done at" */
 
 static void replace(char **field, char *value)
 {
     free(*field);
     *field = value;
+}
+
+void recovery_log_init(recovery_log *log)
+{
+    memset(log, 0, sizeof(*log));
+    log->redo_seconds = -1;
 }
 
 void recovery_log_feed(recovery_log *log, const char *line)
@@ -62,9 +69,16 @@ void recovery_log_feed(recovery_log *log, const char *line)
     else if ((p = strstr(line, MSG_REDO_STARTS)) != NULL)
         replace(&log->redo_start, pgd_strndup(p + strlen(MSG_REDO_STARTS),
                                               strcspn(p + strlen(MSG_REDO_STARTS), " ")));
-    else if ((p = strstr(line, MSG_REDO_DONE)) != NULL)
+    else if ((p = strstr(line, MSG_REDO_DONE)) != NULL) {
+        const char *elapsed = strstr(p, MSG_ELAPSED);
+        char *end = NULL;
+        double seconds = elapsed ? strtod(elapsed + strlen(MSG_ELAPSED), &end) : -1;
+
         replace(&log->redo_done,
                 pgd_strndup(p + strlen(MSG_REDO_DONE), strcspn(p + strlen(MSG_REDO_DONE), " ")));
+        log->redo_seconds =
+            end != NULL && strncmp(end, " s", 2) == 0 && seconds >= 0 ? seconds : -1;
+    }
 
     if (log->first_fatal == NULL && (strstr(line, "FATAL:") || strstr(line, "PANIC:")))
         log->first_fatal = pgd_strdup(line);

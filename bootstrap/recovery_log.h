@@ -27,8 +27,11 @@ typedef struct recovery_log {
     long new_timeline;           /* selected new timeline ID */
     char *redo_start;            /* "redo starts at 0/3000028": the first record replayed */
     char *redo_done;             /* "redo done at 0/6024EF0": the last record read */
+    double redo_seconds;         /* its "elapsed: 12.34 s": how long replay took; -1 unknown */
 } recovery_log;
 
+/* A log that has seen nothing yet. */
+void recovery_log_init(recovery_log *log);
 void recovery_log_feed(recovery_log *log, const char *line);
 void recovery_log_free(recovery_log *log);
 

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 int pgd_conclude(const pgd_config *cfg, pgd_history *history, pgd_report *report)
 {
@@ -23,5 +24,12 @@ int pgd_conclude(const pgd_config *cfg, pgd_history *history, pgd_report *report
         free(errmsg);
     }
     pgd_print_summary(report, stderr);
+    {
+        /* pgdrill's own footprint (children excluded): scripts/bench-drill.py reports it. */
+        struct rusage self;
+
+        if (getrusage(RUSAGE_SELF, &self) == 0)
+            pgd_debug("peak memory of this process: %ld kB", self.ru_maxrss);
+    }
     return verdict == PGD_VERDICT_RUNNING ? PGD_EXIT_OK : pgd_verdict_exit_code(verdict);
 }

@@ -107,3 +107,14 @@ void pgd_wal_segment_of(uint64_t lsn, unsigned int timeline, long segment_bytes,
     snprintf(name, PGD_WAL_NAME_LEN + 1, "%08X%08X%08X", timeline,
              (unsigned int)(number / per_log_id), (unsigned int)(number % per_log_id));
 }
+
+bool pgd_wal_segment_start(const char *segment, long segment_bytes, uint64_t *lsn)
+{
+    unsigned int tli, log_id, seg;
+
+    if (!pgd_wal_is_segment_name(segment) || !pgd_wal_valid_segment_size(segment_bytes) ||
+        sscanf(segment, "%08X%08X%08X", &tli, &log_id, &seg) != 3)
+        return false;
+    *lsn = ((uint64_t)log_id << 32) + (uint64_t)seg * (uint64_t)segment_bytes;
+    return true;
+}

@@ -51,4 +51,10 @@ bool pgd_wal_parse_lsn(const char *text, uint64_t *lsn);
 void pgd_wal_segment_of(uint64_t lsn, unsigned int timeline, long segment_bytes,
                         char name[PGD_WAL_NAME_LEN + 1]);
 
+/*
+ * The LSN where segment (a name) begins, for segments of segment_bytes;
+ * false when segment is not a segment name or the size is not valid.
+ */
+bool pgd_wal_segment_start(const char *segment, long segment_bytes, uint64_t *lsn);
+
 #endif

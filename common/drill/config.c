@@ -8,7 +8,9 @@
  */
 #include "config.h"
 
+#include "bytesize.h"
 #include "conninfo.h"
+#include "cpus.h"
 #include "duration.h"
 #include "fsutil.h"
 #include "marker.h"
@@ -44,6 +46,7 @@ typedef enum key_kind {
     K_CONNINFO,   /* a libpq connection string, may be empty */
     K_URL,        /* an http(s) URL, may be empty */
     K_DURATION,   /* seconds, from "30s", "5m", "2h", "1d" or plain seconds */
+    K_SIZE,       /* bytes, from "512MB", "1GiB" or plain bytes; "off" is 0 */
     K_INT,        /* an integer within [min, max] */
     K_BOOL,       /* true/false (yes/no, on/off) */
     K_OPTIONS,    /* a list of pgBackRest "--option[=value]" strings */
@@ -115,6 +118,11 @@ static const key_spec config_keys[] = {
      .min = 1,
      .max = PGD_DURATION_MAX_SECONDS},
     {.path = "recovery.settings", .kind = K_SETTINGS, .offset = AT(recovery.settings)},
+    {.path = "recovery.wal_prefetch",
+     .kind = K_SIZE,
+     .offset = AT(recovery.wal_prefetch),
+     .min = 0,
+     .max = PGD_BYTESIZE_MAX},
     {.path = "verify", .kind = K_SECTION},
     {.path = "verify.databases", .kind = K_DATABASES, .offset = AT(verify.databases)},
     {.path = "verify.jobs", .kind = K_INT, .offset = AT(verify.jobs), .min = 1, .max = 64},
@@ -225,6 +233,13 @@ static pgd_settings *field_settings(pgd_config *cfg, const key_spec *spec)
     return (pgd_settings *)((char *)cfg + spec->offset);
 }
 
+long pgd_default_process_max(void)
+{
+    long cpus = pgd_usable_cpus();
+
+    return cpus < PGD_PROCESS_MAX_DEFAULT_CAP ? cpus : PGD_PROCESS_MAX_DEFAULT_CAP;
+}
+
 static void set_defaults(pgd_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -235,9 +250,10 @@ static void set_defaults(pgd_config *cfg)
     cfg->marker.table = pgd_strdup("marker");
     cfg->marker.archive_timeout = 5 * 60;
     cfg->pgbackrest.config = pgd_strdup("");
-    cfg->pgbackrest.process_max = 2;
+    cfg->pgbackrest.process_max = pgd_default_process_max();
     cfg->postgres.bin_dir = pgd_strdup("");
     cfg->recovery.timeout = 6 * 3600;
+    cfg->recovery.wal_prefetch = PGD_DEFAULT_WAL_PREFETCH;
     cfg->pgbackrest.set = pgd_strdup("latest");
     cfg->verify.jobs = 2;
     cfg->verify.timeout = 3600;
@@ -320,6 +336,7 @@ void pgd_config_free(pgd_config *cfg)
             break;
         case K_SECTION:
         case K_DURATION:
+        case K_SIZE:
         case K_INT:
         case K_BOOL:
             break;
@@ -567,6 +584,20 @@ static bool apply_number(loader *ld, const key_spec *spec, const yaml_node_t *va
             return fail(ld, line, spec->path, "must be at least %lds", spec->min);
         if (number > spec->max)
             return fail(ld, line, spec->path, "must be at most %lds", spec->max);
+    } else if (spec->kind == K_SIZE) {
+        const char *reason;
+
+        if (!expect_scalar(ld, spec, value, line, "a size such as 512MB or 1GB, or off"))
+            return false;
+        if (strcasecmp(scalar_text(value), "off") == 0 ||
+            strcasecmp(scalar_text(value), "false") == 0)
+            number = 0;
+        else if (!pgd_parse_bytesize(scalar_text(value), &number, &reason))
+            return fail(ld, line, spec->path, "invalid size \"%s\": %s", scalar_text(value),
+                        reason);
+        if (number < spec->min || number > spec->max)
+            return fail(ld, line, spec->path, "must be between %ld and %ld bytes", spec->min,
+                        spec->max);
     } else {
         if (!expect_scalar(ld, spec, value, line, "an integer"))
             return false;
@@ -848,6 +879,7 @@ static bool apply_value(loader *ld, const key_spec *spec, const yaml_node_t *val
     case K_URL:
         return apply_string(ld, spec, value, line);
     case K_DURATION:
+    case K_SIZE:
     case K_INT:
         return apply_number(ld, spec, value, line);
     case K_BOOL:

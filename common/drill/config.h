@@ -15,6 +15,16 @@
 
 #define PGD_DEFAULT_CONFIG_PATH "/etc/pgdrill/pgdrill.yml"
 
+/*
+ * pgbackrest.process_max by default: the CPUs we may use (restore and WAL
+ * fetching decompress and check one file per process), at most this many,
+ * so that a big host does not open dozens of connections to the repository.
+ */
+#define PGD_PROCESS_MAX_DEFAULT_CAP 8
+
+/* recovery.wal_prefetch by default: WAL fetched ahead of replay (README, Performance). */
+#define PGD_DEFAULT_WAL_PREFETCH (1024L * 1024 * 1024)
+
 typedef struct pgd_strlist {
     char **items;
     size_t count;
@@ -70,6 +80,7 @@ typedef struct pgd_config {
     struct {
         long timeout;
         pgd_settings settings;
+        long wal_prefetch; /* bytes of WAL fetched ahead of replay; 0: off */
     } recovery;
     struct {
         pgd_strlist databases; /* empty: every connectable database ("all") */
@@ -116,5 +127,8 @@ char *pgd_config_error(const pgd_config *cfg, const char *key, const char *fmt, 
 
 /* The configuration path from --config, else $PGDRILL_CONFIG, else the default. */
 const char *pgd_config_path(const char *from_option);
+
+/* The default of pgbackrest.process_max on this host (PGD_PROCESS_MAX_DEFAULT_CAP). */
+long pgd_default_process_max(void);
 
 #endif

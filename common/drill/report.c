@@ -264,6 +264,12 @@ void pgd_report_set_timing(pgd_report *report, const char *phase, double seconds
     json_object_set_new(object_field(report, "timings"), phase, seconds_value(seconds));
 }
 
+void pgd_report_set_nested_seconds(pgd_report *report, const char *object, const char *key,
+                                   double value)
+{
+    json_object_set_new(object_field(report, object), key, seconds_value(value));
+}
+
 void pgd_report_set_error(pgd_report *report, pgd_error_class error_class, const char *message,
                           const char *hint)
 {

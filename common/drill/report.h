@@ -55,6 +55,10 @@ const char *pgd_report_get_nested(const pgd_report *report, const char *object, 
 void pgd_report_set_nested_integer(pgd_report *report, const char *object, const char *key,
                                    long long value);
 
+/* A number inside an object field, rounded to milliseconds (or to 3 decimals). */
+void pgd_report_set_nested_seconds(pgd_report *report, const char *object, const char *key,
+                                   double value);
+
 void pgd_report_set_verdict(pgd_report *report, pgd_verdict verdict);
 pgd_verdict pgd_report_get_verdict(const pgd_report *report);
 

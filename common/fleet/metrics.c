@@ -134,6 +134,36 @@ static char *render_started(const pgd_report *report, const char *previous, doub
     return pgd_buf_steal(&out);
 }
 
+/* The WAL replay of the last drill (report.recovery), when its log said how much and how fast. */
+static void append_replay(pgd_buf *out, const pgd_report *report)
+{
+    static const struct {
+        const char *field;
+        const char *name;
+        const char *help;
+        double scale;
+    } figures[] = {
+        {"wal_segments", "pgdrill_replay_wal_segments",
+         "WAL segments replayed by the last drill's recovery.", 1},
+        {"wal_bytes", "pgdrill_replay_wal_bytes", "Bytes of WAL replayed by the last drill.", 1},
+        {"replay_seconds", "pgdrill_replay_seconds",
+         "How long the last drill's WAL replay took (PostgreSQL's redo elapsed time).", 1},
+        {"replay_mb_per_s", "pgdrill_replay_bytes_per_second", "WAL replay rate of the last drill.",
+         1e6},
+    };
+    json_t *recovery = json_object_get(report->root, "recovery");
+
+    for (size_t i = 0; i < sizeof(figures) / sizeof(figures[0]); i++) {
+        json_t *value = json_object_get(recovery, figures[i].field);
+
+        if (!json_is_number(value))
+            continue;
+        append_header(out, figures[i].name, figures[i].help);
+        append_sample(out, report, figures[i].name, NULL, NULL,
+                      json_number_value(value) * figures[i].scale);
+    }
+}
+
 char *pgd_metrics_render(const pgd_report *report, const char *previous, double now)
 {
     static const char *const verdicts[] = {"passed", "failed", "inconclusive"};
@@ -173,7 +203,7 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
                   "Verdict of the last restore drill: 1 for the verdict it had, 0 for the others.");
     for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
         append_sample(&out, report, "pgdrill_drill_verdict", "verdict", verdicts[i],
-                      verdict != NULL && strcmp(verdict, verdicts[i]) == 0 ? 1 : 0);
+                      strcmp(verdict, verdicts[i]) == 0 ? 1 : 0);
     append_header(&out, "pgdrill_phase_duration_seconds",
                   "Duration of each phase of the last restore drill.");
     json_object_foreach(timings, phase, seconds)
@@ -193,6 +223,7 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
         append_sample(&out, report, "pgdrill_rto_target_seconds", NULL, NULL,
                       json_number_value(json_object_get(rto, "target")));
     }
+    append_replay(&out, report);
     if (passed && target >= 0) {
         append_header(&out, "pgdrill_recovery_point_age_seconds",
                       "How far the recovery point proven by the last passing drill lay behind "

@@ -101,7 +101,10 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.marker.archive_timeout, 300);
     assert_string_equal(cfg.pgbackrest.stanza, "orders");
     assert_string_equal(cfg.pgbackrest.config, "");
-    assert_int_equal(cfg.pgbackrest.process_max, 2);
+    assert_int_equal(cfg.pgbackrest.process_max, pgd_default_process_max());
+    assert_true(cfg.pgbackrest.process_max >= 1 &&
+                cfg.pgbackrest.process_max <= PGD_PROCESS_MAX_DEFAULT_CAP);
+    assert_int_equal(cfg.recovery.wal_prefetch, PGD_DEFAULT_WAL_PREFETCH);
     assert_int_equal(cfg.pgbackrest.options.count, 0);
     assert_string_equal(cfg.postgres.bin_dir, "");
     assert_int_equal(cfg.recovery.timeout, 6 * 3600);
@@ -179,6 +182,7 @@ static void test_every_type_parsed(void **state)
                     "  options: [--repo1-s3-uri-style=path, \"--log-level-console=detail\"]\n"
                     "recovery:\n"
                     "  timeout: 1d\n"
+                    "  wal_prefetch: 256MB\n"
                     "  settings:\n"
                     "    shared_buffers: 256MB\n"
                     "    max_connections: 200\n"
@@ -201,6 +205,7 @@ static void test_every_type_parsed(void **state)
     assert_int_equal(cfg.pgbackrest.options.count, 2);
     assert_string_equal(cfg.pgbackrest.options.items[1], "--log-level-console=detail");
     assert_int_equal(cfg.recovery.timeout, 86400);
+    assert_int_equal(cfg.recovery.wal_prefetch, 256L * 1024 * 1024);
     assert_int_equal(cfg.recovery.settings.count, 2);
     assert_string_equal(cfg.recovery.settings.items[0].name, "shared_buffers");
     assert_string_equal(cfg.recovery.settings.items[0].value, "256MB");
@@ -318,6 +323,12 @@ static void test_duplicate_key(void **state)
 static void test_missing_required(void **state)
 {
     (void)state;
+    assert_rejected("pgbackrest: {stanza: s}\nrecovery: {wal_prefetch: 1.5GB}\n",
+                    "2: recovery.wal_prefetch: invalid size \"1.5GB\": unknown size unit (use B, "
+                    "kB, MB, GB, TB or KiB, MiB, GiB, TiB)");
+    assert_rejected("pgbackrest: {stanza: s}\nrecovery: {wal_prefetch: [1]}\n",
+                    "2: recovery.wal_prefetch: expected a size such as 512MB or 1GB, or off, "
+                    "found a list");
     assert_rejected("", "1: pgbackrest.stanza: required key is missing");
     assert_rejected("scope: x\n", "1: pgbackrest.stanza: required key is missing");
     assert_rejected("scope: x\npgbackrest:\n  process_max: 2\n",
@@ -615,9 +626,23 @@ static void test_config_path_precedence(void **state)
     unsetenv("PGDRILL_CONFIG");
 }
 
+static void test_wal_prefetch_off(void **state)
+{
+    pgd_config cfg;
+
+    (void)state;
+    assert_accepted("pgbackrest: {stanza: s}\nrecovery: {wal_prefetch: off}\n", &cfg);
+    assert_int_equal(cfg.recovery.wal_prefetch, 0);
+    pgd_config_free(&cfg);
+    assert_accepted("pgbackrest: {stanza: s}\nrecovery: {wal_prefetch: 0}\n", &cfg);
+    assert_int_equal(cfg.recovery.wal_prefetch, 0);
+    pgd_config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wal_prefetch_off),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_design_example),
         cmocka_unit_test(test_every_type_parsed),

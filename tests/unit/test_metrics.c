@@ -52,6 +52,37 @@ static void test_passed(void **state)
     pgd_report_free(report);
 }
 
+/* The replay figures of report.recovery, in base units; absent figures, no series. */
+static void test_replay_figures(void **state)
+{
+    pgd_report *report = drill("orders", PGD_VERDICT_PASSED, "2027-01-15T08:00:30.250Z");
+    char *text;
+
+    (void)state;
+    pgd_report_set_nested_integer(report, "recovery", "wal_segments", 101);
+    pgd_report_set_nested_integer(report, "recovery", "wal_bytes", 1600000000);
+    pgd_report_set_nested_seconds(report, "recovery", "replay_seconds", 10.25);
+    pgd_report_set_nested_seconds(report, "recovery", "replay_mb_per_s", 156.098);
+    text = pgd_metrics_render(report, NULL, NOW);
+    assert_non_null(strstr(text, "pgdrill_replay_wal_segments{scope=\"orders\",stanza=\"main\"} "
+                                 "101.000\n"));
+    assert_non_null(strstr(text, "pgdrill_replay_wal_bytes{scope=\"orders\",stanza=\"main\"} "
+                                 "1600000000.000\n"));
+    assert_non_null(strstr(text, "pgdrill_replay_seconds{scope=\"orders\",stanza=\"main\"} "
+                                 "10.250\n"));
+    assert_non_null(strstr(text,
+                           "pgdrill_replay_bytes_per_second{scope=\"orders\",stanza=\"main\"} "
+                           "156098000.000\n"));
+    free(text);
+    pgd_report_free(report);
+
+    report = drill("orders", PGD_VERDICT_FAILED, "2027-01-15T08:00:30.250Z");
+    text = pgd_metrics_render(report, NULL, NOW);
+    assert_null(strstr(text, "pgdrill_replay_"));
+    free(text);
+    pgd_report_free(report);
+}
+
 /* A drill that starts marks itself in progress and keeps the previous drill's results. */
 static void test_started_then_ended(void **state)
 {
@@ -146,6 +177,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passed),
+        cmocka_unit_test(test_replay_figures),
         cmocka_unit_test(test_started_then_ended),
         cmocka_unit_test(test_failure_keeps_last_success),
         cmocka_unit_test(test_other_scope_not_carried),

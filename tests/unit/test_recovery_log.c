@@ -59,6 +59,29 @@ static void test_successful_recovery(void **state)
     recovery_log_free(&log);
 }
 
+/* The span and the speed of the replay, as PostgreSQL 15 logs them. */
+static void test_redo_span_and_elapsed(void **state)
+{
+    recovery_log log;
+
+    (void)state;
+    recovery_log_init(&log);
+    assert_true(log.redo_seconds < 0);
+    recovery_log_feed(&log, "2026-11-25 23:07:47.540 UTC [812] LOG:  redo starts at 0/3000028");
+    recovery_log_feed(&log, "2026-11-25 23:07:47.671 UTC [812] LOG:  redo done at 0/4107E48 "
+                            "system usage: CPU: user: 0.01 s, system: 0.02 s, elapsed: 12.34 s");
+    assert_string_equal(log.redo_start, "0/3000028");
+    assert_string_equal(log.redo_done, "0/4107E48");
+    assert_true(log.redo_seconds > 12.33 && log.redo_seconds < 12.35);
+    /* A line without the usage part: span yes, time unknown. */
+    recovery_log_feed(&log, "LOG:  redo done at 0/4107E50");
+    assert_string_equal(log.redo_done, "0/4107E50");
+    assert_true(log.redo_seconds < 0);
+    recovery_log_feed(&log, "LOG:  redo done at 0/4107E58 system usage: elapsed: x s");
+    assert_true(log.redo_seconds < 0);
+    recovery_log_free(&log);
+}
+
 /* "read-only connections" must not be taken for the promotion. */
 static void test_read_only_is_not_promotion(void **state)
 {
@@ -157,6 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_successful_recovery),
         cmocka_unit_test(test_read_only_is_not_promotion),
+        cmocka_unit_test(test_redo_span_and_elapsed),
         cmocka_unit_test(test_classify_wal_missing),
         cmocka_unit_test(test_classify_target_not_reached),
         cmocka_unit_test(test_classify_other_fatal),

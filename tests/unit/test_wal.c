@@ -35,6 +35,25 @@ static void test_next_segment(void **state)
     assert_false(pgd_wal_next_segment("0000000100000000000004", MB16, next)); /* too short */
 }
 
+static void test_segment_start(void **state)
+{
+    uint64_t lsn = 0;
+    char name[PGD_WAL_NAME_LEN + 1];
+
+    (void)state;
+    assert_true(pgd_wal_segment_start("000000010000000000000003", MB16, &lsn));
+    assert_true(lsn == UINT64_C(0x3000000));
+    assert_true(pgd_wal_segment_start("0000000200000003000000FF", MB16, &lsn));
+    assert_true(lsn == UINT64_C(0x3FF000000));
+    /* the inverse of pgd_wal_segment_of */
+    pgd_wal_segment_of(lsn + 12345, 2, MB16, name);
+    assert_string_equal(name, "0000000200000003000000FF");
+    assert_true(pgd_wal_segment_start("00000001000000010000003F", 64L * 1024 * 1024, &lsn));
+    assert_true(lsn == UINT64_C(0x1FC000000));
+    assert_false(pgd_wal_segment_start("00000002.history", MB16, &lsn));
+    assert_false(pgd_wal_segment_start("000000010000000000000003", 3L * 1024 * 1024, &lsn));
+}
+
 /* Only sizes PostgreSQL allows: a damaged pg_control must not divide by zero (fuzzing found 2^32).
  */
 static void test_segment_sizes(void **state)
@@ -95,6 +114,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_next_segment),
+        cmocka_unit_test(test_segment_start),
         cmocka_unit_test(test_segment_sizes),
         cmocka_unit_test(test_order),
     };
