@@ -33,7 +33,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define POLL_MS           500
+/* How soon the promotion is noticed: every tick is waited for in the drill's recovery phase. */
+#define POLL_MS           50
 #define PROGRESS_EVERY_MS 5000
 #define SHUTDOWN_GRACE_MS (5 * 60 * 1000) /* a shutdown checkpoint of a big cluster takes time */
 #define ABORT_GRACE_MS    30000

@@ -109,9 +109,12 @@ def drill_round(s, test_id, target, n, name, edit):
     s.mkdir(state)
     config = s.pgdrill_config(name=state + ".yml", edit=change)
     datadir = s.path("drill-" + state)
-    run_timed(as_user([s.path("bin", "pgdrill-bootstrap"), "--config=" + config,
-                       "--datadir=" + datadir, "--test-id=" + test_id,
-                       "--target-time=" + target]), s.drill_env())
+    _, p = run_timed(as_user([s.path("bin", "pgdrill-bootstrap"), "--config=" + config,
+                              "--datadir=" + datadir, "--test-id=" + test_id,
+                              "--target-time=" + target]), s.drill_env())
+    # The last drill's log, to see where its time went.
+    with open("/tmp/bench-replay-%s.log" % re.sub(r"[^a-z0-9]+", "-", name), "w") as f:
+        f.write(p.stderr)
     with open(s.path(state, "report.json")) as f:
         report = json.load(f)
     shutil.rmtree(datadir)
