@@ -8,12 +8,12 @@
 // Usage: node validate-schema.mjs NODE_MODULES MANIFEST_DIR
 //   NODE_MODULES: where scripts/install-deps.sh installed the npm packages (.deps/npm/node_modules)
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 
-const [modules, root] = process.argv.slice(2);
-if (!modules || !root) {
+const [modules, root] = process.argv.slice(2).map((arg) => resolve(arg));
+if (process.argv.length !== 4) {
   console.error("usage: validate-schema.mjs NODE_MODULES MANIFEST_DIR");
   process.exit(2);
 }
