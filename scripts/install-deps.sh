@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything pgdrill needs to build and to run its tests on Debian 12:
 # compilers (gcc; clang with libFuzzer), coverage tools (llvm, lcov) and -dev libraries, PostgreSQL 15, pgBackRest,
-# Patroni, etcd (apt), and s3rver (npm, into .deps/npm of this tree). Idempotent; a second
-# run only checks.
+# Patroni, etcd, promtool (apt), and s3rver, kubernetes-models and yaml (npm, into .deps/npm
+# of this tree). Idempotent; a second run only checks.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +18,12 @@ packages=(
   clang libclang-rt-14-dev llvm
   # scripts/coverage.sh: llvm (above) merges and exports the profiles, lcov's genhtml renders them.
   lcov
+  # tests/kubernetes: PyYAML reads the manifests as kubectl does (YAML 1.1).
+  python3-yaml
+  # tests/monitoring: promtool comes only with the server's package (about 20 MB, 10 s to
+  # install). Where systemd runs, the package also starts a Prometheus server on port 9090:
+  # "systemctl disable --now prometheus" if that is unwanted.
+  prometheus
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -46,12 +52,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   # The etcd package may have started a system etcd; the tests use their own on free ports.
 fi
 
-s3rver_dir="$here/.deps/npm"
-if [ ! -f "$s3rver_dir/node_modules/s3rver/package.json" ] ||
-   ! grep -q '"version": "3\.7\.' "$s3rver_dir/node_modules/s3rver/package.json"; then
-  echo "install-deps: npm install s3rver@3.7 into $s3rver_dir"
-  mkdir -p "$s3rver_dir"
-  npm install --prefix "$s3rver_dir" --no-audit --no-fund --loglevel=error s3rver@3.7 >/dev/null
+# npm packages, each pinned to a release line: s3rver (the tests' S3 server),
+# kubernetes-models and yaml (tests/kubernetes/validate-schema.mjs).
+npm_dir="$here/.deps/npm"
+npm_missing=()
+for spec in s3rver@3.7 kubernetes-models@5 yaml@2; do
+  name=${spec%@*} line=${spec##*@}
+  grep -qs "\"version\": \"${line//./\\.}\." "$npm_dir/node_modules/$name/package.json" ||
+    npm_missing+=("$spec")
+done
+if [ ${#npm_missing[@]} -gt 0 ]; then
+  echo "install-deps: npm install ${npm_missing[*]} into $npm_dir"
+  mkdir -p "$npm_dir"
+  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error "${npm_missing[@]}" >/dev/null
 fi
+npm_version() { node -p "require('$npm_dir/node_modules/$1/package.json').version"; }
 
-echo "install-deps: ok (PostgreSQL $(/usr/lib/postgresql/15/bin/postgres --version | awk '{print $3}'), $(pgbackrest version), patroni $(patroni --version 2>/dev/null | awk '{print $2}'), etcd $(etcd --version | awk 'NR==1{print $3}'), s3rver $(node -p "require('$s3rver_dir/node_modules/s3rver/package.json').version"))"
+echo "install-deps: ok (PostgreSQL $(/usr/lib/postgresql/15/bin/postgres --version | awk '{print $3}'), $(pgbackrest version), patroni $(patroni --version 2>/dev/null | awk '{print $2}'), etcd $(etcd --version | awk 'NR==1{print $3}'), s3rver $(npm_version s3rver), promtool $(promtool --version 2>&1 | awk 'NR==1{print $3}'), kubernetes-models $(npm_version kubernetes-models))"

@@ -201,6 +201,7 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
     }
     append_header(&out, "pgdrill_drill_verdict",
                   "Verdict of the last restore drill: 1 for the verdict it had, 0 for the others.");
+    /* verdict is not NULL here: a report without one is a drill that started, above. */
     for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
         append_sample(&out, report, "pgdrill_drill_verdict", "verdict", verdicts[i],
                       strcmp(verdict, verdicts[i]) == 0 ? 1 : 0);

@@ -12,8 +12,8 @@ import threading
 import time
 
 import promtext
-from drillstack import (PG_BIN, Stack, as_user, expect, expect_equal, expect_outcome, free_port,
-                        scenario)
+from drillstack import (PG_BIN, REPO, Stack, as_user, expect, expect_equal, expect_outcome,
+                        free_port, scenario)
 
 EARLY = "--target-time=2001-01-01 00:00:00+00"  # a quick terminal verdict: no_backup
 FLEET_LOCK = "7378664961493516"  # the advisory lock id of common/history.c (README)
@@ -42,6 +42,27 @@ def fleet_settings(text, values):
     return head + "\n".join(lines)
 
 
+def readme_metrics():
+    """The metric names of the README's metrics table: what pgdrill promises to write."""
+    with open(os.path.join(REPO, "README.md")) as f:
+        table = f.read().split("**Metrics**", 1)[1].split("\n\n| metric |", 1)[1].split("\n\n", 1)[0]
+    return {name for row in table.splitlines()[2:] for name in re.findall(r"`(pgdrill_[a-z_]+)",
+                                                                          row.split("|")[1])}
+
+
+def check_metrics_file(path):
+    """A real metrics file: Prometheus' own linter accepts it, every family is in the README."""
+    with open(path) as f:
+        p = subprocess.run(["promtool", "check", "metrics"], stdin=f, capture_output=True,
+                           text=True, timeout=30)
+    expect(p.returncode == 0 and not p.stdout.strip(), "promtool check metrics",
+           p.stdout + p.stderr, open(path).read())
+    families = set(promtext.parse(open(path).read()))
+    expect(families <= readme_metrics(), "metrics not in the README's table",
+           sorted(families - readme_metrics()))
+    return families
+
+
 def history_rows(s, test_id):
     return s.psql("SELECT status || ':' || coalesce(error_class, '') FROM pgdrill.drill_status"
                   " WHERE test_id = '%s' ORDER BY time" % test_id, db="drillhist").split("\n")
@@ -54,9 +75,10 @@ def delivery_history_and_metrics():
         s.install_pgdrill()
         metrics = s.path("state", "pgdrill.prom")
         # the example's fleet block as it is, with only the servers and paths replaced
+        # ... and an RTO target, so that the file holds every metric pgdrill writes
         config = s.pgdrill_config(edit=lambda t: fleet_settings(t, {
             "history_dsn": '"%s"' % history_dsn(s), "metrics_file": metrics, "url": '""',
-            "token_file": '""', "ca_file": '""'}))
+            "token_file": '""', "ca_file": '""'}).replace("rto_target: 0 ", "rto_target: 1h "))
 
         # a passing drill by hand: bootstrap, then verify
         p = s.bootstrap(config, s.path("d1"))
@@ -88,12 +110,15 @@ def delivery_history_and_metrics():
         expect(promtext.value(fam, "pgdrill_phase_duration_seconds", phase="restore") > 0,
                "restore duration")
         expect(oct(os.stat(metrics).st_mode & 0o777) == "0o644", "metrics file readable")
+        expect_equal(check_metrics_file(metrics), readme_metrics(),
+                     "a passing drill with an RTO target writes every metric of the README")
 
         # a failing drill: the verdict changes, the last success stays
         p = s.bootstrap(config, s.path("d2"), "--test-id=early", EARLY)
         expect_outcome(p, s.report(), 1, "no_backup")
         expect_equal(history_rows(s, "early"), ["started:", "restore:", "failed:no_backup"],
                      "status history of a failing drill")
+        check_metrics_file(metrics)
         fam = promtext.parse(open(metrics).read())
         expect_equal(promtext.value(fam, "pgdrill_drill_verdict", verdict="failed"), 1, "failed")
         expect_equal(promtext.value(fam, "pgdrill_last_success_timestamp_seconds"), last_success,

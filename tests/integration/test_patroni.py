@@ -1,13 +1,16 @@
 """A complete drill under Patroni 3.0.2 + etcd, from patroni-examples/ as they are."""
 import os
 
+import yaml
+
 from drillstack import REPO, Stack, expect, expect_equal, free_port, scenario
 
 MARKER_SQL = "SELECT count(*) FROM _pgdrill.marker WHERE test_id = '%s' AND kind = '%s'"
 
 
-def patroni_yml(s, pg_port, rest_port, config):
-    text = open(os.path.join(REPO, "patroni-examples", "patroni.yml")).read()
+def patroni_yml(s, pg_port, rest_port, config, text=None):
+    if text is None:
+        text = open(os.path.join(REPO, "patroni-examples", "patroni.yml")).read()
     s.mkdir("patroni")
     return (text.replace("127.0.0.1:8008", "127.0.0.1:%d" % rest_port)
             .replace("127.0.0.1:2379", "127.0.0.1:%d" % s.etcd_port)
@@ -70,3 +73,41 @@ def patroni_failing_drill():
         expect_equal(r["error"]["class"], "schema_dump_failed", "error.class")
         expect("broken" in open(s.path("patroni.log")).read() or "424242" in r["error"]["message"],
                "the reason is in the report", r["error"])
+
+
+def kubernetes_patroni_yml(s):
+    """The patroni.yml of the Kubernetes ConfigMap, with etcd for the Kubernetes DCS and what
+    the pod's environment adds (scope, name, connect addresses) written in."""
+    with open(os.path.join(REPO, "patroni-examples", "kubernetes", "configmap.yaml")) as f:
+        text = yaml.safe_load(f)["data"]["patroni.yml"]
+    dcs = text.index("kubernetes:\n")
+    end = text.index("\nrestapi:")
+    expect(dcs < end, "the kubernetes: block comes before restapi:")
+    return (text[:dcs] + "scope: orders-k8s-%d\nname: restore-test-pod\netcd3:\n  hosts: 127.0.0.1:2379\n"
+            % os.getpid() + text[end:]
+            .replace("  listen: 127.0.0.1:8008\n",
+                     "  listen: 127.0.0.1:8008\n  connect_address: 127.0.0.1:8008\n")
+            .replace("  listen: 127.0.0.1:5432\n",
+                     "  listen: 127.0.0.1:5432\n  connect_address: 127.0.0.1:5432\n"))
+
+
+@scenario
+def patroni_kubernetes_config():
+    """The Kubernetes ConfigMap's patroni.yml drives a passing drill: both servers on
+    127.0.0.1, no passwords (Patroni and verify on the unix socket)."""
+    with Stack("patronik8s") as s:
+        s.install_pgdrill()
+        config = s.pgdrill_config()
+        s.start_etcd()
+        pg_port = free_port()
+        patroni = s.start_patroni(patroni_yml(s, pg_port, free_port(), config,
+                                              kubernetes_patroni_yml(s)))
+        s.postgres_dirs.append(s.path("patroni", "data"))
+        s.wait_for_log("patroni.log", r"initialized a new cluster", 240, alive=patroni)
+        r = s.report()
+        expect_equal(r["verdict"], "passed", "verdict")
+        s.wait_for("the restored primary to accept connections",
+                   lambda: s.psql("SELECT pg_is_in_recovery()", port=pg_port, check=False) == "f",
+                   60, "patroni.log")
+        expect_equal(s.psql("SHOW archive_mode", port=pg_port), "off", "archive_mode")
+        expect_equal(s.psql("SHOW listen_addresses", port=pg_port), "127.0.0.1", "listen_addresses")
