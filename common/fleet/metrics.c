@@ -173,7 +173,7 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
                   "Verdict of the last restore drill: 1 for the verdict it had, 0 for the others.");
     for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
         append_sample(&out, report, "pgdrill_drill_verdict", "verdict", verdicts[i],
-                      verdict != NULL && strcmp(verdict, verdicts[i]) == 0 ? 1 : 0);
+                      strcmp(verdict, verdicts[i]) == 0 ? 1 : 0);
     append_header(&out, "pgdrill_phase_duration_seconds",
                   "Duration of each phase of the last restore drill.");
     json_object_foreach(timings, phase, seconds)
