@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything pgdrill needs to build and to run its tests on Debian 12:
 # compilers (gcc; clang with libFuzzer), coverage tools (llvm, lcov) and -dev libraries, PostgreSQL 15, pgBackRest,
-# Patroni, etcd (apt), and s3rver (npm, into .deps/npm of this tree). Idempotent; a second
+# Patroni, etcd (apt), the package and image tools (dpkg-dev, groff, man-db, buildah,
+# debootstrap), and s3rver (npm, into .deps/npm of this tree). Idempotent; a second
 # run only checks.
 set -euo pipefail
 
@@ -18,6 +19,12 @@ packages=(
   clang libclang-rt-14-dev llvm
   # scripts/coverage.sh: llvm (above) merges and exports the profiles, lcov's genhtml renders them.
   lcov
+  # The .deb (scripts/build-deb.sh): dpkg-shlibdeps computes Depends; the man pages' test
+  # renders them with groff and man.
+  dpkg-dev groff-base man-db
+  # The restore-test image (tests/image): debootstrap makes the Debian 12 base, buildah builds
+  # and runs the image (chroot isolation: no OCI runtime, no registry).
+  buildah debootstrap
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
