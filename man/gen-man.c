@@ -189,8 +189,9 @@ static void page(FILE *out, const pgd_usage *usage, const pgd_usage *other, cons
     exit_status(out);
     error_classes(out);
     fputs(".SH FILES\n", out);
-    put_item(out, PGD_DEFAULT_CONFIG_PATH, "the configuration, unless --config or $PGDRILL_CONFIG "
-                                           "names another");
+    put_item(out, PGD_DEFAULT_CONFIG_PATH,
+             "the configuration, unless --config or $PGDRILL_CONFIG "
+             "names another");
     fputs(".TP\n\\fB", out);
     put_text(out, docdir);
     fputs("/examples/\\fR\n", out);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The generated man pages: they render without a single groff or man warning, are gzipped
-# as Debian ships them (no file name, no time stamp: reproducible), and say everything
-# --help says: every option and environment variable the binary's --help prints is in its
-# page. Usage: check-man.sh MANDIR BINARY...
+# The generated man pages: they are what gen-man writes from today's tables (not stale),
+# render without a single groff or man warning, are gzipped as Debian ships them (no file
+# name, no time stamp: reproducible), and say everything --help says: every option and
+# environment variable the binary's --help prints is in its page.
+# Usage: check-man.sh MANDIR GEN_MAN DOCDIR BINARY...
 set -uo pipefail
-mandir=$1
-shift
+mandir=$1 gen=$2 docdir=$3
+shift 3
 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -17,6 +18,11 @@ for bin in "$@"; do
   if [ ! -s "$page" ]; then
     fail "$page is missing or empty"
     continue
+  fi
+  if ! "$gen" "$name" "$docdir" "$tmp/$name.1"; then
+    fail "$gen $name failed"
+  elif ! zcat "$page" | cmp -s - "$tmp/$name.1"; then
+    fail "$page is not what $gen writes now (stale?)"
   fi
   # gzip header: byte 3 flags (0: no file name), bytes 4-7 the time stamp (0)
   header=$(head -c 8 "$page" | od -An -tx1 | tr -d ' \n')
