@@ -43,7 +43,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.dont_write_bytecode = True
 
-from drillstack import Stack, expect, expect_equal, free_port, run  # noqa: E402
+from drillstack import (SOURCE_PASSWORD, Stack, expect, expect_equal, free_port,  # noqa: E402
+                        run)
 
 CACHE = os.environ.get("PGDRILL_IMAGE_CACHE", "/var/tmp/pgdrill-image-cache")
 # vfs: plain directories, works wherever buildah does (also inside a CI container, where
@@ -309,7 +310,8 @@ class Container:
     """One start of the image's entrypoint in the working container, with the README's
     mounts; its files on the host under <stack>/<name>/."""
 
-    def __init__(self, s, b, ctr, entrypoint, name, pgdrill_yml, patroni_yml, env=None):
+    def __init__(self, s, b, ctr, entrypoint, name, pgdrill_yml, patroni_yml, env=None,
+                 secrets=None):
         self.s, self.name = s, name
         self.id = "%s-%s" % (UNIQUE, name)
         self.host = s.mkdir(name, mode=0o755)
@@ -320,8 +322,9 @@ class Container:
         self.drill = self._dir("drill", 0o700)
         self._file("etc/pgdrill.yml", pgdrill_yml, 0o644)
         self._file("etc/patroni-%s.yml" % self.id, patroni_yml, 0o600)
-        self._file("etc/secrets/source.pgpass",
-                   open(s.path("pgpass")).read(), 0o600)
+        self._file("etc/secrets/source.pgpass", open(s.path("pgpass")).read(), 0o600)
+        for secret, (text, mode) in (secrets or {}).items():
+            self._file("etc/secrets/" + secret, text, mode)
         self._file("pgbackrest/pgbackrest.conf", pgbackrest_conf(s), 0o640)
         self._file("pgbackrest/s3-ca.pem", open(s.path("cert.pem")).read(), 0o644)
         argv = b.cmd("run", "--isolation=chroot", "--network=host",
@@ -376,6 +379,7 @@ class Container:
             raise AssertionError("%s did not end within %ds:\n%s" % (self.name, timeout,
                                                                     self.output()[-6000:]))
         log("%s: exit %d after %.1fs" % (self.name, code, time.monotonic() - self.started))
+        expect(SOURCE_PASSWORD not in self.output(), "%s printed the source's password" % self.name)
         return code
 
     def wait_for(self, what, predicate, timeout):
@@ -470,7 +474,8 @@ def scenario_config_error(s, start):
 def scenario_patroni_dies(s, start):
     c = start("patroni-dies", pgdrill_yml(s),
               patroni_yml(s, "patroni-dies", free_port(),
-                          lambda t: re.sub(r"(?m)^etcd3:\n  hosts: .*\n", "", t)))
+                          lambda t: re.sub(r"(?m)^etcd3:\n  hosts: .*\n", "", t)),
+              secrets={"webhook.token": ("not-a-real-token\n", 0o640)})
     code = c.wait(90)
     out = c.output()
     expect_equal(code, 3, "exit code when Patroni exits before any verdict")
@@ -478,6 +483,10 @@ def scenario_patroni_dies(s, start):
     # Patroni's complaint lists the DCS implementations the image can load
     expect(re.search(r"Available implementations: .*kubernetes", out), "the kubernetes DCS",
            out[-3000:])
+    expect(re.search(r"webhook.token: owner uid 999, mode 0640: a password file must", out),
+           "a warning about a group-readable secret", out[-3000:])
+    expect("source.pgpass: owner" not in out, "a warning about a good secret", out[-3000:])
+    expect("not-a-real-token" not in out, "a secret's content was printed")
 
 
 def scenario_good(s, start, version):
@@ -558,6 +567,9 @@ def scenario_wal_missing(s, start):
     expect_equal(r["verdict"], "failed", "verdict")
     expect_equal(r["error"]["class"], "wal_missing", "error.class")
     expect(seg in r["error"]["message"], "the missing segment is named", r["error"])
+    # the entrypoint let Patroni put the data directory aside as evidence before stopping it
+    expect(glob.glob(os.path.join(c.drill, "*.failed")), "the data directory renamed aside",
+           os.listdir(c.drill))
 
 
 def drill(debdir):
@@ -584,8 +596,8 @@ def drill(debdir):
             log("working container %s ready" % ctr)
             s.start_etcd()
 
-            def start(name, pgdrill, patroni, env=None):
-                return Container(s, b, ctr, entrypoint, name, pgdrill, patroni, env)
+            def start(name, pgdrill, patroni, env=None, secrets=None):
+                return Container(s, b, ctr, entrypoint, name, pgdrill, patroni, env, secrets)
             for name, fn in (("config_error", lambda: scenario_config_error(s, start)),
                              ("patroni_dies", lambda: scenario_patroni_dies(s, start)),
                              ("good", lambda: scenario_good(s, start, version)),
