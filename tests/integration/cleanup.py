@@ -22,6 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from drillstack import PG_BIN, as_user  # noqa: E402
 
 KIND_WORDS = {"postgres": "postgres", "s3rver": "s3rver", "etcd": "etcd", "patroni": "patroni"}
+# What a container's session may hold (tests/image): a reused session id of anything else is
+# left alone.
+CONTAINER_WORDS = ("buildah", "tini", "pgdrill", "patroni", "postgres", "pgbackrest")
 
 
 def cmdline(pid):
@@ -47,7 +50,8 @@ def group_members(kind, what):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
         pid = int(entry)
-        if kind == "session" and session_of(pid) == int(what):
+        if kind == "session" and session_of(pid) == int(what) and \
+                any(w in (cmdline(pid) or "") for w in CONTAINER_WORDS):
             pids.append(pid)
         elif kind == "mentioning" and len(what) >= 12 and what in (cmdline(pid) or ""):
             pids.append(pid)
