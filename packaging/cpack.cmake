@@ -35,4 +35,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pgbackrest, postgresql | postgresql-15")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "patroni")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# A package of sanitizer, fuzzing or coverage builds would ship their runtimes' behaviour (and
+# write profiles wherever it runs): cpack refuses to pack such a build.
+if(PGDRILL_SANITIZE OR PGDRILL_FUZZ OR PGDRILL_COVERAGE)
+  set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_CURRENT_LIST_DIR}/refuse-instrumented.cmake)
+endif()
 include(CPack)
