@@ -225,7 +225,12 @@ static bool wait_archived(drill *d, PGconn **conn, const char *segment, long bas
         long failures;
         const char *last_failed;
 
-        if (res == NULL && PQstatus(*conn) != CONNECTION_OK && !drill_interrupted(d)) {
+        /* a SIGTERM interrupts the query: that is the drill being stopped, not the source */
+        if (res == NULL && drill_interrupted(d)) {
+            free(errmsg);
+            return false;
+        }
+        if (res == NULL && PQstatus(*conn) != CONNECTION_OK) {
             *conn = reconnect(d, *conn, deadline, errmsg);
             free(errmsg);
             if (*conn == NULL)

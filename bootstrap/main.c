@@ -7,6 +7,7 @@
  * promotion. See README.md for the flow and the error classes, and
  * docs/design.md (F12) for how Patroni 3.0.2 calls it.
  */
+#include "bootstrap_usage.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
@@ -46,25 +47,7 @@ typedef struct bootstrap_options {
 
 static void print_help(void)
 {
-    printf("%s runs a PostgreSQL restore drill as Patroni's custom bootstrap method:\n"
-           "it writes a marker row on the source primary, restores the pgBackRest backup\n"
-           "to just after the marker's commit and drives recovery to promotion.\n\n",
-           pgd_log_progname());
-    printf("Usage:\n  %s [OPTION]... --scope=NAME --datadir=DIR\n\n", pgd_log_progname());
-    printf("Options:\n"
-           "  -c, --config=PATH        configuration file (default: $PGDRILL_CONFIG or %s)\n"
-           "      --scope=NAME         Patroni scope of the drill instance (appended by Patroni)\n"
-           "      --datadir=DIR        empty directory to restore into (appended by Patroni)\n"
-           "      --test-id=ID         a scheduler already wrote the marker with this test id\n"
-           "      --target-time=TS     ... and this recovery target time (both or neither;\n"
-           "                           also $PGDRILL_TEST_ID and $PGDRILL_TARGET_TIME)\n"
-           "      --check-config       check the configuration file, then exit\n"
-           "  -v, --verbose            log debug messages too\n"
-           "  -V, --version            output version information, then exit\n"
-           "  -h, --help               show this help, then exit\n\n",
-           PGD_DEFAULT_CONFIG_PATH);
-    printf("Exit status: 0 restored and promoted, 1 backup not restorable, 2 usage or\n"
-           "configuration error, 3 inconclusive (the drill could not run).\n");
+    pgd_usage_print(&pgd_bootstrap_usage, stdout);
 }
 
 static const char *nonempty_env(const char *name)
@@ -76,40 +59,33 @@ static const char *nonempty_env(const char *name)
 
 static int parse_options(int argc, char **argv, bootstrap_options *opts)
 {
-    static const struct option long_options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"scope", required_argument, NULL, 's'},
-        {"datadir", required_argument, NULL, 'D'},
-        {"test-id", required_argument, NULL, 'i'},
-        {"target-time", required_argument, NULL, 't'},
-        {"check-config", no_argument, NULL, 'C'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option long_options[16];
+    char short_options[16];
     int c;
 
+    pgd_usage_getopt(&pgd_bootstrap_usage, long_options,
+                     sizeof(long_options) / sizeof(long_options[0]), short_options,
+                     sizeof(short_options));
     opts->test_id = nonempty_env("PGDRILL_TEST_ID");
     opts->target_time = nonempty_env("PGDRILL_TARGET_TIME");
-    while ((c = getopt_long(argc, argv, "c:vVh", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
         switch (c) {
         case 'c':
             opts->config_path = optarg;
             break;
-        case 's':
+        case OPT_SCOPE:
             opts->scope = optarg;
             break;
-        case 'D':
+        case OPT_DATADIR:
             opts->datadir = optarg;
             break;
-        case 'i':
+        case OPT_TEST_ID:
             opts->test_id = optarg;
             break;
-        case 't':
+        case OPT_TARGET_TIME:
             opts->target_time = optarg;
             break;
-        case 'C':
+        case PGD_USAGE_CHECK_CONFIG_VAL:
             opts->check_config = true;
             break;
         default:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install everything pgdrill needs to build and to run its tests on Debian 12:
 # compilers (gcc; clang with libFuzzer), coverage tools (llvm, lcov) and -dev libraries, PostgreSQL 15, pgBackRest,
-# Patroni, etcd, promtool (apt), and s3rver, kubernetes-models and yaml (npm, into .deps/npm
-# of this tree). Idempotent; a second run only checks.
+# Patroni, etcd, promtool (apt), the package and image tools (dpkg-dev, groff, man-db,
+# buildah, debootstrap), and s3rver, kubernetes-models and yaml (npm, into .deps/npm of this
+# tree). Idempotent; a second run only checks.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,12 @@ packages=(
   # install). Where systemd runs, the package also starts a Prometheus server on port 9090:
   # "systemctl disable --now prometheus" if that is unwanted.
   prometheus
+  # The .deb (scripts/build-deb.sh): dpkg-shlibdeps computes Depends; the man pages' test
+  # renders them with groff and man.
+  dpkg-dev groff-base man-db
+  # The restore-test image (tests/image): debootstrap makes the Debian 12 base, buildah builds
+  # and runs the image (chroot isolation: no OCI runtime, no registry).
+  buildah debootstrap
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README, .ci/run): install every dependency, build with clang,
 # AddressSanitizer + UndefinedBehaviorSanitizer, libFuzzer and coverage instrumentation, run
-# all tests (unit, lint, fuzz for 20 s per target, integration), then report the coverage of
+# all tests (unit, lint, fuzz for 20 s per target, integration, man pages, the Debian package in
+# a release build of its own, the restore-test image), then report the coverage of
 # the unit and integration tests (scripts/coverage.sh). Fails when a test fails or a folder's
 # coverage is below its floor (tests/coverage-floors.txt).
 set -euo pipefail

@@ -24,6 +24,7 @@
 #include "schema_dump.h"
 #include "secret.h"
 #include "signals.h"
+#include "verify_usage.h"
 #include "xalloc.h"
 
 #include <getopt.h>
@@ -35,22 +36,7 @@
 
 static void print_help(void)
 {
-    printf("%s checks a restored PostgreSQL instance after a restore drill (Patroni\n"
-           "post_bootstrap): promoted, archiving off, marker present, fence absent,\n"
-           "and pg_dump -s of every database; then completes the drill's report.\n\n",
-           pgd_log_progname());
-    printf("Usage:\n  %s [OPTION]... [CONNINFO]\n\n", pgd_log_progname());
-    printf("Options:\n"
-           "  -c, --config=PATH        configuration file (default: $PGDRILL_CONFIG or %s)\n"
-           "      --check-config       check the configuration file, then exit\n"
-           "  -v, --verbose            log debug messages too\n"
-           "  -V, --version            output version information, then exit\n"
-           "  -h, --help               show this help, then exit\n\n"
-           "CONNINFO is a libpq connection string for the restored instance (Patroni appends\n"
-           "it); without it the libpq environment (PGHOST, PGPORT, ...) is used.\n\n",
-           PGD_DEFAULT_CONFIG_PATH);
-    printf("Exit status: 0 the drill passed, 1 the backup was not proven restorable,\n"
-           "2 usage or configuration error, 3 inconclusive (the checks could not run).\n");
+    pgd_usage_print(&pgd_verify_usage, stdout);
 }
 
 /* Seconds since the report's started_at, or -1. */
@@ -154,11 +140,8 @@ static int conclude(verify_run *run, pgd_history *history, int64_t start)
 
 int main(int argc, char **argv)
 {
-    static const struct option long_options[] = {
-        {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'C'},
-        {"verbose", no_argument, NULL, 'v'},      {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
+    struct option long_options[8];
+    char short_options[8];
     const char *config_path = NULL;
     bool check_config = false;
     pgd_config cfg;
@@ -170,12 +153,15 @@ int main(int argc, char **argv)
 
     pgd_log_init(argv[0]);
     pgd_signals_install();
-    while ((c = getopt_long(argc, argv, "c:vVh", long_options, NULL)) != -1) {
+    pgd_usage_getopt(&pgd_verify_usage, long_options,
+                     sizeof(long_options) / sizeof(long_options[0]), short_options,
+                     sizeof(short_options));
+    while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
         switch (c) {
         case 'c':
             config_path = optarg;
             break;
-        case 'C':
+        case PGD_USAGE_CHECK_CONFIG_VAL:
             check_config = true;
             break;
         default:

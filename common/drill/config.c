@@ -65,6 +65,9 @@ typedef struct key_spec {
     bool nonempty;
     /* K_STRING: one more check of the value; false with a static *why */
     bool (*check)(const char *value, const char **why);
+    /* The README's "default" and "meaning" cells, markdown included (not for sections) */
+    const char *shown_default;
+    const char *meaning;
 } key_spec;
 
 static bool check_amcheck_mode(const char *value, const char **why);
@@ -73,115 +76,300 @@ static bool check_backup_set(const char *value, const char **why);
 #define AT(member) offsetof(pgd_config, member)
 
 static const key_spec config_keys[] = {
-    {.path = "scope", .kind = K_STRING, .offset = AT(scope), .nonempty = true},
-    {.path = "state_dir", .kind = K_STRING, .offset = AT(state_dir), .nonempty = true},
+    {.path = "scope",
+     .kind = K_STRING,
+     .offset = AT(scope),
+     .nonempty = true,
+     .shown_default = "`--scope`, else the stanza",
+     .meaning = "label in reports"},
+    {.path = "state_dir",
+     .kind = K_STRING,
+     .offset = AT(state_dir),
+     .nonempty = true,
+     .shown_default = "`/var/lib/pgdrill`",
+     .meaning = "drill state and report; must survive container restarts"},
     {.path = "source", .kind = K_SECTION},
-    {.path = "source.dsn", .kind = K_CONNINFO, .offset = AT(source.dsn)},
+    {.path = "source.dsn",
+     .kind = K_CONNINFO,
+     .offset = AT(source.dsn),
+     .shown_default = "— (required unless the marker is given)",
+     .meaning = "libpq conninfo or URI of the source primary; no password (use `passfile=`)"},
     {.path = "source.connect_timeout",
      .kind = K_DURATION,
      .offset = AT(source.connect_timeout),
      .min = 1,
-     .max = 3600},
+     .max = 3600,
+     .shown_default = "`10s`",
+     .meaning = "connecting to the source; each statement may take at least 30 s"},
     {.path = "marker", .kind = K_SECTION},
-    {.path = "marker.schema", .kind = K_IDENT, .offset = AT(marker.schema), .nonempty = true},
-    {.path = "marker.table", .kind = K_IDENT, .offset = AT(marker.table), .nonempty = true},
+    {.path = "marker.schema",
+     .kind = K_IDENT,
+     .offset = AT(marker.schema),
+     .nonempty = true,
+     .shown_default = "`_pgdrill`",
+     .meaning = "bookkeeping schema on the source; any characters, quoted; never `public`, "
+                "`information_schema` or `pg_*`, and never a schema pgdrill did not create (see "
+                "[Safe to point at production](#safe-to-point-at-production))"},
+    {.path = "marker.table",
+     .kind = K_IDENT,
+     .offset = AT(marker.table),
+     .nonempty = true,
+     .shown_default = "`marker`",
+     .meaning = "bookkeeping table"},
     {.path = "marker.archive_timeout",
      .kind = K_DURATION,
      .offset = AT(marker.archive_timeout),
      .min = 1,
-     .max = PGD_DURATION_MAX_SECONDS},
+     .max = PGD_DURATION_MAX_SECONDS,
+     .shown_default = "`5m`",
+     .meaning = "how long to wait for the marker's WAL segment to be archived"},
     {.path = "pgbackrest", .kind = K_SECTION},
     {.path = "pgbackrest.stanza",
      .kind = K_STRING,
      .offset = AT(pgbackrest.stanza),
      .required = true,
-     .nonempty = true},
-    {.path = "pgbackrest.config", .kind = K_STRING, .offset = AT(pgbackrest.config)},
+     .nonempty = true,
+     .shown_default = "— (required)",
+     .meaning = "stanza to restore"},
+    {.path = "pgbackrest.config",
+     .kind = K_STRING,
+     .offset = AT(pgbackrest.config),
+     .shown_default = "pgBackRest's default",
+     .meaning = "`--config` for every pgbackrest call"},
     {.path = "pgbackrest.process_max",
      .kind = K_INT,
      .offset = AT(pgbackrest.process_max),
      .min = 1,
-     .max = 999},
-    {.path = "pgbackrest.options", .kind = K_OPTIONS, .offset = AT(pgbackrest.options)},
+     .max = 999,
+     .shown_default = "the CPUs pgdrill may use, at most 8",
+     .meaning = "`--process-max` of the restore and of the WAL prefetching: each process fetches, "
+                "decompresses and checks one file at a time, so more processes than CPUs only "
+                "queue; the CPUs are the process's affinity, lowered to its cgroup v2 CPU quota (a "
+                "Kubernetes CPU limit); at most 8 so that a big host does not open dozens of "
+                "connections to the repository (set it higher if the repository keeps up)"},
     {.path = "pgbackrest.set",
      .kind = K_STRING,
      .offset = AT(pgbackrest.set),
      .nonempty = true,
-     .check = check_backup_set},
-    {.path = "pgbackrest.repo", .kind = K_INT, .offset = AT(pgbackrest.repo), .min = 0, .max = 256},
+     .check = check_backup_set,
+     .shown_default = "`latest`",
+     .meaning = "which backup set to restore: `latest` (the newest that ended before the target), "
+                "`oldest` (the oldest retained: the drill replays every WAL segment from it to the "
+                "marker, proving the whole point-in-time window), or a backup label"},
+    {.path = "pgbackrest.repo",
+     .kind = K_INT,
+     .offset = AT(pgbackrest.repo),
+     .min = 0,
+     .max = 256,
+     .shown_default = "`0` (pgBackRest's choice)",
+     .meaning = "the repository to restore from (pgBackRest multi-repo)"},
+    {.path = "pgbackrest.options",
+     .kind = K_OPTIONS,
+     .offset = AT(pgbackrest.options),
+     .shown_default = "`[]`",
+     .meaning = "extra `--options` for `pgbackrest restore` only, written `--name[=value]`; every "
+                "spelling pgBackRest resolves to an option pgdrill sets itself is refused: "
+                "`--stanza`, `--config`, `--config-path`, `--config-include-path`, `--pg<N>-path` "
+                "(and the deprecated `--db-path`, `--db<N>-path`), `--type`, `--target`, "
+                "`--target-action`, `--target-exclusive`, `--archive-mode`, `--delta`, `--force`, "
+                "`--recovery-option`, `--process-max`, with their `--no-`/`--reset-` forms and any "
+                "prefix pgBackRest would expand (`--pg1-pa`, `--de`)"},
     {.path = "postgres", .kind = K_SECTION},
-    {.path = "postgres.bin_dir", .kind = K_STRING, .offset = AT(postgres.bin_dir)},
+    {.path = "postgres.bin_dir",
+     .kind = K_STRING,
+     .offset = AT(postgres.bin_dir),
+     .shown_default = "`pg_config --bindir`, else `/usr/lib/postgresql/<major>/bin`, else PATH",
+     .meaning = "PostgreSQL programs; must match the backup's major version"},
     {.path = "recovery", .kind = K_SECTION},
     {.path = "recovery.timeout",
      .kind = K_DURATION,
      .offset = AT(recovery.timeout),
      .min = 1,
-     .max = PGD_DURATION_MAX_SECONDS},
-    {.path = "recovery.settings", .kind = K_SETTINGS, .offset = AT(recovery.settings)},
+     .max = PGD_DURATION_MAX_SECONDS,
+     .shown_default = "`6h`",
+     .meaning = "restore plus replay must finish within this"},
     {.path = "recovery.wal_prefetch",
      .kind = K_SIZE,
      .offset = AT(recovery.wal_prefetch),
      .min = 0,
-     .max = PGD_BYTESIZE_MAX},
+     .max = PGD_BYTESIZE_MAX,
+     .shown_default = "`1GB`",
+     .meaning = "WAL fetched ahead of replay during the private recovery (pgBackRest's "
+                "asynchronous archive-get, queue of at most this size in `<state_dir>/wal-spool`, "
+                "removed afterwards; with less than twice that free there, half the free space, "
+                "warned, and below 32 MB none); `off`: one segment per archive-get call, while "
+                "replay waits (see [Performance](#performance))"},
+    {.path = "recovery.settings",
+     .kind = K_SETTINGS,
+     .offset = AT(recovery.settings),
+     .shown_default = "`{}`",
+     .meaning =
+         "GUCs for the private recovery instance (e.g. `shared_buffers`); values are written with "
+         "quotes and backslashes escaped, a line break or control character is refused; settings "
+         "pgdrill decides are refused (`listen_addresses`, `port`, `unix_socket_*`, `config_file`, "
+         "`hba_file`, `ident_file`, `data_directory`, `include*`, `cluster_name`, "
+         "`logging_collector`, `log_destination`, `log_line_prefix`, `archive_*`, "
+         "`restore_command`, `recovery_target*`, `primary_conninfo`, `primary_slot_name`, "
+         "`promote_trigger_file`, `hot_standby`); `max_connections`, `max_worker_processes`, "
+         "`max_wal_senders`, `max_prepared_transactions` and `max_locks_per_transaction` are "
+         "integers that can raise, never lower, the values pg_control demands"},
     {.path = "verify", .kind = K_SECTION},
-    {.path = "verify.databases", .kind = K_DATABASES, .offset = AT(verify.databases)},
-    {.path = "verify.jobs", .kind = K_INT, .offset = AT(verify.jobs), .min = 1, .max = 64},
-    {.path = "verify.checksums", .kind = K_BOOL, .offset = AT(verify.checksums)},
-    {.path = "verify.amcheck",
-     .kind = K_STRING,
-     .offset = AT(verify.amcheck),
-     .nonempty = true,
-     .check = check_amcheck_mode},
-    {.path = "verify.assertions", .kind = K_ASSERTIONS, .offset = AT(verify.assertions)},
-    {.path = "verify.assertion_timeout",
-     .kind = K_DURATION,
-     .offset = AT(verify.assertion_timeout),
+    {.path = "verify.databases",
+     .kind = K_DATABASES,
+     .offset = AT(verify.databases),
+     .shown_default = "`all`",
+     .meaning = "`all` (every database that accepts connections) or a list"},
+    {.path = "verify.jobs",
+     .kind = K_INT,
+     .offset = AT(verify.jobs),
      .min = 1,
-     .max = PGD_DURATION_MAX_SECONDS},
+     .max = 64,
+     .shown_default = "`2`",
+     .meaning = "`pg_dump -s` run at once"},
     {.path = "verify.timeout",
      .kind = K_DURATION,
      .offset = AT(verify.timeout),
      .min = 1,
-     .max = PGD_DURATION_MAX_SECONDS},
+     .max = PGD_DURATION_MAX_SECONDS,
+     .shown_default = "`1h`",
+     .meaning = "all of verify's checks"},
+    {.path = "verify.checksums",
+     .kind = K_BOOL,
+     .offset = AT(verify.checksums),
+     .shown_default = "`true`",
+     .meaning =
+         "run `pg_checksums --check` on the restored cluster (bootstrap, while it is shut down)"},
+    {.path = "verify.amcheck",
+     .kind = K_STRING,
+     .offset = AT(verify.amcheck),
+     .nonempty = true,
+     .check = check_amcheck_mode,
+     .shown_default = "`on`",
+     .meaning = "`off`, `on` (pg_amcheck of heap tables and B-tree indexes, `verify.jobs` at a "
+                "time, the amcheck extension created in the throw-away instance when missing: "
+                "needs a superuser connection, as Patroni's is) or `heapallindexed` (also every "
+                "heap tuple found in its indexes: slower)"},
+    {.path = "verify.assertions",
+     .kind = K_ASSERTIONS,
+     .offset = AT(verify.assertions),
+     .shown_default = "`[]`",
+     .meaning = "a list of `{name, database, sql}`: each SQL must return one row holding one "
+                "boolean, true; it runs read-only, with `verify.assertion_timeout` as statement "
+                "timeout and the drill's target time in `current_setting('pgdrill.target_time')`"},
+    {.path = "verify.assertion_timeout",
+     .kind = K_DURATION,
+     .offset = AT(verify.assertion_timeout),
+     .min = 1,
+     .max = PGD_DURATION_MAX_SECONDS,
+     .shown_default = "`60s`",
+     .meaning = "statement timeout of each assertion"},
     {.path = "report", .kind = K_SECTION},
-    {.path = "report.file", .kind = K_STRING, .offset = AT(report.file), .nonempty = true},
-    {.path = "report.history_dsn", .kind = K_CONNINFO, .offset = AT(report.history_dsn)},
+    {.path = "report.file",
+     .kind = K_STRING,
+     .offset = AT(report.file),
+     .nonempty = true,
+     .shown_default = "`<state_dir>/report.json`",
+     .meaning = "the report"},
+    {.path = "report.history_dsn",
+     .kind = K_CONNINFO,
+     .offset = AT(report.history_dsn),
+     .shown_default = "`\"\"` (off)",
+     .meaning = "conninfo of the database holding the fleet's status history (below); no password "
+                "(use `passfile=`)"},
     {.path = "report.max_concurrent",
      .kind = K_INT,
      .offset = AT(report.max_concurrent),
      .min = 0,
-     .max = 100000},
+     .max = 100000,
+     .shown_default = "`0` (no cap)",
+     .meaning = "fleet-wide cap on drills in progress; needs `history_dsn`"},
     {.path = "report.stale_after",
      .kind = K_DURATION,
      .offset = AT(report.stale_after),
      .min = 60,
-     .max = PGD_DURATION_MAX_SECONDS},
+     .max = PGD_DURATION_MAX_SECONDS,
+     .shown_default = "`12h` (at least `1m`)",
+     .meaning = "a drill \"in progress\" for longer than this is counted as dead, not running"},
     {.path = "report.webhook", .kind = K_SECTION},
-    {.path = "report.webhook.url", .kind = K_URL, .offset = AT(report.webhook.url)},
-    {.path = "report.webhook.allow_http", .kind = K_BOOL, .offset = AT(report.webhook.allow_http)},
-    {.path = "report.webhook.ca_file", .kind = K_STRING, .offset = AT(report.webhook.ca_file)},
+    {.path = "report.webhook.url",
+     .kind = K_URL,
+     .offset = AT(report.webhook.url),
+     .shown_default = "`\"\"` (off)",
+     .meaning = "`https://` URL the report JSON is POSTed to (`http://` only with `allow_http`)"},
+    {.path = "report.webhook.allow_http",
+     .kind = K_BOOL,
+     .offset = AT(report.webhook.allow_http),
+     .shown_default = "`false`",
+     .meaning = "allow a plain `http://` URL: the report and the token then travel unencrypted"},
     {.path = "report.webhook.token_file",
      .kind = K_STRING,
-     .offset = AT(report.webhook.token_file)},
+     .offset = AT(report.webhook.token_file),
+     .shown_default = "`\"\"`",
+     .meaning = "file holding a bearer token (`Authorization: Bearer`); never logged; a token with "
+                "control characters is refused (not sent)"},
+    {.path = "report.webhook.ca_file",
+     .kind = K_STRING,
+     .offset = AT(report.webhook.ca_file),
+     .shown_default = "`\"\"` (system CAs)",
+     .meaning = "CA bundle for the webhook's TLS; verification is always on"},
     {.path = "report.webhook.timeout",
      .kind = K_DURATION,
      .offset = AT(report.webhook.timeout),
      .min = 1,
-     .max = 3600},
+     .max = 3600,
+     .shown_default = "`10s`",
+     .meaning = "connect and total timeout of each attempt"},
     {.path = "report.webhook.retries",
      .kind = K_INT,
      .offset = AT(report.webhook.retries),
      .min = 0,
-     .max = 20},
-    {.path = "report.metrics_file", .kind = K_STRING, .offset = AT(report.metrics_file)},
+     .max = 20,
+     .shown_default = "`3`",
+     .meaning = "retries after a connection error or 5xx (backoff 1 s, 2 s, 4 s, ... 30 s); none "
+                "after 4xx"},
     {.path = "report.rto_target",
      .kind = K_DURATION,
      .offset = AT(report.rto_target),
      .min = 0,
-     .max = PGD_DURATION_MAX_SECONDS},
+     .max = PGD_DURATION_MAX_SECONDS,
+     .shown_default = "`0` (not judged)",
+     .meaning =
+         "restore plus recovery must fit within this, or the drill fails with `rto_exceeded`"},
+    {.path = "report.metrics_file",
+     .kind = K_STRING,
+     .offset = AT(report.metrics_file),
+     .shown_default = "`\"\"` (off)",
+     .meaning = "Prometheus textfile-collector file, e.g. "
+                "`/var/lib/node_exporter/textfile/pgdrill-<scope>.prom`"},
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+size_t pgd_config_doc_count(void)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < N_CONFIG_KEYS; i++)
+        n += config_keys[i].kind != K_SECTION;
+    return n;
+}
+
+pgd_config_key_doc pgd_config_doc(size_t index)
+{
+    pgd_config_key_doc doc = {0};
+
+    for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+        if (config_keys[i].kind == K_SECTION)
+            continue;
+        if (index-- == 0) {
+            doc.key = config_keys[i].path;
+            doc.shown_default = config_keys[i].shown_default;
+            doc.meaning = config_keys[i].meaning;
+            break;
+        }
+    }
+    return doc;
+}
 
 /*
  * Options pgdrill-bootstrap sets itself (or takes from other keys), by

@@ -125,6 +125,24 @@ void pgd_config_free(pgd_config *cfg);
 char *pgd_config_error(const pgd_config *cfg, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * One key of the README's configuration table: the key's dotted path and
+ * the "default" and "meaning" cells (markdown). The table of keys in
+ * config.c is the one source of these rows for the README (test_config
+ * compares) and the man pages (man/gen-man.c).
+ */
+typedef struct pgd_config_key_doc {
+    const char *key;
+    const char *shown_default;
+    const char *meaning;
+} pgd_config_key_doc;
+
+/* How many keys there are (sections, which hold keys, do not count). */
+size_t pgd_config_doc_count(void);
+
+/* The index-th key in the README's order; all NULL past the end. */
+pgd_config_key_doc pgd_config_doc(size_t index);
+
 /* The configuration path from --config, else $PGDRILL_CONFIG, else the default. */
 const char *pgd_config_path(const char *from_option);
 

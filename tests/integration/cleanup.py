@@ -6,6 +6,10 @@ ctest killed at its timeout never ran its own cleanup; this kills those
 processes (after checking that the PID still belongs to a process of that
 kind, since PIDs are reused) and removes stack directories, unless
 PGDRILL_KEEP_TMP=1 or the stack was kept on purpose after a failure.
+Two kinds name groups rather than one process (tests/image, where a drill runs
+inside a container): "PID session -" is every process of the session PID
+leads, "0 mentioning TEXT" every process whose command line holds TEXT (at least
+12 characters: a unique name, never a word).
 """
 import os
 import shutil
@@ -18,6 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from drillstack import PG_BIN, as_user  # noqa: E402
 
 KIND_WORDS = {"postgres": "postgres", "s3rver": "s3rver", "etcd": "etcd", "patroni": "patroni"}
+# What a container's session may hold (tests/image): a reused session id of anything else is
+# left alone.
+CONTAINER_WORDS = ("buildah", "tini", "pgdrill", "patroni", "postgres", "pgbackrest")
 
 
 def cmdline(pid):
@@ -26,6 +33,29 @@ def cmdline(pid):
             return f.read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return None
+
+
+def session_of(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def group_members(kind, what):
+    """PIDs of the processes a "session" or "mentioning" entry stands for."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        pid = int(entry)
+        if kind == "session" and session_of(pid) == int(what) and \
+                any(w in (cmdline(pid) or "") for w in CONTAINER_WORDS):
+            pids.append(pid)
+        elif kind == "mentioning" and len(what) >= 12 and what in (cmdline(pid) or ""):
+            pids.append(pid)
+    return pids
 
 
 def main():
@@ -43,7 +73,15 @@ def main():
             if kind == "postgres" and os.path.exists(os.path.join(datadir, "postmaster.pid")):
                 subprocess.run(as_user([PG_BIN + "/pg_ctl", "-D", datadir, "-m", "immediate",
                                         "stop"]), capture_output=True, timeout=60)
-        for pid, kind, _ in entries:
+        for pid, kind, what in entries:
+            if kind in ("session", "mentioning"):
+                for member in group_members(kind, pid if kind == "session" else what.strip()):
+                    try:
+                        os.kill(member, signal.SIGKILL)
+                        killed += 1
+                    except OSError:
+                        pass
+                continue
             line = cmdline(int(pid))
             if line is not None and KIND_WORDS.get(kind, kind) in line:
                 try:

@@ -90,6 +90,7 @@ class Stack:
         self.socket_dir = self.path("sock")
         self.etcd_port = None
         self.patroni = None
+        self.bindir = self.path("bin")  # where bootstrap() and verify() find pgdrill
         self.env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8", "HOME": self.dir}
         # A coverage build (PGDRILL_COVERAGE): ctest names where pgdrill's profiles go. Every
         # environment of the stack carries it (Patroni passes it on to the pgdrill commands),
@@ -400,7 +401,7 @@ class Stack:
 
     # -------------------------------------------------------------- pgdrill
     def install_pgdrill(self):
-        """Copy the built binaries where the postgres user can run them."""
+        """Copy the built binaries where the postgres user can run them (self.bindir)."""
         build = os.environ.get("PGDRILL_BUILD_DIR", os.path.join(REPO, "build"))
         bindir = self.mkdir("bin", mode=0o755)
         for name, sub in (("pgdrill-bootstrap", "bootstrap"), ("pgdrill-verify", "verify")):
@@ -408,6 +409,14 @@ class Stack:
             if not os.path.exists(src):
                 raise StackError("%s is not built (PGDRILL_BUILD_DIR=%s)" % (src, build))
             shutil.copy2(src, os.path.join(bindir, name))
+        return bindir
+
+    def use_installed_pgdrill(self, bindir="/usr/bin"):
+        """Run the pgdrill binaries a package installed in bindir instead of the build's."""
+        for name in ("pgdrill-bootstrap", "pgdrill-verify"):
+            if not os.access(os.path.join(bindir, name), os.X_OK):
+                raise StackError("%s is not installed in %s" % (name, bindir))
+        self.bindir = bindir
         return bindir
 
     def pgdrill_config(self, name="pgdrill.yml", edit=None):
@@ -428,16 +437,17 @@ class Stack:
         return env
 
     def bootstrap(self, config, datadir, *args, env=None, timeout=300):
-        p = subprocess.run(as_user([self.path("bin", "pgdrill-bootstrap"), "--config=" + config,
-                                    "--scope=orders-drill", "--datadir=" + datadir] + list(args)),
+        p = subprocess.run(as_user([os.path.join(self.bindir, "pgdrill-bootstrap"),
+                                    "--config=" + config, "--scope=orders-drill",
+                                    "--datadir=" + datadir] + list(args)),
                            capture_output=True, text=True, timeout=timeout,
                            env=env or self.drill_env())
         sys.stderr.write(p.stderr[-20000:])
         return p
 
     def verify(self, config, conninfo, env=None, timeout=300):
-        p = subprocess.run(as_user([self.path("bin", "pgdrill-verify"), "--config=" + config,
-                                    conninfo]),
+        p = subprocess.run(as_user([os.path.join(self.bindir, "pgdrill-verify"),
+                                    "--config=" + config, conninfo]),
                            capture_output=True, text=True, timeout=timeout,
                            env=env or self.drill_env())
         sys.stderr.write(p.stderr[-20000:])

@@ -18,7 +18,7 @@ def patroni_yml(s, pg_port, rest_port, config, text=None):
             .replace("/var/lib/postgresql/drill/data", s.path("patroni", "data"))
             .replace("/var/lib/postgresql/drill/pgpass", s.path("patroni", "pgpass"))
             .replace("/var/run/postgresql", s.socket_dir)
-            .replace("/usr/bin/pgdrill-", s.path("bin", "pgdrill-"))
+            .replace("/usr/bin/pgdrill-", os.path.join(s.bindir, "pgdrill-"))
             .replace("/etc/pgdrill/pgdrill.yml", config))
 
 

@@ -3,6 +3,7 @@
  * every error path with its exact "FILE:LINE: KEY: reason" message.
  */
 #include "config.h"
+#include "readme_table.h"
 #include "secret.h"
 #include "xalloc.h"
 
@@ -639,6 +640,30 @@ static void test_wal_prefetch_off(void **state)
     pgd_config_free(&cfg);
 }
 
+/* The README's configuration table is the table of keys, row by row, cell by cell. */
+static void test_readme_table_matches(void **state)
+{
+    readme_table t;
+
+    (void)state;
+    readme_table_load(&t, "| key | default | meaning |", 3);
+    assert_int_equal(t.rows, (int)pgd_config_doc_count());
+    for (int row = 0; row < t.rows; row++) {
+        pgd_config_key_doc doc = pgd_config_doc((size_t)row);
+        char key[64];
+
+        assert_non_null(doc.key);
+        assert_non_null(doc.shown_default);
+        assert_non_null(doc.meaning);
+        snprintf(key, sizeof(key), "`%s`", doc.key);
+        assert_string_equal(t.cell[row][0], key);
+        assert_string_equal(t.cell[row][1], doc.shown_default);
+        assert_string_equal(t.cell[row][2], doc.meaning);
+    }
+    assert_null(pgd_config_doc(pgd_config_doc_count()).key);
+    readme_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -666,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_plain_http_needs_consent),
         cmocka_unit_test(test_data_proof_keys),
         cmocka_unit_test(test_config_path_precedence),
+        cmocka_unit_test(test_readme_table_matches),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,7 +3,7 @@
  * and the README's table held to it (the README is the users' contract).
  */
 #include "exitcode.h"
-#include "fsutil.h"
+#include "readme_table.h"
 #include "verdict.h"
 
 #include <setjmp.h>
@@ -68,60 +68,26 @@ static void test_precedence(void **state)
     assert_false(pgd_error_class_outranks(PGD_ERR_NONE, PGD_ERR_INTERNAL));
 }
 
-/* The cells of one markdown table row, trimmed; returns the count. */
-static int split_row(char *line, char **cells, int max)
-{
-    int n = 0;
-    char *p = line;
-
-    if (*p != '|')
-        return 0;
-    p++;
-    while (n < max && *p != '\0') {
-        char *end = strchr(p, '|');
-
-        if (end == NULL)
-            break;
-        *end = '\0';
-        while (*p == ' ')
-            p++;
-        for (char *q = end - 1; q >= p && *q == ' '; q--)
-            *q = '\0';
-        cells[n++] = p;
-        p = end + 1;
-    }
-    return n;
-}
-
 static void test_readme_table_matches(void **state)
 {
-    char *errmsg = NULL;
-    char *readme = pgd_read_file(PGDRILL_SOURCE_DIR "/README.md", 1024 * 1024, &errmsg);
-    char *table;
+    readme_table t;
     int expected = PGD_ERR_FIRST;
 
     (void)state;
-    assert_non_null(readme);
-    table = strstr(readme, "| class | verdict | what happened | what an SRE should do |");
-    assert_non_null(table);
-    table = strchr(strchr(table, '\n') + 1, '\n') + 1; /* skip the header and the rule */
-    for (char *line = strtok(table, "\n"); line != NULL && line[0] == '|';
-         line = strtok(NULL, "\n")) {
-        char *cells[4];
+    readme_table_load(&t, "| class | verdict | what happened | what an SRE should do |", 4);
+    for (int row = 0; row < t.rows; row++, expected++) {
         char name[64];
 
-        assert_int_equal(split_row(line, cells, 4), 4);
         assert_true(expected <= PGD_ERR_LAST);
         snprintf(name, sizeof(name), "`%s`", pgd_error_class_name((pgd_error_class)expected));
-        assert_string_equal(cells[0], name);
-        assert_string_equal(cells[1],
+        assert_string_equal(t.cell[row][0], name);
+        assert_string_equal(t.cell[row][1],
                             pgd_verdict_name(pgd_error_class_verdict((pgd_error_class)expected)));
-        assert_string_equal(cells[2], pgd_error_class_meaning((pgd_error_class)expected));
-        assert_string_equal(cells[3], pgd_error_class_advice((pgd_error_class)expected));
-        expected++;
+        assert_string_equal(t.cell[row][2], pgd_error_class_meaning((pgd_error_class)expected));
+        assert_string_equal(t.cell[row][3], pgd_error_class_advice((pgd_error_class)expected));
     }
     assert_int_equal(expected, PGD_ERR_LAST + 1); /* every class is in the README */
-    free(readme);
+    readme_table_free(&t);
 }
 
 int main(void)
