@@ -1,5 +1,5 @@
 /*
- * fuzz_config.c - pgd_config_load() (common/config.c) on arbitrary pgdrill.yml text.
+ * fuzz_config.c - pgd_config_load() (common/drill/config.c) on arbitrary pgdrill.yml text.
  *
  * The loader takes a path: each input is written to one temporary file per
  * process. Invariants: a failure explains itself as "FILE:LINE: KEY: reason",

@@ -1,7 +1,7 @@
 /*
- * fuzz_redact.c - the printable forms of connection strings (common/conninfo.c)
- * and URLs (common/redact.c), secret registration and the secret mask
- * (common/secret.c) on arbitrary text.
+ * fuzz_redact.c - the printable forms of connection strings (common/pg/conninfo.c)
+ * and URLs (common/fleet/redact.c), secret registration and the secret mask
+ * (common/base/secret.c) on arbitrary text.
  *
  * Invariant: when libpq accepts the text as a connection string with a
  * password of at least 6 bytes, the redacted form does not contain that

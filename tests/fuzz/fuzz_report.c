@@ -1,5 +1,5 @@
 /*
- * fuzz_report.c - the report reader pgd_report_load() (common/report.c) on
+ * fuzz_report.c - the report reader pgd_report_load() (common/drill/report.c) on
  * arbitrary file content, then the getters and pgd_report_write() of what it
  * accepted.
  *

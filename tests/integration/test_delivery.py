@@ -16,7 +16,7 @@ from drillstack import (PG_BIN, REPO, Stack, as_user, expect, expect_equal, expe
                         free_port, scenario)
 
 EARLY = "--target-time=2001-01-01 00:00:00+00"  # a quick terminal verdict: no_backup
-FLEET_LOCK = "7378664961493516"  # the advisory lock id of common/history.c (README)
+FLEET_LOCK = "7378664961493516"  # the advisory lock id of common/fleet/history.c (README)
 
 
 def history_dsn(s, port=None):

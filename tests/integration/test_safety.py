@@ -15,7 +15,7 @@ from drillstack import (PG_BIN, SOURCE_PASSWORD, Stack, as_user, expect, expect_
                         expect_outcome, run, scenario)
 from test_delivery import EARLY, Hooks, add_report_settings, https_server
 
-SCHEMA_TAG = "pgdrill marker schema (created by pgdrill-bootstrap)"  # common/marker.h
+SCHEMA_TAG = "pgdrill marker schema (created by pgdrill-bootstrap)"  # common/pg/marker.h
 TABLE_TAG = "pgdrill marker table (created by pgdrill-bootstrap)"
 
 
