@@ -8,6 +8,7 @@
 #include "prefetch.h"
 
 #include "clock.h"
+#include "cpus.h"
 #include "fsutil.h"
 #include "log.h"
 #include "xalloc.h"
@@ -102,13 +103,9 @@ static bool is_our_option(const char *token, size_t len)
     return false;
 }
 
-/*
- * "--name=value" for a shell (restore_command runs under sh) inside a
- * PostgreSQL restore_command (% is its escape): single-quoted, ' as '\''.
- */
-static void append_quoted(pgd_buf *buf, const char *name, const char *value)
+/* value for a shell inside a PostgreSQL restore_command (% is its escape): ' as '\''. */
+static void append_shell_text(pgd_buf *buf, const char *value)
 {
-    pgd_buf_appendf(buf, " '--%s=", name);
     for (const char *p = value; *p != '\0'; p++) {
         if (*p == '\'')
             pgd_buf_append(buf, "'\\''");
@@ -117,16 +114,126 @@ static void append_quoted(pgd_buf *buf, const char *name, const char *value)
         else
             pgd_buf_append_n(buf, p, 1);
     }
+}
+
+/* " '--name=value'", single-quoted for the shell restore_command runs under. */
+static void append_quoted(pgd_buf *buf, const char *name, const char *value)
+{
+    pgd_buf_appendf(buf, " '--%s=", name);
+    append_shell_text(buf, value);
     pgd_buf_append(buf, "'");
 }
 
-char *prefetch_restore_command(const char *auto_conf, const char *spool_dir, long queue_bytes,
-                               long process_max, const char **why)
+long prefetch_refill_every(long queue_bytes, long segment_bytes)
+{
+    long every = 16;
+
+    if (segment_bytes <= 0 || queue_bytes <= 0)
+        return 1;
+    while (every > 1 && every > queue_bytes / segment_bytes / 4)
+        every /= 2;
+    return every;
+}
+
+long prefetch_processes(long process_max, long usable_cpus)
+{
+    long n = usable_cpus - 1;
+
+    if (n > process_max)
+        n = process_max;
+    return n < 1 ? 1 : n;
+}
+
+/*
+ * "'<spool_dir><name><placeholder>'" for a shell inside a restore_command:
+ * spool_dir and name quoted, placeholder (%f or nothing) left for PostgreSQL.
+ */
+static void append_spool_path(pgd_buf *out, const char *spool_dir, const char *name,
+                              const char *placeholder)
+{
+    pgd_buf_append(out, "'");
+    append_shell_text(out, spool_dir);
+    append_shell_text(out, name);
+    pgd_buf_append(out, placeholder);
+    pgd_buf_append(out, "'");
+}
+
+/* The quoted paths the shell's shortcut uses. */
+typedef struct shortcut_paths {
+    pgd_buf queued;    /* the segment in pgBackRest's queue */
+    pgd_buf last;      /* a link to the segment given to PostgreSQL last */
+    pgd_buf last_name; /* its name */
+} shortcut_paths;
+
+static void shortcut_paths_init(shortcut_paths *sp, const char *spool_dir, const char *stanza)
+{
+    char *queue_dir = pgd_asprintf("/archive/%s/in/", stanza);
+
+    pgd_buf_init(&sp->queued);
+    pgd_buf_init(&sp->last);
+    pgd_buf_init(&sp->last_name);
+    append_spool_path(&sp->queued, spool_dir, queue_dir, "%f");
+    append_spool_path(&sp->last, spool_dir, "/last", "");
+    append_spool_path(&sp->last_name, spool_dir, "/last.name", "");
+    free(queue_dir);
+}
+
+static void shortcut_paths_free(shortcut_paths *sp)
+{
+    pgd_buf_free(&sp->queued);
+    pgd_buf_free(&sp->last);
+    pgd_buf_free(&sp->last_name);
+}
+
+/*
+ * The shell's shortcut in front of pgBackRest's archive-get. PostgreSQL runs
+ * restore_command once per segment and replay waits for it; pgBackRest takes
+ * about 10 ms to start and move a queued segment, sh and mv about 2 ms. A
+ * segment in the queue under its own name is whole (pgBackRest writes it
+ * under a temporary name and renames it). Every N-th segment by the last hex
+ * digit of its name, and whatever the queue does not hold (history files, a
+ * segment not fetched yet or whose fetch failed), go to pgBackRest: it
+ * refills the queue and reports errors as always (docs/design.md, F19).
+ *
+ * The segment given last stays linked as <spool>/last, its name in
+ * last.name (emptied first, so a failed step never pairs a name with another
+ * segment): at the end of recovery PostgreSQL asks for it once more, which
+ * pgBackRest would fetch again from the repository.
+ */
+static void append_shortcut_head(pgd_buf *out, const shortcut_paths *sp, long every)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    pgd_buf_append(out, "case %f in *[");
+    for (long digit = 0; digit < 16; digit += every)
+        pgd_buf_append_n(out, &hex[digit], 1);
+    pgd_buf_appendf(out,
+                    "]) ;; *) [ -f %s ] && : > %s && ln -f %s %s && echo %%f > %s && mv -f %s "
+                    "\"%%p\" && exit 0;; esac; [ -f %s ] && read n < %s && [ \"$n\" = %%f ] && "
+                    "cp %s \"%%p\" && exit 0; ",
+                    sp->queued.data, sp->last_name.data, sp->queued.data, sp->last.data,
+                    sp->last_name.data, sp->queued.data, sp->last_name.data, sp->last_name.data,
+                    sp->last.data);
+}
+
+/* After pgBackRest's archive-get: its status when it failed, else the link kept. */
+static void append_shortcut_tail(pgd_buf *out, const shortcut_paths *sp)
+{
+    pgd_buf_appendf(out, " || exit; : > %s && ln -f \"%%p\" %s && echo %%f > %s; exit 0",
+                    sp->last_name.data, sp->last.data, sp->last_name.data);
+}
+
+char *prefetch_restore_command(const char *auto_conf, const char *spool_dir,
+                               const prefetch_plan *plan, const char **why)
 {
     char *command = restore_command_of(auto_conf);
     size_t len = command ? strlen(command) : 0;
     size_t end_len = strlen(ARCHIVE_GET_END);
+    long every = prefetch_refill_every(plan->queue_bytes, plan->segment_bytes);
+    bool shortcut = plan->queue_bytes > 0 && every > 1;
+    shortcut_paths sp;
     pgd_buf out;
+    size_t start_len;
 
     if (command == NULL) {
         *why = "the restored postgresql.auto.conf has no restore_command";
@@ -140,8 +247,13 @@ char *prefetch_restore_command(const char *auto_conf, const char *spool_dir, lon
     }
     command[len - end_len - 1] = '\0';
 
-    /* pgBackRest quotes values holding spaces in double quotes; none holds a quote itself. */
     pgd_buf_init(&out);
+    if (shortcut) {
+        shortcut_paths_init(&sp, spool_dir, plan->stanza);
+        append_shortcut_head(&out, &sp, every);
+    }
+    start_len = out.len;
+    /* pgBackRest quotes values holding spaces in double quotes; none holds a quote itself. */
     for (const char *p = command; *p != '\0';) {
         const char *start;
         bool quoted = false;
@@ -154,26 +266,30 @@ char *prefetch_restore_command(const char *auto_conf, const char *spool_dir, lon
             if (*p == '"')
                 quoted = !quoted;
         }
-        if (out.len > 0 && is_our_option(start, (size_t)(p - start)))
+        if (out.len > start_len && is_our_option(start, (size_t)(p - start)))
             continue;
-        if (out.len > 0)
+        if (out.len > start_len)
             pgd_buf_append(&out, " ");
         pgd_buf_append_n(&out, start, (size_t)(p - start));
     }
     free(command);
 
-    if (queue_bytes > 0) {
+    if (plan->queue_bytes > 0) {
         char *lock_dir = pgd_asprintf("%s/lock", spool_dir);
 
         pgd_buf_append(&out, " --archive-async");
         append_quoted(&out, "spool-path", spool_dir);
         append_quoted(&out, "lock-path", lock_dir);
-        pgd_buf_appendf(&out, " --archive-get-queue-max=%ld --process-max=%ld", queue_bytes,
-                        process_max);
+        pgd_buf_appendf(&out, " --archive-get-queue-max=%ld --process-max=%ld", plan->queue_bytes,
+                        plan->processes);
         free(lock_dir);
     } else
         pgd_buf_append(&out, " --no-archive-async");
     pgd_buf_append(&out, " " ARCHIVE_GET_END);
+    if (shortcut) {
+        append_shortcut_tail(&out, &sp);
+        shortcut_paths_free(&sp);
+    }
     return pgd_buf_steal(&out);
 }
 
@@ -283,7 +399,7 @@ static long queue_that_fits(const char *spool_dir, long wanted)
     return (long)(free_bytes / 2);
 }
 
-char *prefetch_prepare(drill *d)
+char *prefetch_prepare(drill *d, long segment_bytes)
 {
     const pgd_config *cfg = d->cfg;
     char *spool_dir = prefetch_spool_dir(cfg);
@@ -294,6 +410,7 @@ char *prefetch_prepare(drill *d)
     const char *why = NULL;
     char *command = NULL;
     long queue = cfg->recovery.wal_prefetch;
+    prefetch_plan plan;
 
     prefetch_cleanup(spool_dir);
     if (auto_conf == NULL) {
@@ -307,15 +424,18 @@ char *prefetch_prepare(drill *d)
         queue = 0;
     }
     queue = queue_that_fits(spool_dir, queue);
-    command =
-        prefetch_restore_command(auto_conf, spool_dir, queue, cfg->pgbackrest.process_max, &why);
+    plan.queue_bytes = queue;
+    plan.processes = prefetch_processes(cfg->pgbackrest.process_max, pgd_usable_cpus());
+    plan.segment_bytes = segment_bytes;
+    plan.stanza = cfg->pgbackrest.stanza;
+    command = prefetch_restore_command(auto_conf, spool_dir, &plan, &why);
     if (command == NULL) {
         pgd_warn("%s; WAL is fetched as the restore configured it", why);
         goto out;
     }
     if (queue > 0)
-        pgd_info("WAL is fetched ahead of replay: up to %ld MB queued in %s, %ld processes",
-                 queue / (1024 * 1024), spool_dir, cfg->pgbackrest.process_max);
+        pgd_info("WAL is fetched ahead of replay: up to %ld MB queued in %s, %ld process%s",
+                 queue / (1024 * 1024), spool_dir, plan.processes, plan.processes == 1 ? "" : "es");
     else
         pgd_info("WAL is fetched one segment at a time%s",
                  cfg->recovery.wal_prefetch == 0 ? " (recovery.wal_prefetch is off)" : "");

@@ -18,22 +18,48 @@
 /* The drill's spool directory (state_dir/wal-spool; one drill per state_dir). Caller frees. */
 char *prefetch_spool_dir(const pgd_config *cfg);
 
+/* How the private recovery gets its WAL. */
+typedef struct prefetch_plan {
+    long queue_bytes;   /* the queue's bound; 0: one segment at a time, no spool */
+    long processes;     /* archive-get's --process-max */
+    long segment_bytes; /* the cluster's WAL segment size (pg_control) */
+    const char *stanza; /* names pgBackRest's queue directory inside the spool */
+} prefetch_plan;
+
 /*
  * The restore_command for the private recovery: pgBackRest's own (from the
  * restored postgresql.auto.conf, with every option it chose for archive-get)
  * plus --archive-async with a bounded queue, a spool and a lock directory of
  * the drill's own and --process-max; with queue_bytes 0, --no-archive-async
- * (one segment at a time, whatever pgbackrest.conf says). NULL with *why
- * when auto_conf holds no restore_command of pgBackRest's form.
+ * (one segment at a time, whatever pgbackrest.conf says). With a queue of at
+ * least 8 segments, a segment already in the queue is moved into place by the
+ * shell, and pgBackRest runs only for every few segments (refilling its
+ * queue) and for whatever the queue does not hold (docs/design.md, F19).
+ * NULL with *why when auto_conf holds no restore_command of pgBackRest's form.
  */
-char *prefetch_restore_command(const char *auto_conf, const char *spool_dir, long queue_bytes,
-                               long process_max, const char **why);
+char *prefetch_restore_command(const char *auto_conf, const char *spool_dir,
+                               const prefetch_plan *plan, const char **why);
+
+/*
+ * How often pgBackRest itself runs when segments are moved out of the queue
+ * by the shell: every N-th segment (a power of two, at most 16, at most a
+ * quarter of the queue so it is refilled long before it runs dry); 1: always.
+ */
+long prefetch_refill_every(long queue_bytes, long segment_bytes);
+
+/*
+ * The processes fetching ahead: replay is one process (the startup process)
+ * that needs a CPU of its own, so at most the usable CPUs minus one, at
+ * least one, and never more than pgbackrest.process_max (F19).
+ */
+long prefetch_processes(long process_max, long usable_cpus);
 
 /*
  * Prepare the spool directory (emptied, 0700) and return the restore_command
  * to start the recovery with, or NULL to keep the restored one (logged why).
+ * segment_bytes: the restored cluster's WAL segment size.
  */
-char *prefetch_prepare(drill *d);
+char *prefetch_prepare(drill *d, long segment_bytes);
 
 /*
  * Stop pgBackRest's asynchronous archive-get of this spool directory (it

@@ -684,7 +684,7 @@ bool recover_and_promote(drill *d)
         goto out;
     }
     run.spool_dir = prefetch_spool_dir(d->cfg);
-    run.restore_command = prefetch_prepare(d);
+    run.restore_command = prefetch_prepare(d, run.before.wal_segment_size);
     if (!start_server(&run))
         goto out;
     if (follow_replay(&run)) {

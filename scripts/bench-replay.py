@@ -13,8 +13,9 @@ interleaved in each round:
   drill   pgdrill-bootstrap with the same marker (restore not counted; checksums off, so the
           phase holds replay, promotion and shutdown like the local run): timings.recovery
 With --variants the drill also runs with each setting measured for the README (prefetch
-off, a smaller queue, one process, recovery_prefetch off, maintenance_io_concurrency 100,
-shared_buffers 1GB). Prints the medians, the replay figures (PostgreSQL's redo "elapsed")
+off, a smaller queue, one or two fetching processes, recovery_prefetch off,
+maintenance_io_concurrency 100, shared_buffers 1GB), and the local replay also with
+shared_buffers 1GB. Prints the medians, the replay figures (PostgreSQL's redo "elapsed")
 and the ratio drill / local. Goal: default drill / local <= 1.10.
 """
 import argparse
@@ -36,6 +37,7 @@ VARIANTS = [
     ("wal_prefetch: off", lambda t: t.replace("wal_prefetch: 1GB", "wal_prefetch: off")),
     ("wal_prefetch: 256MB", lambda t: t.replace("wal_prefetch: 1GB", "wal_prefetch: 256MB")),
     ("process_max: 1", lambda t: t.replace("# process_max: 4", "process_max: 1")),
+    ("process_max: 2", lambda t: t.replace("# process_max: 4", "process_max: 2")),
     ("recovery_prefetch: off", lambda t: t.replace(
         "shared_buffers: 128MB", "shared_buffers: 128MB\n    recovery_prefetch: 'off'")),
     ("maintenance_io_concurrency: 100", lambda t: t.replace(
@@ -72,14 +74,16 @@ def fetch_wal_locally(s):
     return local, end - (int(first[8:16], 16) * 256 + int(first[16:], 16)) + 1
 
 
-def local_round(s, pristine, n):
+def local_round(s, pristine, n, settings=()):
     """Start a copy of the restored backup with local WAL until promoted, stop it fast."""
-    work = s.path("local-%d" % n)
+    tag = "%d%s" % (n, "-".join([""] + [re.sub(r"[^a-z0-9]+", "", x) for x in settings]))
+    work = s.path("local-" + tag)
     subprocess.run(as_user(["cp", "-a", pristine, work]), check=True)
-    sock = s.mkdir("local-sock-%d" % n)
+    sock = s.mkdir("local-sock-" + tag)
     argv = as_user([PG_BIN + "/postgres", "-D", work, "-c", "port=%d" % free_port(),
                     "-c", "listen_addresses=", "-c", "unix_socket_directories=" + sock,
-                    "-c", "archive_mode=off", "-c", "hot_standby=on"])
+                    "-c", "archive_mode=off", "-c", "hot_standby=on"]
+                   + [arg for setting in settings for arg in ("-c", setting)])
     start = time.monotonic()
     p = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=s.env)
     redo = None
@@ -144,13 +148,16 @@ def main():
                      "--recovery-option=restore_command=cp %s/%%f \"%%p\"" % local, "restore",
                      timeout=3600)
         results = {name: ([], []) for name, _ in variants}
-        locals_, local_redo = [], []
+        locals_, local_redo, local_sb = [], [], []
         wal = None
         for n in range(args.rounds):
             elapsed, redo = local_round(s, pristine, n)
             locals_.append(elapsed)
             local_redo.append(redo)
             line = "bench: round %d: local %.2fs (redo %.2fs)" % (n + 1, elapsed, redo)
+            if args.variants:
+                local_sb.append(local_round(s, pristine, n, ["shared_buffers=1GB"]))
+                line += ", local with shared_buffers 1GB %.2fs (redo %.2fs)" % local_sb[-1]
             for name, edit in variants:
                 recovery, replay, report = drill_round(s, test_id, target, n, name, edit)
                 results[name][0].append(recovery)
@@ -160,6 +167,10 @@ def main():
             print(line, flush=True)
         base = median(locals_)
         rows = [["WAL already local (`cp`)", "%.2f s" % base, "%.2f s" % median(local_redo), "1.00"]]
+        if local_sb:
+            sb = median([e for e, _ in local_sb])
+            rows.append(["WAL already local (`cp`), shared_buffers 1GB", "%.2f s" % sb,
+                         "%.2f s" % median([r for _, r in local_sb]), "%.2f" % (sb / base)])
         for name, _ in variants:
             rec, rep = median(results[name][0]), median(results[name][1])
             rows.append(["pgdrill, %s" % name, "%.2f s" % rec, "%.2f s" % rep, "%.2f" % (rec / base)])

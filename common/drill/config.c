@@ -142,11 +142,13 @@ static const key_spec config_keys[] = {
      .min = 1,
      .max = 999,
      .shown_default = "the CPUs pgdrill may use, at most 8",
-     .meaning = "`--process-max` of the restore and of the WAL prefetching: each process fetches, "
-                "decompresses and checks one file at a time, so more processes than CPUs only "
-                "queue; the CPUs are the process's affinity, lowered to its cgroup v2 CPU quota (a "
-                "Kubernetes CPU limit); at most 8 so that a big host does not open dozens of "
-                "connections to the repository (set it higher if the repository keeps up)"},
+     .meaning = "`--process-max` of the restore: each process fetches, decompresses and checks "
+                "one file at a time, so more processes than CPUs only queue; the CPUs are the "
+                "process's affinity, lowered to its cgroup v2 CPU quota (a Kubernetes CPU limit); "
+                "at most 8 so that a big host does not open dozens of connections to the "
+                "repository (set it higher if the repository keeps up). The WAL prefetching uses "
+                "one process fewer than the CPUs, at least 1 and at most this: replay needs a CPU "
+                "of its own (see [Performance](#performance))"},
     {.path = "pgbackrest.set",
      .kind = K_STRING,
      .offset = AT(pgbackrest.set),
@@ -194,11 +196,13 @@ static const key_spec config_keys[] = {
      .min = 0,
      .max = PGD_BYTESIZE_MAX,
      .shown_default = "`1GB`",
-     .meaning = "WAL fetched ahead of replay during the private recovery (pgBackRest's "
-                "asynchronous archive-get, queue of at most this size in `<state_dir>/wal-spool`, "
-                "removed afterwards; with less than twice that free there, half the free space, "
-                "warned, and below 32 MB none); `off`: one segment per archive-get call, while "
-                "replay waits (see [Performance](#performance))"},
+     .meaning =
+         "WAL fetched ahead of replay during the private recovery (pgBackRest's "
+         "asynchronous archive-get, queue of at most this size in `<state_dir>/wal-spool`, "
+         "removed afterwards; with less than twice that free there, half the free space, "
+         "warned, and below 32 MB none; from 128 MB, a queued segment is moved into place "
+         "by the shell and pgBackRest runs for every few segments only); `off`: one "
+         "segment per archive-get call, while replay waits (see [Performance](#performance))"},
     {.path = "recovery.settings",
      .kind = K_SETTINGS,
      .offset = AT(recovery.settings),

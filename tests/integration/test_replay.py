@@ -93,6 +93,15 @@ def replay_prefetch_on_and_off():
         expect_replay_figures(r, p.stderr, wal_start, "prefetch on")
         expect(r["recovery"]["wal_segments"] >= 10,
                "the window is too short to prove anything: %d segments" % r["recovery"]["wal_segments"])
+        # Queued segments are moved into place by the shell; pgBackRest runs for the first,
+        # every 16th (to refill its queue) and the last one read again at the end.
+        asked = re.findall(r"archive-get command begin [0-9.]+: \[([0-9A-F]{24}),", p.stderr)
+        expect(0 < len(asked) <= r["recovery"]["wal_segments"] // 2,
+               "pgBackRest ran for %d of %d segments: queued segments were not moved by the "
+               "shell" % (len(asked), r["recovery"]["wal_segments"]), asked)
+        # PostgreSQL reads the last segment again at the end: given from the spool's link.
+        expect(asked.count(r["recovery"]["wal_last_segment"]) <= 1,
+               "pgBackRest was asked twice for the last segment", asked)
         expect(not os.path.exists(s.path("state-on", "wal-spool")), "the spool directory is left")
         expect(not processes_mentioning(s.path("state-on", "wal-spool")),
                "a pgBackRest process of the spool directory is left")

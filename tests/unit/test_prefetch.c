@@ -26,27 +26,216 @@
     "--pg1-path=/srv/drill --stanza=orders archive-get %f \"%p\"'\n"                               \
     "recovery_target_time = '2026-11-25 10:00:00+00'\n"
 
-static char *rewrite(const char *auto_conf, const char *spool, long queue)
+#define SEGMENT (16L * 1024 * 1024)
+
+static char *rewrite_plan(const char *auto_conf, const char *spool, long queue, long segment)
 {
     const char *why = NULL;
-    char *command = prefetch_restore_command(auto_conf, spool, queue, 4, &why);
+    prefetch_plan plan = {
+        .queue_bytes = queue, .processes = 4, .segment_bytes = segment, .stanza = "orders"};
+    char *command = prefetch_restore_command(auto_conf, spool, &plan, &why);
 
     if (command == NULL)
         fail_msg("refused: %s", why);
     return command;
 }
 
+/* Without the shell's shortcut: a queue too small for it (or none). */
+static char *rewrite(const char *auto_conf, const char *spool, long queue)
+{
+    return rewrite_plan(auto_conf, spool, queue, SEGMENT);
+}
+
 static void test_async_options_added(void **state)
 {
     char *command = rewrite("archive_mode = 'off'\n" PGBACKREST_LINE, "/var/lib/pgdrill/wal-spool",
-                            1024L * 1024 * 1024);
+                            7 * SEGMENT);
 
     (void)state;
     assert_string_equal(command,
                         "pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --pg1-path=/srv/drill "
                         "--stanza=orders --archive-async '--spool-path=/var/lib/pgdrill/wal-spool' "
                         "'--lock-path=/var/lib/pgdrill/wal-spool/lock' "
-                        "--archive-get-queue-max=1073741824 --process-max=4 archive-get %f \"%p\"");
+                        "--archive-get-queue-max=117440512 --process-max=4 archive-get %f \"%p\"");
+    free(command);
+}
+
+static void test_shortcut_in_front_of_a_large_queue(void **state)
+{
+    char *command = rewrite_plan(PGBACKREST_LINE, "/var/lib/it's", 1024L * 1024 * 1024, SEGMENT);
+
+    (void)state;
+    assert_string_equal(
+        command, "case %f in *[0]) ;; *) [ -f '/var/lib/it'\\''s/archive/orders/in/%f' ] "
+                 "&& : > '/var/lib/it'\\''s/last.name' "
+                 "&& ln -f '/var/lib/it'\\''s/archive/orders/in/%f' '/var/lib/it'\\''s/last' "
+                 "&& echo %f > '/var/lib/it'\\''s/last.name' "
+                 "&& mv -f '/var/lib/it'\\''s/archive/orders/in/%f' \"%p\" && exit 0;; "
+                 "esac; [ -f '/var/lib/it'\\''s/last.name' ] "
+                 "&& read n < '/var/lib/it'\\''s/last.name' && [ \"$n\" = %f ] "
+                 "&& cp '/var/lib/it'\\''s/last' \"%p\" && exit 0; "
+                 "pgbackrest --config=/etc/pgbackrest/pgbackrest.conf "
+                 "--pg1-path=/srv/drill --stanza=orders --archive-async "
+                 "'--spool-path=/var/lib/it'\\''s' '--lock-path=/var/lib/it'\\''s/lock' "
+                 "--archive-get-queue-max=1073741824 --process-max=4 archive-get %f \"%p\" "
+                 "|| exit; : > '/var/lib/it'\\''s/last.name' "
+                 "&& ln -f \"%p\" '/var/lib/it'\\''s/last' "
+                 "&& echo %f > '/var/lib/it'\\''s/last.name'; exit 0");
+    free(command);
+}
+
+static void test_refill_every_and_processes(void **state)
+{
+    (void)state;
+    assert_int_equal(prefetch_refill_every(1024L * 1024 * 1024, SEGMENT), 16);
+    assert_int_equal(prefetch_refill_every(256L * 1024 * 1024, SEGMENT), 4);
+    assert_int_equal(prefetch_refill_every(128L * 1024 * 1024, SEGMENT), 2);
+    assert_int_equal(prefetch_refill_every(127L * 1024 * 1024, SEGMENT), 1);
+    assert_int_equal(prefetch_refill_every(1024L * 1024 * 1024, 4 * SEGMENT), 4);
+    assert_int_equal(prefetch_refill_every(0, SEGMENT), 1);
+    assert_int_equal(prefetch_refill_every(SEGMENT, 0), 1);
+    assert_int_equal(prefetch_processes(8, 2), 1);
+    assert_int_equal(prefetch_processes(8, 1), 1);
+    assert_int_equal(prefetch_processes(2, 16), 2);
+    assert_int_equal(prefetch_processes(8, 5), 4);
+    assert_int_equal(prefetch_processes(1, 0), 1);
+}
+
+/* The command as PostgreSQL runs it (%f, %p and %% replaced) under sh: its exit status. */
+static int run_restore_command(const char *command, const char *file, const char *path)
+{
+    pgd_buf sh;
+
+    pgd_buf_init(&sh);
+    for (const char *p = command; *p != '\0'; p++) {
+        if (p[0] == '%' && p[1] == 'f')
+            pgd_buf_append(&sh, file), p++;
+        else if (p[0] == '%' && p[1] == 'p')
+            pgd_buf_append(&sh, path), p++;
+        else if (p[0] == '%' && p[1] == '%')
+            pgd_buf_append(&sh, "%"), p++;
+        else
+            pgd_buf_append_n(&sh, p, 1);
+    }
+    int status = system(sh.data);
+    pgd_buf_free(&sh);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Run "verb 'path'" under sh; it must succeed. */
+static void shell_on(const char *verb, const char *path)
+{
+    char *command = pgd_asprintf("%s '%s'", verb, path);
+
+    assert_int_equal(system(command), 0);
+    free(command);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0;
+}
+
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs("wal", f);
+    fclose(f);
+}
+
+/*
+ * The shortcut run by sh: a queued segment is moved without pgBackRest; a
+ * segment whose name ends in 0, one not queued and a history file go to
+ * pgBackRest (a stand-in that leaves a note and fails, except for segment
+ * 32, which it writes); the segment given last, by either way, is given again
+ * without pgBackRest.
+ */
+static void test_shortcut_moves_queued_segments_only(void **state)
+{
+    char dir[] = "/tmp/test_prefetch.XXXXXX";
+    char *spool, *in, *stand_in, *auto_conf, *command, *dest, *note, *path;
+    const char *why = NULL;
+    prefetch_plan plan = {.queue_bytes = 1024L * 1024 * 1024,
+                          .processes = 1,
+                          .segment_bytes = SEGMENT,
+                          .stanza = "orders"};
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    spool = pgd_asprintf("%s/spool 100%%", dir);
+    in = pgd_asprintf("%s/archive/orders/in", spool);
+    note = pgd_asprintf("%s/asked", dir);
+    dest = pgd_asprintf("%s/RECOVERYXLOG", dir);
+    shell_on("mkdir -p", in);
+    stand_in = pgd_asprintf("%s/pgbackrest", dir);
+    f = fopen(stand_in, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "#!/bin/sh\necho \"$*\" >> '%s'\nfor a; do p=$a; done\n"
+            "case \"$*\" in *000000010000000000000032*) echo 32 > \"$p\"; exit 0;; esac\nexit 1\n",
+            note);
+    fclose(f);
+    assert_int_equal(chmod(stand_in, 0700), 0);
+    auto_conf =
+        pgd_asprintf("restore_command = '%s --stanza=orders archive-get %%f \"%%p\"'\n", stand_in);
+    command = prefetch_restore_command(auto_conf, spool, &plan, &why);
+    assert_non_null(command);
+
+    path = pgd_asprintf("%s/000000010000000000000021", in);
+    touch(path);
+    assert_int_equal(run_restore_command(command, "000000010000000000000021", dest), 0);
+    assert_true(exists(dest));
+    assert_false(exists(path));
+    assert_false(exists(note));
+    /* Asked again (PostgreSQL does, at the end of recovery): served from the last one moved. */
+    assert_int_equal(unlink(dest), 0);
+    assert_int_equal(run_restore_command(command, "000000010000000000000021", dest), 0);
+    assert_true(exists(dest));
+    assert_false(exists(note));
+    free(path);
+
+    path = pgd_asprintf("%s/000000010000000000000030", in);
+    touch(path);
+    assert_int_not_equal(run_restore_command(command, "000000010000000000000030", dest), 0);
+    assert_true(exists(path)); /* left for pgBackRest, which refills its queue */
+    assert_true(exists(note));
+    free(path);
+
+    assert_int_not_equal(run_restore_command(command, "000000010000000000000031", dest), 0);
+    assert_int_not_equal(run_restore_command(command, "00000002.history", dest), 0);
+    assert_int_equal(run_restore_command(command, "000000010000000000000032", dest), 0);
+    assert_int_equal(unlink(dest), 0);
+    assert_int_equal(run_restore_command(command, "000000010000000000000032", dest), 0);
+    assert_true(exists(dest));
+    f = fopen(note, "r");
+    assert_non_null(f);
+    {
+        char lines[1024];
+        size_t n = fread(lines, 1, sizeof(lines) - 1, f);
+
+        lines[n] = '\0';
+        assert_non_null(strstr(lines, "archive-get 000000010000000000000030 "));
+        assert_non_null(strstr(lines, "archive-get 000000010000000000000031 "));
+        assert_non_null(strstr(lines, "archive-get 00000002.history "));
+        /* 32 once: the second time it came from the link */
+        assert_non_null(strstr(lines, "archive-get 000000010000000000000032 "));
+        assert_null(strstr(strstr(lines, "archive-get 000000010000000000000032 ") + 1,
+                           "archive-get 000000010000000000000032 "));
+    }
+    fclose(f);
+
+    shell_on("rm -rf", dir);
+    free(spool);
+    free(in);
+    free(note);
+    free(dest);
+    free(stand_in);
+    free(auto_conf);
     free(command);
 }
 
@@ -105,14 +294,18 @@ static void test_refusals(void **state)
     const char *why = NULL;
 
     (void)state;
-    assert_null(prefetch_restore_command("archive_mode = 'off'\n", "/s", 1, 1, &why));
+    prefetch_plan plan = {
+        .queue_bytes = 1, .processes = 1, .segment_bytes = SEGMENT, .stanza = "o"};
+
+    assert_null(prefetch_restore_command("archive_mode = 'off'\n", "/s", &plan, &why));
     assert_non_null(strstr(why, "no restore_command"));
-    assert_null(prefetch_restore_command("restore_command = 'cp /arch/%f %p'\n", "/s", 1, 1, &why));
+    assert_null(
+        prefetch_restore_command("restore_command = 'cp /arch/%f %p'\n", "/s", &plan, &why));
     assert_non_null(strstr(why, "archive-get"));
+    assert_null(prefetch_restore_command("restore_command = 'x archive-get %f \"%p\"\n", "/s",
+                                         &plan, &why));
     assert_null(
-        prefetch_restore_command("restore_command = 'x archive-get %f \"%p\"\n", "/s", 1, 1, &why));
-    assert_null(
-        prefetch_restore_command("restore_command = 'archive-get %f \"%p\"'\n", "/s", 1, 1, &why));
+        prefetch_restore_command("restore_command = 'archive-get %f \"%p\"'\n", "/s", &plan, &why));
 }
 
 static bool alive(pid_t pid)
@@ -161,6 +354,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_async_options_added),
+        cmocka_unit_test(test_shortcut_in_front_of_a_large_queue),
+        cmocka_unit_test(test_refill_every_and_processes),
+        cmocka_unit_test(test_shortcut_moves_queued_segments_only),
         cmocka_unit_test(test_off_is_serial_whatever_the_config_says),
         cmocka_unit_test(test_options_of_the_restore_give_way),
         cmocka_unit_test(test_quoting_for_sh_and_postgres),
