@@ -161,8 +161,8 @@ static void append_spool_path(pgd_buf *out, const char *spool_dir, const char *n
 /* The quoted paths the shell's shortcut uses. */
 typedef struct shortcut_paths {
     pgd_buf queued;    /* the segment in pgBackRest's queue */
-    pgd_buf last;      /* a link to the segment given to PostgreSQL last */
-    pgd_buf last_name; /* its name */
+    pgd_buf last;      /* links to the segments given last: lastN, N the slot */
+    pgd_buf last_name; /* their names: last.nameN */
 } shortcut_paths;
 
 static void shortcut_paths_init(shortcut_paths *sp, const char *spool_dir, const char *stanza)
@@ -195,22 +195,24 @@ static void shortcut_paths_free(shortcut_paths *sp)
  * segment not fetched yet or whose fetch failed), go to pgBackRest: it
  * refills the queue and reports errors as always (docs/design.md, F19).
  *
- * The segment given last stays linked as <spool>/last, its name in
- * last.name (emptied first, so a failed step never pairs a name with another
- * segment): at the end of recovery PostgreSQL asks for it once more, which
- * pgBackRest would fetch again from the repository.
+ * The two segments given last stay linked in the spool directory: at the end
+ * of recovery PostgreSQL asks once more for the segment holding the target,
+ * having often read one segment ahead, and pgBackRest would fetch it again
+ * from the repository. Slot 0 holds an even segment, slot 1 an odd one, each
+ * with its name beside it (emptied first, so a failed step never pairs a
+ * name with another segment).
  */
 static void append_shortcut_head(pgd_buf *out, const shortcut_paths *sp, long every)
 {
     static const char hex[] = "0123456789ABCDEF";
 
-    pgd_buf_append(out, "case %f in *[");
+    pgd_buf_append(out, "f=%f; case $f in *[02468ACE]) s=0;; *) s=1;; esac; case $f in *[");
     for (long digit = 0; digit < 16; digit += every)
         pgd_buf_append_n(out, &hex[digit], 1);
     pgd_buf_appendf(out,
-                    "]) ;; *) [ -f %s ] && : > %s && ln -f %s %s && echo %%f > %s && mv -f %s "
-                    "\"%%p\" && exit 0;; esac; [ -f %s ] && read n < %s && [ \"$n\" = %%f ] && "
-                    "cp %s \"%%p\" && exit 0; ",
+                    "]) ;; *) [ -f %s ] && : > %s$s && ln -f %s %s$s && echo $f > %s$s && mv -f %s "
+                    "\"%%p\" && exit 0;; esac; for t in 0 1; do [ -f %s$t ] && read n < %s$t && "
+                    "[ \"$n\" = $f ] && cp %s$t \"%%p\" && exit 0; done; ",
                     sp->queued.data, sp->last_name.data, sp->queued.data, sp->last.data,
                     sp->last_name.data, sp->queued.data, sp->last_name.data, sp->last_name.data,
                     sp->last.data);
@@ -219,7 +221,7 @@ static void append_shortcut_head(pgd_buf *out, const shortcut_paths *sp, long ev
 /* After pgBackRest's archive-get: its status when it failed, else the link kept. */
 static void append_shortcut_tail(pgd_buf *out, const shortcut_paths *sp)
 {
-    pgd_buf_appendf(out, " || exit; : > %s && ln -f \"%%p\" %s && echo %%f > %s; exit 0",
+    pgd_buf_appendf(out, " || exit; : > %s$s && ln -f \"%%p\" %s$s && echo $f > %s$s; exit 0",
                     sp->last_name.data, sp->last.data, sp->last_name.data);
 }
 

@@ -2,10 +2,12 @@
 """Benchmark: a drill's recovery phase against the same replay with the WAL already local.
 
 Run on demand (not part of the tests), after scripts/install-deps.sh:
-    scripts/bench-replay.py [--rows 2000000] [--updates 3] [--rounds 3] [--variants]
+    scripts/bench-replay.py [--rows 2000000] [--updates 3] [--pad 0] [--rounds 3] [--variants]
 It builds a release build in build-bench/, brings up the local stack (S3 over TLS on
-127.0.0.1), fills a table, takes a full backup, updates every row --updates times (the WAL
-window: about 100 segments for the defaults), writes the marker and stops the source. Then,
+127.0.0.1), fills a table (id, v and --pad bytes of text per row), takes a full backup,
+updates every row --updates times (the WAL window: about 100 segments for the defaults, the
+workload the issue measured; --pad 60 makes about twice as much WAL per second of replay,
+mostly full-page images), writes the marker and stops the source. Then,
 interleaved in each round:
   local   the restored backup (restored once, copied per round) started with
           restore_command = 'cp <local dir>/%f "%p"', the segments fetched beforehand: the
@@ -46,9 +48,10 @@ VARIANTS = [
 ]
 
 
-def make_window(s, rows, updates):
+def make_window(s, rows, updates, pad):
     s.psql("CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL DEFAULT 0, pad text)")
-    s.psql("INSERT INTO t SELECT g, 0, repeat('x', 60) FROM generate_series(1, %d) g" % rows)
+    s.psql("INSERT INTO t SELECT g, 0, %s FROM generate_series(1, %d) g"
+           % ("repeat('x', %d)" % pad if pad else "NULL", rows))
     s.backup()
     for _ in range(updates):
         s.psql("UPDATE t SET v = v + 1")
@@ -128,6 +131,7 @@ def drill_round(s, test_id, target, n, name, edit):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=2000000)
+    ap.add_argument("--pad", type=int, default=0, help="bytes of text per row")
     ap.add_argument("--updates", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--variants", action="store_true", help="also measure each setting")
@@ -137,9 +141,10 @@ def main():
     variants = VARIANTS if args.variants else VARIANTS[:1]
     with Stack("benchreplay") as s:
         s.install_pgdrill()
-        print("bench: %d rows, %d updates after the backup ..." % (args.rows, args.updates),
+        print("bench: %d rows (%d bytes of pad), %d updates after the backup ..."
+              % (args.rows, args.pad, args.updates),
               flush=True)
-        test_id, target = make_window(s, args.rows, args.updates)
+        test_id, target = make_window(s, args.rows, args.updates, args.pad)
         local, segments = fetch_wal_locally(s)
         print("bench: %d WAL segments in the window, fetched to %s" % (segments, local), flush=True)
         pristine = s.path("pristine")
