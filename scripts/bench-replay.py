@@ -15,7 +15,7 @@ interleaved in each round:
   drill   pgdrill-bootstrap with the same marker (restore not counted; checksums off, so the
           phase holds replay, promotion and shutdown like the local run): timings.recovery
 With --variants the drill also runs with each setting measured for the README (prefetch
-off, a smaller queue, one or two fetching processes, recovery_prefetch off,
+off, a smaller queue, one process, recovery_prefetch off,
 maintenance_io_concurrency 100, shared_buffers 1GB), and the local replay also with
 shared_buffers 1GB. Prints the medians, the replay figures (PostgreSQL's redo "elapsed")
 and the ratio drill / local. Goal: default drill / local <= 1.10.
@@ -39,7 +39,6 @@ VARIANTS = [
     ("wal_prefetch: off", lambda t: t.replace("wal_prefetch: 1GB", "wal_prefetch: off")),
     ("wal_prefetch: 256MB", lambda t: t.replace("wal_prefetch: 1GB", "wal_prefetch: 256MB")),
     ("process_max: 1", lambda t: t.replace("# process_max: 4", "process_max: 1")),
-    ("process_max: 2", lambda t: t.replace("# process_max: 4", "process_max: 2")),
     ("recovery_prefetch: off", lambda t: t.replace(
         "shared_buffers: 128MB", "shared_buffers: 128MB\n    recovery_prefetch: 'off'")),
     ("maintenance_io_concurrency: 100", lambda t: t.replace(
