@@ -10,8 +10,9 @@ workload the issue measured; --pad 60 makes about twice as much WAL per second o
 mostly full-page images), writes the marker and stops the source. Then,
 interleaved in each round:
   local   the restored backup (restored once, copied per round) started with
-          restore_command = 'cp <local dir>/%f "%p"', the segments fetched beforehand: the
-          time from starting postgres to its promotion plus a fast shutdown
+          restore_command = 'cp <local dir>/%f "%p"', the segments fetched beforehand, and
+          fsync on like pgdrill's private instance: the time from starting postgres to its
+          promotion plus a fast shutdown
   drill   pgdrill-bootstrap with the same marker (restore not counted; checksums off, so the
           phase holds replay, promotion and shutdown like the local run): timings.recovery
 With --variants the drill also runs with each setting measured for the README (prefetch
@@ -84,7 +85,10 @@ def local_round(s, pristine, n, settings=()):
     sock = s.mkdir("local-sock-" + tag)
     argv = as_user([PG_BIN + "/postgres", "-D", work, "-c", "port=%d" % free_port(),
                     "-c", "listen_addresses=", "-c", "unix_socket_directories=" + sock,
-                    "-c", "archive_mode=off", "-c", "hot_standby=on"]
+                    "-c", "archive_mode=off", "-c", "hot_standby=on",
+                    # the restored postgresql.conf is the test source's (fsync off, for test
+                    # speed); pgdrill's private instance runs with PostgreSQL's default, on
+                    "-c", "fsync=on"]
                    + [arg for setting in settings for arg in ("-c", setting)])
     start = time.monotonic()
     p = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=s.env)
