@@ -14,6 +14,7 @@
 #include "drill.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* The drill's spool directory (state_dir/wal-spool; one drill per state_dir). Caller frees. */
 char *prefetch_spool_dir(const pgd_config *cfg);
@@ -67,5 +68,16 @@ char *prefetch_prepare(drill *d, long segment_bytes);
  * remove the directory. Also for the leftovers of a drill that was killed.
  */
 void prefetch_cleanup(const char *spool_dir);
+
+/*
+ * A process that waits for bootstrap to die and then runs prefetch_cleanup:
+ * the asynchronous archive-get detaches itself (its own session, parent
+ * init), so neither bootstrap's process groups nor PR_SET_PDEATHSIG reach
+ * it when bootstrap is killed with SIGKILL. Returns its PID, or -1 (logged).
+ */
+pid_t prefetch_start_janitor(const char *spool_dir);
+
+/* Stop the janitor when bootstrap cleans up itself (it then cleans nothing). */
+void prefetch_stop_janitor(pid_t janitor);
 
 #endif

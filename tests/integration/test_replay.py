@@ -156,3 +156,35 @@ def replay_sigterm_during_async_fetch():
                processes_mentioning(spool), tail(s.path("bootstrap.log")))
         expect(not os.path.exists(spool), "the spool directory is left")
         wait_gone(s, datadir, 5, "the private postmaster to stop")
+
+
+@scenario
+def replay_sigkill_during_async_fetch():
+    """kill -9 of bootstrap while the detached asynchronous archive-get hangs on a stalled
+    repository: no pgBackRest process of the drill survives it (the detached fetcher is no
+    child of bootstrap's; a janitor waiting for bootstrap's death stops it)."""
+    with Stack("replaykill9") as s:
+        s.install_pgdrill()
+        test_id, target = make_window(s, 60000)
+        config = s.pgdrill_config()
+        spool = s.path("state", "wal-spool")
+        p = start_bootstrap(s, config, s.path("drill"), "bootstrap.log", "--test-id=" + test_id,
+                            "--target-time=" + target)
+        s3 = [proc for kind, proc in s.daemons if kind == "s3rver"][0]
+        try:
+            s.wait_for_log("bootstrap.log", r"in the archive asynchronously", 120, alive=p)
+            s3.send_signal(signal.SIGSTOP)
+            time.sleep(2)
+            expect(processes_mentioning(spool), "no pgBackRest process fetches into the spool "
+                   "directory while the repository is stalled: the test proves nothing",
+                   tail(s.path("bootstrap.log")))
+            p.send_signal(signal.SIGKILL)
+            p.wait(30)
+            deadline = time.monotonic() + 20
+            while processes_mentioning(spool) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            left = processes_mentioning(spool)
+        finally:
+            s3.send_signal(signal.SIGCONT)
+        expect(not left, "pgBackRest processes of the drill outlived bootstrap's kill -9", left,
+               tail(s.path("bootstrap.log")))
