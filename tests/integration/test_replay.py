@@ -121,33 +121,41 @@ def replay_prefetch_on_and_off():
         assert_repo_untouched(s, before)
 
 
+def stop_during_stalled_fetch(s, stop):
+    """Start a drill, stall the repository (SIGSTOP to the S3 server) once WAL is fetched
+    asynchronously, check that pgBackRest processes wait on it in the spool directory, then
+    call stop(bootstrap) and return what it returns; the repository answers again after."""
+    test_id, target = make_window(s, 60000)
+    spool = s.path("state", "wal-spool")
+    p = start_bootstrap(s, s.pgdrill_config(), s.path("drill"), "bootstrap.log",
+                        "--test-id=" + test_id, "--target-time=" + target)
+    s3 = [proc for kind, proc in s.daemons if kind == "s3rver"][0]
+    try:
+        s.wait_for_log("bootstrap.log", r"in the archive asynchronously", 120, alive=p)
+        # The repository stops answering: the fetcher and archive-get wait on it.
+        s3.send_signal(signal.SIGSTOP)
+        time.sleep(2)
+        expect(processes_mentioning(spool), "no pgBackRest process fetches into the spool "
+               "directory while the repository is stalled: the test proves nothing",
+               tail(s.path("bootstrap.log")))
+        return stop(p)
+    finally:
+        s3.send_signal(signal.SIGCONT)
+
+
 @scenario
 def replay_sigterm_during_async_fetch():
     """SIGTERM while the asynchronous archive-get hangs on a stalled repository: the drill
     ends interrupted within seconds and no pgBackRest process of it is left."""
     with Stack("replaykill") as s:
         s.install_pgdrill()
-        test_id, target = make_window(s, 60000)
-        config = s.pgdrill_config()
         spool = s.path("state", "wal-spool")
-        datadir = s.path("drill")
-        p = start_bootstrap(s, config, datadir, "bootstrap.log", "--test-id=" + test_id,
-                            "--target-time=" + target)
-        s3 = [proc for kind, proc in s.daemons if kind == "s3rver"][0]
-        try:
-            s.wait_for_log("bootstrap.log", r"in the archive asynchronously", 120, alive=p)
-            # The repository stops answering: the fetcher and archive-get wait on it.
-            s3.send_signal(signal.SIGSTOP)
-            time.sleep(2)
-            expect(processes_mentioning(spool), "no pgBackRest process fetches into the spool "
-                   "directory while the repository is stalled: the test proves nothing",
-                   tail(s.path("bootstrap.log")))
+
+        def sigterm(p):
             stopped = time.monotonic()
             p.send_signal(signal.SIGTERM)
-            rc = p.wait(90)
-            took = time.monotonic() - stopped
-        finally:
-            s3.send_signal(signal.SIGCONT)
+            return p.wait(90), time.monotonic() - stopped
+        rc, took = stop_during_stalled_fetch(s, sigterm)
         r = s.report()
         expect_equal(rc, 3, "exit code after SIGTERM\n" + tail(s.path("bootstrap.log")))
         expect_equal(r["error"]["class"], "interrupted", "error.class")
@@ -155,7 +163,7 @@ def replay_sigterm_during_async_fetch():
         expect(not processes_mentioning(spool), "pgBackRest processes of the drill are left",
                processes_mentioning(spool), tail(s.path("bootstrap.log")))
         expect(not os.path.exists(spool), "the spool directory is left")
-        wait_gone(s, datadir, 5, "the private postmaster to stop")
+        wait_gone(s, s.path("drill"), 5, "the private postmaster to stop")
 
 
 @scenario
@@ -165,26 +173,15 @@ def replay_sigkill_during_async_fetch():
     child of bootstrap's; a janitor waiting for bootstrap's death stops it)."""
     with Stack("replaykill9") as s:
         s.install_pgdrill()
-        test_id, target = make_window(s, 60000)
-        config = s.pgdrill_config()
         spool = s.path("state", "wal-spool")
-        p = start_bootstrap(s, config, s.path("drill"), "bootstrap.log", "--test-id=" + test_id,
-                            "--target-time=" + target)
-        s3 = [proc for kind, proc in s.daemons if kind == "s3rver"][0]
-        try:
-            s.wait_for_log("bootstrap.log", r"in the archive asynchronously", 120, alive=p)
-            s3.send_signal(signal.SIGSTOP)
-            time.sleep(2)
-            expect(processes_mentioning(spool), "no pgBackRest process fetches into the spool "
-                   "directory while the repository is stalled: the test proves nothing",
-                   tail(s.path("bootstrap.log")))
+
+        def sigkill(p):
             p.send_signal(signal.SIGKILL)
             p.wait(30)
             deadline = time.monotonic() + 20
             while processes_mentioning(spool) and time.monotonic() < deadline:
                 time.sleep(0.2)
-            left = processes_mentioning(spool)
-        finally:
-            s3.send_signal(signal.SIGCONT)
+            return processes_mentioning(spool)
+        left = stop_during_stalled_fetch(s, sigkill)
         expect(not left, "pgBackRest processes of the drill outlived bootstrap's kill -9", left,
                tail(s.path("bootstrap.log")))
