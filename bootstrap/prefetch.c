@@ -20,10 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define SPOOL_DIR_NAME  "wal-spool"
@@ -376,48 +374,16 @@ void prefetch_cleanup(const char *spool_dir)
     pgd_remove_tree(spool_dir);
 }
 
-pid_t prefetch_start_janitor(const char *spool_dir)
+static void stop_fetcher(void *spool_dir)
 {
-    pid_t parent = getpid();
-    sigset_t waited;
-    pid_t pid;
-    int sig = 0;
-
-    fflush(NULL);
-    pid = fork();
-    if (pid != 0) {
-        if (pid < 0)
-            pgd_warn("could not start the WAL spool's janitor: %s", strerror(errno));
-        return pid;
-    }
-    /*
-     * The janitor: SIGUSR1 when bootstrap dies, SIGTERM when bootstrap stops
-     * it. It keeps no file of bootstrap's open (the state_dir lock above all:
-     * a restarted bootstrap must not find it held).
-     */
-    for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max && fd < 65536; fd++)
-        close((int)fd);
-    sigemptyset(&waited);
-    sigaddset(&waited, SIGUSR1);
-    sigaddset(&waited, SIGTERM);
-    sigprocmask(SIG_BLOCK, &waited, NULL);
-    if (prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0 || getppid() != parent)
-        sig = SIGUSR1;
-    while (sig != SIGUSR1 && sig != SIGTERM)
-        if (sigwait(&waited, &sig) != 0)
-            sig = SIGUSR1;
-    if (sig == SIGUSR1)
-        prefetch_cleanup(spool_dir);
-    _exit(0);
+    prefetch_cleanup(spool_dir);
 }
 
-void prefetch_stop_janitor(pid_t janitor)
+void prefetch_start_janitor(pgd_guardian *janitor, const char *spool_dir)
 {
-    if (janitor <= 0)
-        return;
-    kill(janitor, SIGTERM);
-    while (waitpid(janitor, NULL, 0) < 0 && errno == EINTR)
-        ;
+    /* The guardian runs in a copy of our memory, where spool_dir stays as it is. */
+    if (!pgd_guardian_start_action(janitor, stop_fetcher, (void *)spool_dir))
+        pgd_warn("could not start the WAL spool's janitor: %s", strerror(errno));
 }
 
 /*

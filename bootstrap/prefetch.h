@@ -13,8 +13,9 @@
 
 #include "drill.h"
 
+#include "guardian.h"
+
 #include <stdbool.h>
-#include <sys/types.h>
 
 /* The drill's spool directory (state_dir/wal-spool; one drill per state_dir). Caller frees. */
 char *prefetch_spool_dir(const pgd_config *cfg);
@@ -70,14 +71,12 @@ char *prefetch_prepare(drill *d, long segment_bytes);
 void prefetch_cleanup(const char *spool_dir);
 
 /*
- * A process that waits for bootstrap to die and then runs prefetch_cleanup:
- * the asynchronous archive-get detaches itself (its own session, parent
- * init), so neither bootstrap's process groups nor PR_SET_PDEATHSIG reach
- * it when bootstrap is killed with SIGKILL. Returns its PID, or -1 (logged).
+ * A guardian (guardian.h) that runs prefetch_cleanup when bootstrap dies
+ * first: the asynchronous archive-get detaches itself (its own session,
+ * parent init), so neither bootstrap's process groups nor PR_SET_PDEATHSIG
+ * reach it after a SIGKILL. Released with pgd_guardian_release once bootstrap
+ * has cleaned up itself. A failure to start it is logged.
  */
-pid_t prefetch_start_janitor(const char *spool_dir);
-
-/* Stop the janitor when bootstrap cleans up itself (it then cleans nothing). */
-void prefetch_stop_janitor(pid_t janitor);
+void prefetch_start_janitor(pgd_guardian *janitor, const char *spool_dir);
 
 #endif

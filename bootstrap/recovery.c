@@ -55,7 +55,7 @@ typedef struct recovery_run {
     int64_t last_progress_ms;
     char *restore_command; /* with WAL prefetching (prefetch.h), or NULL: the restored one */
     char *spool_dir;
-    pid_t janitor;           /* stops the asynchronous archive-get if bootstrap is killed */
+    pgd_guardian janitor;    /* stops the asynchronous archive-get if bootstrap is killed */
     int64_t redo_started_ms; /* when the log said "redo starts at" */
 } recovery_run;
 
@@ -658,7 +658,7 @@ void recovery_stop_leftover(const char *datadir)
 
 bool recover_and_promote(drill *d)
 {
-    recovery_run run = {.d = d};
+    recovery_run run = {.d = d, .janitor = {.pid = -1, .fd = -1}};
     char *errmsg = NULL;
     char template_dir[] = PRIVATE_DIR_PREFIX "XXXXXX";
     int64_t start = pgd_monotonic_ms();
@@ -686,7 +686,7 @@ bool recover_and_promote(drill *d)
     }
     run.spool_dir = prefetch_spool_dir(d->cfg);
     run.restore_command = prefetch_prepare(d, run.before.wal_segment_size);
-    run.janitor = prefetch_start_janitor(run.spool_dir);
+    prefetch_start_janitor(&run.janitor, run.spool_dir);
     if (!start_server(&run))
         goto out;
     if (follow_replay(&run)) {
@@ -705,7 +705,7 @@ out:
     drill_record_timing(d, "recovery", start);
     if (run.spool_dir != NULL)
         prefetch_cleanup(run.spool_dir);
-    prefetch_stop_janitor(run.janitor);
+    pgd_guardian_release(&run.janitor);
     free(run.spool_dir);
     free(run.restore_command);
     if (run.private_dir != NULL)

@@ -11,8 +11,13 @@
 
 #define STAND_DOWN 'x'
 
+static void kill_group(void *group)
+{
+    kill(-*(const pid_t *)group, SIGKILL);
+}
+
 /* In the guardian: wait for a word or for our parent's end of the pipe to close. */
-static void guard(int fd, pid_t group)
+static void guard(int fd, pgd_guardian_action action, void *arg)
 {
     struct sigaction ignore = {.sa_handler = SIG_IGN};
     char word = 0;
@@ -33,11 +38,17 @@ static void guard(int fd, pid_t group)
         n = read(3, &word, 1);
     while (n < 0 && errno == EINTR);
     if (n != 1 || word != STAND_DOWN)
-        kill(-group, SIGKILL);
+        action(arg);
     _exit(0);
 }
 
 bool pgd_guardian_start(pgd_guardian *guardian, pid_t group)
+{
+    /* The guardian is forked with a copy of this frame, so &group stays valid there. */
+    return pgd_guardian_start_action(guardian, kill_group, &group);
+}
+
+bool pgd_guardian_start_action(pgd_guardian *guardian, pgd_guardian_action action, void *arg)
 {
     int fds[2];
 
@@ -48,7 +59,7 @@ bool pgd_guardian_start(pgd_guardian *guardian, pid_t group)
     guardian->pid = fork();
     if (guardian->pid == 0) {
         close(fds[1]);
-        guard(fds[0], group);
+        guard(fds[0], action, arg);
     }
     close(fds[0]);
     if (guardian->pid < 0) {

@@ -25,6 +25,14 @@ typedef struct pgd_guardian {
 /* Guard process group `group`. False (nothing started) when fork or pipe fail. */
 bool pgd_guardian_start(pgd_guardian *guardian, pid_t group);
 
+/*
+ * The same, doing action(arg) instead when we die first: for what no process
+ * group of ours reaches (a process that detached itself). It runs in the
+ * guardian, without standard input, output or error.
+ */
+typedef void (*pgd_guardian_action)(void *arg);
+bool pgd_guardian_start_action(pgd_guardian *guardian, pgd_guardian_action action, void *arg);
+
 /* Tell the guardian to exit without killing anything, and reap it. Safe on an unstarted one. */
 void pgd_guardian_release(pgd_guardian *guardian);
 
