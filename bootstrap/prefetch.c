@@ -11,6 +11,7 @@
 #include "cpus.h"
 #include "fsutil.h"
 #include "log.h"
+#include "pgconf.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -38,49 +39,6 @@ static const char *const our_options[] = {
 char *prefetch_spool_dir(const pgd_config *cfg)
 {
     return pgd_asprintf("%s/" SPOOL_DIR_NAME, cfg->state_dir);
-}
-
-/* The value of the last "restore_command = '...'" line, unquoted as PostgreSQL reads it. */
-static char *restore_command_of(const char *auto_conf)
-{
-    char *found = NULL;
-
-    for (const char *line = auto_conf; line != NULL && *line != '\0';) {
-        const char *eol = strchr(line, '\n');
-        const char *p = line;
-
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (strncmp(p, "restore_command", 15) == 0) {
-            p += 15;
-            while (*p == ' ' || *p == '\t')
-                p++;
-            if (*p == '=')
-                p++;
-            while (*p == ' ' || *p == '\t')
-                p++;
-            if (*p == '\'') {
-                pgd_buf value;
-                bool closed = false;
-
-                pgd_buf_init(&value);
-                for (p++; *p != '\0' && *p != '\n'; p++) {
-                    if ((p[0] == '\'' && p[1] == '\'') || (p[0] == '\\' && p[1] != '\0')) {
-                        pgd_buf_append_n(&value, ++p, 1);
-                    } else if (*p == '\'') {
-                        closed = true;
-                        break;
-                    } else
-                        pgd_buf_append_n(&value, p, 1);
-                }
-                free(found);
-                found = closed ? pgd_buf_steal(&value) : NULL;
-                pgd_buf_free(&value);
-            }
-        }
-        line = eol ? eol + 1 : NULL;
-    }
-    return found;
 }
 
 /* Is token --NAME[=...], --no-NAME or --reset-NAME for one of our_options? */
@@ -229,7 +187,7 @@ static void append_shortcut_tail(pgd_buf *out, const shortcut_paths *sp)
 char *prefetch_restore_command(const char *auto_conf, const char *spool_dir,
                                const prefetch_plan *plan, const char **why)
 {
-    char *command = restore_command_of(auto_conf);
+    char *command = pgd_pgconf_value_of(auto_conf, "restore_command");
     size_t len = command ? strlen(command) : 0;
     size_t end_len = strlen(ARCHIVE_GET_END);
     long every = prefetch_refill_every(plan->queue_bytes, plan->segment_bytes);

@@ -36,4 +36,21 @@ bool pgd_pgconf_reserved(const char *name);
  */
 bool pgd_pgconf_is_minimum(const char *name);
 
+/*
+ * The value the last "name = value" line of a postgresql.conf text gives
+ * name (case-insensitive, as GUC names are), unquoted as PostgreSQL reads
+ * it; NULL when no line sets it or its quote is not closed. For
+ * postgresql.auto.conf, which ALTER SYSTEM and pgBackRest write.
+ */
+char *pgd_pgconf_value_of(const char *conf_text, const char *name);
+
+/*
+ * A library list (shared_preload_libraries: comma-separated, each entry
+ * optionally double-quoted) without the entries that load library: its
+ * name with or without a directory ("$libdir/pg_cron") and ".so". The
+ * other entries are kept as written. New string; *removed tells whether an
+ * entry was dropped.
+ */
+char *pgd_pgconf_list_without(const char *list, const char *library, bool *removed);
+
 #endif
