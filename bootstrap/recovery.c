@@ -21,6 +21,7 @@
 #include "pq.h"
 #include "prefetch.h"
 #include "process.h"
+#include "quarantine.h"
 #include "recovery_log.h"
 #include "wal.h"
 #include "xalloc.h"
@@ -178,6 +179,7 @@ static void server_argv(const recovery_run *run, pgd_argv *argv)
         pgd_argv_add(argv, "-c");
         pgd_argv_addf(argv, "restore_command=%s", run->restore_command);
     }
+    quarantine_server_settings(run->d, argv);
 }
 
 static void try_connect(recovery_run *run)
@@ -691,7 +693,9 @@ bool recover_and_promote(drill *d)
         goto out;
     if (follow_replay(&run)) {
         record_stop_point(&run);
-        ok = finish_promoted(&run);
+        /* Before the data directory can be started by anyone else (quarantine.h). */
+        close_connection(&run);
+        ok = quarantine_copy(d, run.private_dir, PRIVATE_PORT) && finish_promoted(&run);
     }
 out:
     if (run.started) {

@@ -11,6 +11,8 @@ packages=(
   build-essential cmake pkg-config git
   libpq-dev libyaml-dev libcurl4-openssl-dev libjansson-dev uuid-dev libcmocka-dev
   postgresql-15 postgresql-client-15 pgbackrest patroni python3-etcd python3-psycopg2
+  # tests/integration/test_quarantine.py: a source with pg_cron jobs (README, "Quarantine").
+  postgresql-15-cron
   etcd-server etcd-client
   python3 openssl procps util-linux ca-certificates
   clang-format clang-tidy cppcheck

@@ -153,6 +153,60 @@ void check_promoted(verify_run *run)
     free(in_recovery);
 }
 
+/* bootstrap's account of the quarantine (its "quarantine" check), or NULL. */
+static const char *bootstrap_quarantine(const verify_run *run)
+{
+    json_t *checks = json_object_get(run->report->root, "checks");
+    json_t *check;
+    size_t i;
+
+    json_array_foreach(checks, i, check)
+    {
+        if (json_is_string(json_object_get(check, "name")) &&
+            strcmp(json_string_value(json_object_get(check, "name")), "quarantine") == 0)
+            return json_string_value(json_object_get(check, "detail"));
+    }
+    return NULL;
+}
+
+/*
+ * The running copy does not replicate from production: no subscription
+ * enabled or attached to a slot, no apply worker running
+ * (pg_subscription is shared: one query sees every database's).
+ */
+void check_quarantine(verify_run *run)
+{
+    int64_t start = pgd_monotonic_ms();
+    const char *done = bootstrap_quarantine(run);
+    char *errmsg = NULL;
+    char *detail;
+    PGresult *res = pgd_pq_exec(run->conn,
+                                "SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_subscription"
+                                " WHERE subenabled OR subslotname IS NOT NULL),"
+                                " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_subscription"
+                                " WHERE pid IS NOT NULL)",
+                                0, NULL, verify_query_timeout(run), &errmsg, NULL);
+
+    if (res == NULL) {
+        check_record(run, "quarantine", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
+        free(errmsg);
+        return;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "0") == 0 && strcmp(PQgetvalue(res, 0, 1), "0") == 0) {
+        detail = pgd_asprintf("no subscription enabled or attached to a slot, no apply worker "
+                              "running; bootstrap: %s",
+                              done ? done : "recorded no quarantine");
+        check_record(run, "quarantine", CHECK_PASSED, start, PGD_ERR_NONE, detail);
+    } else {
+        detail = pgd_asprintf("%s subscription(s) enabled or attached to a slot, %s apply "
+                              "worker(s) running: the copy may be replicating from production",
+                              PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+        check_record(run, "quarantine", CHECK_FAILED, start, PGD_ERR_QUARANTINE_FAILED, detail);
+    }
+    free(detail);
+    PQclear(res);
+}
+
 /* An archive_command that cannot ship anything anywhere. */
 static bool inert_archive_command(const char *command)
 {

@@ -64,6 +64,8 @@ void check_promoted(verify_run *run);
 /* report.rto_target against restore + recovery (no check without a target) */
 void check_rto(verify_run *run);
 void check_archiving_off(verify_run *run);
+/* no subscription of the copy can replicate from production (bootstrap quarantined them) */
+void check_quarantine(verify_run *run);
 /* marker present and fence absent, in the database the marker was written to */
 void check_marker_and_fence(verify_run *run);
 

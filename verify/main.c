@@ -84,8 +84,8 @@ static bool connect_instance(verify_run *run)
 
     run->conn = pgd_pq_connect(run->conninfo, CONNECT_TIMEOUT_S, &errmsg);
     if (run->conn == NULL) {
-        static const char *const all_checks[] = {"promoted", "archiving_off", "marker",
-                                                 "fence",    "schema_dump",   "amcheck"};
+        static const char *const all_checks[] = {
+            "promoted", "archiving_off", "quarantine", "marker", "fence", "schema_dump", "amcheck"};
 
         for (size_t i = 0; i < sizeof(all_checks) / sizeof(all_checks[0]); i++)
             check_record(run, all_checks[i], CHECK_NOT_RUN, pgd_monotonic_ms(), PGD_ERR_INTERNAL,
@@ -112,6 +112,7 @@ static void run_checks(verify_run *run)
         return;
     check_promoted(run);
     check_archiving_off(run);
+    check_quarantine(run);
     check_marker_and_fence(run);
     check_assertions(run);
     check_schema_dump(run);

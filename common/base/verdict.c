@@ -123,6 +123,13 @@ static const class_info classes[] = {
                           "nothing was touched",
                           "none; the next run retries. Many in a row: look for drills stuck \"in "
                           "progress\" in `pgdrill.drill_latest`"},
+    [PGD_ERR_QUARANTINE_FAILED] =
+        {"quarantine_failed", PGD_VERDICT_INCONCLUSIVE,
+         "the restored copy could not be cut off from production (its subscriptions, pg_cron "
+         "jobs or foreign-data wrappers), or verify found it replicating; bootstrap then hands "
+         "nothing on",
+         "read the message; do not start the data directory (or `<data_dir>.failed`) by hand "
+         "before disabling its subscriptions — it would replicate from production"},
     [PGD_ERR_TIMEOUT] = {"timeout", PGD_VERDICT_INCONCLUSIVE,
                          "`recovery.timeout` or `verify.timeout` ran out",
                          "raise the timeout or look for a stuck restore"},

@@ -214,7 +214,9 @@ static const key_spec config_keys[] = {
          "`hba_file`, `ident_file`, `data_directory`, `include*`, `cluster_name`, "
          "`logging_collector`, `log_destination`, `log_line_prefix`, `archive_*`, "
          "`restore_command`, `recovery_target*`, `primary_conninfo`, `primary_slot_name`, "
-         "`promote_trigger_file`, `hot_standby`); `max_connections`, `max_worker_processes`, "
+         "`promote_trigger_file`, `hot_standby`, `max_logical_replication_workers`: 0, see "
+         "[Quarantine](#quarantine)); `shared_preload_libraries` is honoured without `pg_cron`; "
+         "`max_connections`, `max_worker_processes`, "
          "`max_wal_senders`, `max_prepared_transactions` and `max_locks_per_transaction` are "
          "integers that can raise, never lower, the values pg_control demands"},
     {.path = "verify", .kind = K_SECTION},

@@ -73,8 +73,9 @@ def _raise_on_signal(signum, frame):
 
 
 class Stack:
-    def __init__(self, name="stack", checksums=True):
+    def __init__(self, name="stack", checksums=True, source_auto_conf=""):
         self.checksums = checksums
+        self.source_auto_conf = source_auto_conf  # lines for the source's postgresql.auto.conf
         root = os.environ.get("PGDRILL_TEST_ROOT", "/tmp/pgdrill-tests")
         os.makedirs(root, mode=0o755, exist_ok=True)
         os.chmod(root, 0o755)
@@ -319,6 +320,9 @@ class Stack:
                 "max_connections = 50",
                 "",
             ]))
+        # What ALTER SYSTEM would have set on production: it is restored with the backup.
+        with open(os.path.join(datadir, "postgresql.auto.conf"), "a") as f:
+            f.write(self.source_auto_conf)
         self.start_postgres(datadir, "source.log")
 
     def start_postgres(self, datadir, log, extra_opts=""):
