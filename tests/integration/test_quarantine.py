@@ -12,8 +12,8 @@ publisher.
 import os
 import time
 
-from drillstack import (PG_BIN, Stack, expect, expect_equal, expect_outcome, free_port, run,
-                        scenario)
+from drillstack import (PG_BIN, Stack, expect, expect_equal, expect_outcome, free_port,
+                        processes_mentioning, run, scenario)
 
 PUBLISHER_PASSWORD = "pub-Pa55word-do-not-print"
 
@@ -143,3 +143,40 @@ def quarantine_copy_never_reaches_out():
         expect_equal(publisher_connections(s, mark), [], "connections to the publisher")
         expect_equal(s.psql("SELECT count(*) FROM pg_replication_slots WHERE active",
                             port=pub_port), "0", "active slots on the publisher")
+
+        # A subscription enabled again in the running copy (here pointing nowhere): verify's
+        # quarantine check finds it, inconclusive, the copy is not called a good one.
+        for sql in ("ALTER SUBSCRIPTION appsub CONNECTION 'host=127.0.0.1 port=1 dbname=x'",
+                    "ALTER SUBSCRIPTION appsub SET (slot_name = 'appsub')",
+                    "ALTER SUBSCRIPTION appsub ENABLE"):
+            s.psql(sql, db="app", port=port)
+        verify = s.verify(config, "host=%s port=%d dbname=postgres user=postgres"
+                          % (s.socket_dir, port))
+        r = s.report()
+        expect_outcome(verify, r, 3, "quarantine_failed")
+
+
+@scenario
+def quarantine_failure_hands_nothing_on():
+    """A copy that cannot be quarantined is not handed on: quarantine_failed, inconclusive."""
+    with Stack("qfail", source_auto_conf="shared_preload_libraries = 'pg_cron'\n") as s:
+        s.install_pgdrill()
+        # A hostile catalog: a trigger that fires even for replication-role sessions refuses
+        # every change to pg_cron's jobs.
+        s.psql("CREATE EXTENSION pg_cron;"
+               " SELECT cron.schedule('callout', '* * * * *', 'SELECT 1');"
+               " CREATE FUNCTION public.no_change() RETURNS trigger LANGUAGE plpgsql"
+               " AS $$BEGIN RAISE EXCEPTION 'jobs are frozen'; END$$;"
+               " CREATE TRIGGER frozen BEFORE UPDATE OR DELETE ON cron.job"
+               " FOR EACH ROW EXECUTE FUNCTION public.no_change();"
+               " ALTER TABLE cron.job ENABLE ALWAYS TRIGGER frozen")
+        config = s.pgdrill_config()
+        datadir = s.path("drill")
+        p = s.bootstrap(config, datadir)
+        r = s.report()
+        expect_outcome(p, r, 3, "quarantine_failed")
+        expect_equal(r["verdict"], "inconclusive", "verdict")
+        expect("database postgres" in r["error"]["message"]
+               and "jobs are frozen" in r["error"]["message"], "the failure is named", r["error"])
+        expect("quarantine" not in r, "a quarantine was recorded although it failed", r)
+        expect(not processes_mentioning(datadir), "a process of the drill survived")
