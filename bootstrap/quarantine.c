@@ -94,9 +94,10 @@ static int64_t statement_timeout(const quarantine_run *q)
 }
 
 /*
- * A session on the private instance with an empty search_path: unqualified
+ * A session on the private instance with an empty search_path (unqualified
  * functions and operators then resolve in pg_catalog only, never to
- * something of the copy's.
+ * something of the copy's) that can write whatever the database's or
+ * role's default_transaction_read_only says.
  */
 static PGconn *connect_as(const quarantine_run *q, const char *dbname, const char *user,
                           char **errmsg)
@@ -115,8 +116,10 @@ static PGconn *connect_as(const quarantine_run *q, const char *dbname, const cha
     conn = pgd_pq_connect(conninfo.data, CONNECT_TIMEOUT_S, errmsg);
     pgd_buf_free(&conninfo);
     if (conn != NULL &&
-        !pgd_pq_command(conn, "SELECT pg_catalog.set_config('search_path', '', false)", 0, NULL,
-                        statement_timeout(q), errmsg)) {
+        !pgd_pq_command(conn,
+                        "SELECT pg_catalog.set_config('search_path', '', false),"
+                        " pg_catalog.set_config('default_transaction_read_only', 'off', false)",
+                        0, NULL, statement_timeout(q), errmsg)) {
         PQfinish(conn);
         conn = NULL;
     }

@@ -70,7 +70,7 @@ static bool amcheck_database(verify_run *run, const pgd_child_conn *conn, const 
                              const char *dbname, amcheck_findings *findings, char **errmsg)
 {
     char *conninfo = pgd_child_conn_for_database(conn, dbname);
-    pgd_argv argv;
+    pgd_argv argv, env;
     pgd_proc_spec spec = {.capture_stdout = true, .quiet = true, .label = "pg_amcheck"};
     pgd_proc_result r;
     int64_t left = pgd_ms_until(run->deadline_ms);
@@ -85,8 +85,19 @@ static bool amcheck_database(verify_run *run, const pgd_child_conn *conn, const 
         pgd_argv_add(&argv, "--heapallindexed");
     pgd_argv_add(&argv, conninfo); /* no secret in it: they travel in conn->env */
     spec.argv = pgd_argv_get(&argv);
-    spec.env = (const char *const *)conn->env;
+    pgd_argv_init(&env);
+    for (size_t i = 0; conn->env[i] != NULL; i++)
+        pgd_argv_add(&env, conn->env[i]);
+    /*
+     * --install-missing creates the extension: a database read-only by default
+     * (ALTER DATABASE ... SET default_transaction_read_only) must not stop it. Options
+     * in PGOPTIONS (Patroni sets some for post_bootstrap) are kept.
+     */
+    pgd_argv_addf(&env, "PGOPTIONS=%s%s-c default_transaction_read_only=off",
+                  getenv("PGOPTIONS") ? getenv("PGOPTIONS") : "", getenv("PGOPTIONS") ? " " : "");
+    spec.env = pgd_argv_get(&env);
     pgd_proc_run(&spec, left > 0 ? left : 1, &r);
+    pgd_argv_free(&env);
     ran = r.outcome == PGD_PROC_EXITED && (r.exit_code == 0 || r.exit_code == 2);
     if (ran)
         amcheck_parse(r.stdout_text, findings);

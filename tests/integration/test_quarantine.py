@@ -44,7 +44,8 @@ def publisher_dsn(port):
 
 
 def production_twin(s, pub_port):
-    """Subscriptions in three databases (one that accepts no connections), a pg_cron job, a
+    """Subscriptions in three databases (one read-only by default, one that accepts no
+    connections), a pg_cron job, a
     foreign server with a PUBLIC user mapping, a foreign table and a view over it."""
     dsn = publisher_dsn(pub_port)
     for db in ("app", "closed"):
@@ -58,6 +59,8 @@ def production_twin(s, pub_port):
            " WITH (connect = false)" % dsn, db="closed")
     s.psql("ALTER SUBSCRIPTION closedsub SET (slot_name = 'closedslot')", db="closed")
     s.psql("ALTER DATABASE closed ALLOW_CONNECTIONS false")
+    # A read-only archive database: the quarantine's writes go through all the same.
+    s.psql("ALTER DATABASE app SET default_transaction_read_only = on")
     s.wait_for("the subscriptions' initial copy",
                lambda: all(s.psql("SELECT count(*) FROM pubt", db=db) == "10"
                            for db in ("postgres", "app")), 60, "source.log")
@@ -90,7 +93,7 @@ def quarantine_copy_never_reaches_out():
         target = s.scheduler_marker("quarantine-1")
         # After the target: the real subscriber goes away, its slots wait for whoever comes.
         for db, sub in (("postgres", "prodsub"), ("app", "appsub")):
-            s.psql("ALTER SUBSCRIPTION %s DISABLE" % sub, db=db)
+            s.psql("SET TRANSACTION READ WRITE; ALTER SUBSCRIPTION %s DISABLE" % sub, db=db)
         s.wait_for("the publisher's slots to be free",
                    lambda: s.psql("SELECT count(*) FROM pg_replication_slots WHERE active",
                                   port=pub_port) == "0", 30, "publisher.log")
@@ -149,7 +152,7 @@ def quarantine_copy_never_reaches_out():
         for sql in ("ALTER SUBSCRIPTION appsub CONNECTION 'host=127.0.0.1 port=1 dbname=x'",
                     "ALTER SUBSCRIPTION appsub SET (slot_name = 'appsub')",
                     "ALTER SUBSCRIPTION appsub ENABLE"):
-            s.psql(sql, db="app", port=port)
+            s.psql("SET TRANSACTION READ WRITE; " + sql, db="app", port=port)
         verify = s.verify(config, "host=%s port=%d dbname=postgres user=postgres"
                           % (s.socket_dir, port))
         r = s.report()
