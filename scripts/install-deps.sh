@@ -11,6 +11,9 @@ packages=(
   build-essential cmake pkg-config git
   libpq-dev libyaml-dev libcurl4-openssl-dev libjansson-dev uuid-dev libcmocka-dev
   postgresql-15 postgresql-client-15 pgbackrest patroni python3-etcd python3-psycopg2
+  # Patroni's raft DCS, which the Kubernetes manifests run inside the drill pod
+  # (tests/kubernetes, the integration scenario patroni_kubernetes_config).
+  python3-pysyncobj
   etcd-server etcd-client
   python3 openssl procps util-linux ca-certificates
   clang-format clang-tidy cppcheck
