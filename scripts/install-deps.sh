@@ -13,6 +13,9 @@ packages=(
   postgresql-15 postgresql-client-15 pgbackrest patroni python3-etcd python3-psycopg2
   # tests/integration/test_quarantine.py: a source with pg_cron jobs (README, "Quarantine").
   postgresql-15-cron
+  # Patroni's raft DCS, which the Kubernetes manifests run inside the drill pod
+  # (tests/kubernetes, the integration scenario patroni_kubernetes_config).
+  python3-pysyncobj
   etcd-server etcd-client
   python3 openssl procps util-linux ca-certificates
   clang-format clang-tidy cppcheck

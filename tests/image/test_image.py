@@ -13,7 +13,8 @@
       127.0.0.1; tests/integration/drillstack.py):
         a configuration error                  exit 2, Patroni never started
         Patroni exits before any verdict       exit 3
-        a good drill                           exit 0, report passed
+        a good drill, with the Kubernetes pod's patroni.yml (raft inside the container)
+                                               exit 0, report passed
         PGDRILL_KEEP_RUNNING=on, then SIGTERM  the restored primary stays up; exit 0
         SIGTERM while bootstrap waits          exit 3, report interrupted
         a WAL segment missing from the archive exit 1, report wal_missing
@@ -90,14 +91,15 @@ def check_contents(b, ctr, version):
     """What the image holds: pgdrill from the package, its user, the DCS modules."""
     out = b("run", "--isolation=chroot", "--network=host", ctr, "--", "sh", "-c",
             "id; pgdrill-bootstrap --version; dpkg-query -W -f='${Status}\\n' pgdrill;"
-            " python3 -c 'import patroni.dcs.kubernetes, patroni.dcs.etcd3; print(\"dcs ok\")';"
+            " python3 -c 'import patroni.dcs.kubernetes, patroni.dcs.etcd3, patroni.dcs.raft;"
+            " print(\"dcs ok\")';"
             " ls /usr/lib/postgresql/15/bin/pg_ctl /usr/bin/pgbackrest", timeout=120)
     expect("uid=%d(postgres) gid=%d(postgres)" % (UID, UID) in out, "runs as postgres 999:999",
            out)
     expect("pgdrill-bootstrap (pgdrill) %s" % version in out, "pgdrill %s installed" % version,
            out)
     expect("install ok installed" in out, "pgdrill installed as a package", out)
-    expect("dcs ok" in out, "Patroni's kubernetes and etcd3 DCS import", out)
+    expect("dcs ok" in out, "Patroni's kubernetes, etcd3 and raft DCS import", out)
 
 
 def pgdrill_yml(s, edit=None):
@@ -123,6 +125,30 @@ def patroni_yml(s, name, pg_port, edit=None):
             .replace("127.0.0.1:5432", "127.0.0.1:%d" % pg_port)
             .replace("/var/lib/postgresql/drill/data", "/var/lib/postgresql/drill/" + scope))
     return edit(text) if edit else text
+
+
+def kubernetes_patroni_yml(pg_port):
+    """The Kubernetes ConfigMap's patroni.yml (patroni-examples/kubernetes/configmap.yaml),
+    its raft DCS inside the container, with this run's ports; and the environment the pod
+    gives Patroni (its IP, here 127.0.0.1: the container shares the host's network)."""
+    lines = open(os.path.join(EXAMPLES, "kubernetes", "configmap.yaml")).read().splitlines()
+    start = lines.index("  patroni.yml: |") + 1
+    block = []
+    for line in lines[start:]:
+        if line.strip() and not line.startswith("    "):
+            break
+        block.append(line[4:])
+    text = "\n".join(block) + "\n"
+    rest, raft = free_port(), free_port()
+    for old in ("127.0.0.1:8008", "127.0.0.1:5432", "127.0.0.1:2222"):
+        expect(old in text, "%s in the ConfigMap's patroni.yml" % old)
+    text = (text.replace("127.0.0.1:8008", "127.0.0.1:%d" % rest)
+            .replace("127.0.0.1:5432", "127.0.0.1:%d" % pg_port)
+            .replace("127.0.0.1:2222", "127.0.0.1:%d" % raft))
+    env = {"PATRONI_RESTAPI_CONNECT_ADDRESS": "127.0.0.1:%d" % rest,
+           "PATRONI_POSTGRESQL_CONNECT_ADDRESS": "127.0.0.1:%d" % pg_port,
+           "PATRONI_RAFT_SELF_ADDR": "127.0.0.1:%d" % raft}
+    return text, env
 
 
 # ------------------------------------------------------------------ scenarios
@@ -157,7 +183,8 @@ def scenario_patroni_dies(s, start):
 
 def scenario_good(s, start, version):
     pg_port = free_port()
-    c = start("good", pgdrill_yml(s), patroni_yml(s, "good", pg_port))
+    patroni, env = kubernetes_patroni_yml(pg_port)
+    c = start("good", pgdrill_yml(s), patroni, env)
     code = c.wait(400)
     r = c.report()
     expect_equal(code, 0, "exit code of a passing drill\n" + c.output()[-6000:])
@@ -169,6 +196,8 @@ def scenario_good(s, start, version):
     expect("verdict passed" in c.output(), "the entrypoint logs the verdict")
     expect(not glob.glob(os.path.join(c.drill, "*", "postmaster.pid")),
            "PostgreSQL was stopped", glob.glob(os.path.join(c.drill, "*")))
+    expect(glob.glob(os.path.join(c.drill, "raft", "*.journal")), "raft's journal in the drill's "
+           "volume", glob.glob(os.path.join(c.drill, "*")))
 
 
 def scenario_keep_running(s, start):

@@ -483,9 +483,9 @@ class Stack:
             "--enable-v2=true"], "etcd.log")
         self.wait_for_log("etcd.log", r"ready to serve client requests", 30)
 
-    def start_patroni(self, yml_text):
+    def start_patroni(self, yml_text, env=None):
         path = self.write("patroni.yml", yml_text, mode=0o600)
-        self.patroni = self.start_daemon("patroni", ["patroni", path], "patroni.log")
+        self.patroni = self.start_daemon("patroni", ["patroni", path], "patroni.log", env=env)
         return self.patroni
 
 

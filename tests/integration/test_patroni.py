@@ -1,9 +1,12 @@
-"""A complete drill under Patroni 3.0.2 + etcd, from patroni-examples/ as they are."""
+"""A complete drill under Patroni 3.0.2, from patroni-examples/ as they are: with etcd, and
+with the Kubernetes pod's raft DCS inside Patroni."""
 import os
+import re
+import shutil
 
 import yaml
 
-from drillstack import REPO, Stack, expect, expect_equal, free_port, scenario
+from drillstack import IS_ROOT, REPO, Stack, expect, expect_equal, free_port, run, scenario
 
 MARKER_SQL = "SELECT count(*) FROM _pgdrill.marker WHERE test_id = '%s' AND kind = '%s'"
 
@@ -13,7 +16,7 @@ def patroni_yml(s, pg_port, rest_port, config, text=None):
         text = open(os.path.join(REPO, "patroni-examples", "patroni.yml")).read()
     s.mkdir("patroni")
     return (text.replace("127.0.0.1:8008", "127.0.0.1:%d" % rest_port)
-            .replace("127.0.0.1:2379", "127.0.0.1:%d" % s.etcd_port)
+            .replace("127.0.0.1:2379", "127.0.0.1:%s" % s.etcd_port)
             .replace("127.0.0.1:5432", "127.0.0.1:%d" % pg_port)
             .replace("/var/lib/postgresql/drill/data", s.path("patroni", "data"))
             .replace("/var/lib/postgresql/drill/pgpass", s.path("patroni", "pgpass"))
@@ -76,33 +79,95 @@ def patroni_failing_drill():
                "the reason is in the report", r["error"])
 
 
+K8S = os.path.join(REPO, "patroni-examples", "kubernetes")
+
+
+def kubernetes_manifest(name, kind):
+    with open(os.path.join(K8S, name)) as f:
+        return [d for d in yaml.safe_load_all(f) if d and d["kind"] == kind][0]
+
+
 def kubernetes_patroni_yml(s):
-    """The patroni.yml of the Kubernetes ConfigMap, with etcd for the Kubernetes DCS and what
-    the pod's environment adds (scope, name, connect addresses) written in."""
-    with open(os.path.join(REPO, "patroni-examples", "kubernetes", "configmap.yaml")) as f:
-        text = yaml.safe_load(f)["data"]["patroni.yml"]
-    dcs = text.index("kubernetes:\n")
-    end = text.index("\nrestapi:")
-    expect(dcs < end, "the kubernetes: block comes before restapi:")
-    return (text[:dcs] + "scope: orders-k8s-%d\nname: restore-test-pod\netcd3:\n  hosts: 127.0.0.1:2379\n"
-            % os.getpid() + text[end:]
-            .replace("  listen: 127.0.0.1:8008\n",
-                     "  listen: 127.0.0.1:8008\n  connect_address: 127.0.0.1:8008\n")
-            .replace("  listen: 127.0.0.1:5432\n",
-                     "  listen: 127.0.0.1:5432\n  connect_address: 127.0.0.1:5432\n"))
+    """The patroni.yml of the Kubernetes ConfigMap as the pod runs it, its raft DCS
+    included: only the raft port and directory replaced here, ports and paths by
+    patroni_yml."""
+    text = kubernetes_manifest("configmap.yaml", "ConfigMap")["data"]["patroni.yml"]
+    expect("  bind_addr: 127.0.0.1:2222 " in text, "raft listens on 127.0.0.1:2222", text)
+    return (text.replace("127.0.0.1:2222", "127.0.0.1:%d" % free_port())
+            .replace("/var/lib/postgresql/drill/raft", s.path("patroni", "raft")))
+
+
+def kubernetes_pod(s):
+    """The drill pod of the CronJob on this machine: Patroni's environment (the PATRONI_*
+    variables, 127.0.0.1 for the pod's IP) and the init container's argv."""
+    spec = kubernetes_manifest("cronjob.yaml", "CronJob")["spec"]["jobTemplate"]["spec"]
+    pod = spec["template"]["spec"]
+    env, values = dict(s.env), {}
+    for var in pod["containers"][0]["env"]:
+        if "valueFrom" in var:
+            expect(var["valueFrom"].get("fieldRef", {}).get("fieldPath") == "status.podIP",
+                   "the test knows only the pod's IP from the downward API", var)
+            values[var["name"]] = "127.0.0.1"
+        else:
+            values[var["name"]] = re.sub(r"\$\((\w+)\)", lambda m: values[m.group(1)],
+                                         var["value"])
+        if var["name"].startswith("PATRONI_"):
+            env[var["name"]] = values[var["name"]]
+    init = pod["initContainers"][0]
+    return env, init["command"] + init.get("args", [])
+
+
+def secret_volume(s, name, files):
+    """A directory laid out as the kubelet lays out a Secret volume with fsGroup: files
+    0440 of root and the drill's group behind ..data."""
+    root = s.mkdir(name, mode=0o755)
+    data = os.path.join(root, "..2026_11_25_03_17_00.1")
+    os.mkdir(data)
+    os.symlink(os.path.basename(data), os.path.join(root, "..data"))
+    for key, text in files.items():
+        path = os.path.join(data, key)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o440)
+        if IS_ROOT:
+            shutil.chown(path, "root", "postgres")
+        os.symlink(os.path.join("..data", key), os.path.join(root, key))
+    return root
 
 
 @scenario
 def patroni_kubernetes_config():
-    """The Kubernetes ConfigMap's patroni.yml drives a passing drill: both servers on
-    127.0.0.1, no passwords (Patroni and verify on the unix socket)."""
+    """The Kubernetes pod's configuration drives a passing drill: the ConfigMap's
+    patroni.yml with its raft DCS inside the pod (no etcd, no Kubernetes API), Patroni's
+    environment from the CronJob, both servers on 127.0.0.1, no passwords (Patroni and
+    verify on the unix socket), and pgBackRest's keys only in the pgbackrest.conf the init
+    container assembles, never in an environment."""
     with Stack("patronik8s") as s:
         s.install_pgdrill()
-        config = s.pgdrill_config()
-        s.start_etcd()
+        env, init = kubernetes_pod(s)
+        # the stack's pgbackrest.conf without its keys stands for the ConfigMap's, the keys
+        # are the Secret's files (with the newline a file usually ends in)
+        keys = {}
+        conf = []
+        for line in open(s.pgbackrest_conf).read().splitlines():
+            key, _, value = line.partition("=")
+            if key in ("repo1-s3-key", "repo1-s3-key-secret"):
+                keys[key[len("repo1-"):]] = value + "\n"
+            else:
+                conf.append(line)
+        expect(len(keys) == 2, "the stack's pgbackrest.conf has its keys", keys)
+        configmap = s.write("pgbackrest-configmap.conf", "\n".join(conf) + "\n", mode=0o644)
+        secrets = s.mkdir("secrets")
+        run(init[:-4] + [secret_volume(s, "secret-files", {"source.pgpass": open(s.path("pgpass")).read()}),
+                         secret_volume(s, "repository", keys), configmap, secrets],
+            timeout=30, env=s.env)
+        assembled = os.path.join(secrets, "pgbackrest.conf")
+        config = s.pgdrill_config(edit=lambda t: t.replace(s.pgbackrest_conf, assembled).replace(
+            s.path("pgpass"), os.path.join(secrets, "source.pgpass")))
+        expect(not any(k.startswith("PGBACKREST_") for k in env), "pgBackRest in Patroni's environment")
         pg_port = free_port()
         patroni = s.start_patroni(patroni_yml(s, pg_port, free_port(), config,
-                                              kubernetes_patroni_yml(s)))
+                                              kubernetes_patroni_yml(s)), env=env)
         s.postgres_dirs.append(s.path("patroni", "data"))
         s.wait_for_log("patroni.log", r"initialized a new cluster", 240, alive=patroni)
         r = s.report()
@@ -112,3 +177,6 @@ def patroni_kubernetes_config():
                    60, "patroni.log")
         expect_equal(s.psql("SHOW archive_mode", port=pg_port), "off", "archive_mode")
         expect_equal(s.psql("SHOW listen_addresses", port=pg_port), "127.0.0.1", "listen_addresses")
+        # raft's journal is in the drill's data volume; no etcd was started
+        expect(s.etcd_port is None, "etcd was started")
+        expect(os.listdir(s.path("patroni", "raft")), "raft's journal in its data_dir")

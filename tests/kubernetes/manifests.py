@@ -105,6 +105,11 @@ def mounted_file(pod, container, path):
     return None
 
 
+def volume(pod, name):
+    """The pod's volume of that name ({} if none)."""
+    return {v["name"]: v for v in pod.get("volumes", [])}.get(name, {})
+
+
 def mount_of(container, path):
     """The volume mount holding path in container (the deepest), or None."""
     best = None

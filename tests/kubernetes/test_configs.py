@@ -3,11 +3,12 @@
 read them in the pod:
 - pgdrill.yml: `pgdrill-bootstrap --check-config` and `pgdrill-verify --check-config`;
 - patroni.yml: `patroni --validate-config` with the pod's environment, the bootstrap method,
-  post_bootstrap and archive_mode off, and no other difference from
-  patroni-examples/patroni.yml (which the integration tests run) than the DCS, the
-  addresses and the passwords;
+  post_bootstrap and archive_mode off, a one-node raft DCS inside the pod and no other,
+  and no other difference from patroni-examples/patroni.yml (which the integration tests
+  run) than the DCS, the addresses and the passwords;
 - pgbackrest.conf: every option known to pgBackRest, no secret in it;
-and the paths in them are where the pod mounts things.
+and the paths in them are where the pod mounts things (pgBackRest's configuration where
+the init container assembles it).
 
 Usage: test_configs.py PGDRILL_BOOTSTRAP PGDRILL_VERIFY
 """
@@ -19,8 +20,8 @@ import tempfile
 
 import yaml
 
-from manifests import (REPO, check, configmap_file, env, finish, main_container, mount_of,
-                       mounted_file, pod_templates)
+from manifests import (CONFIGMAP, REPO, check, configmap_file, env, finish, main_container, mount_of,
+                       mounted_file, pod_templates, volume)
 
 TIMEOUT = 60  # each child process
 # Patroni 3.0.2's validator demands these even for a custom bootstrap method and without
@@ -79,8 +80,10 @@ def flatten(tree, prefix=""):
     return flat
 
 
+# Patroni 3.0.2's other DCS (patroni/dcs/): the drill uses raft.
+OTHER_DCS = ("consul", "etcd", "etcd3", "exhibitor", "kubernetes", "zookeeper")
 # Where the ConfigMap's patroni.yml may differ from the example the integration tests run.
-PATRONI_DIFFERENCES = ("scope", "name", "etcd3.", "kubernetes.", "restapi.", "postgresql.listen",
+PATRONI_DIFFERENCES = ("scope", "name", "etcd3.", "raft.", "restapi.", "postgresql.listen",
                        "postgresql.connect_address", "postgresql.authentication.superuser.password",
                        "postgresql.authentication.replication.password")
 
@@ -102,21 +105,23 @@ def check_patroni(patroni, text, template, container):
         # the string 'off': an unquoted off is YAML's false
         check(params.get("archive_mode") == "off", "patroni.yml: %s.archive_mode is %r, not 'off'"
               % (where, params.get("archive_mode")))
-    k8s = config.get("kubernetes", {})
-    check(k8s.get("use_endpoints") is False, "patroni.yml: kubernetes.use_endpoints must be false "
-          "(ConfigMaps: rbac.yaml grants nothing on endpoints and services)")
-    labels = template["metadata"].get("labels", {})
-    for key, value in k8s.get("labels", {}).items():
-        check(labels.get(key) == value, "patroni.yml: kubernetes.labels %s=%s is not on the pod "
-              "(Patroni would not find its own member)" % (key, value))
-    scope = env(container).get("PATRONI_SCOPE", {}).get("valueFrom", {}).get("fieldRef", {})
-    check(scope.get("fieldPath") == "metadata.labels['%s']" % k8s.get("scope_label"),
-          "PATRONI_SCOPE must be the pod's label named by kubernetes.scope_label (%s), is %r"
-          % (k8s.get("scope_label"), scope))
-    for key in ("scope", "name"):
-        check(key not in config, "patroni.yml: %s belongs to the pod's environment (a fixed scope "
-              "keeps its initialize key from the previous drill)" % key)
+    # The DCS: raft, one node, inside the pod (docs/design.md F34); no other DCS, in the file
+    # or the environment, that Patroni could pick instead, and none that needs the API.
+    others = [key for key in config if key in OTHER_DCS] + [
+        name for name in env(container) if name.startswith(tuple("PATRONI_%s_" % d.upper()
+                                                                  for d in OTHER_DCS))]
+    check(not others, "patroni.yml: another DCS than raft: %s" % ", ".join(others))
+    raft = config.get("raft", {})
+    check(raft.get("partner_addrs") == [], "patroni.yml: raft.partner_addrs must be [] (one node "
+          "in the pod), is %r" % raft.get("partner_addrs"))
+    check(str(raft.get("bind_addr", "")).startswith("127.0.0.1:"), "patroni.yml: raft.bind_addr "
+          "must be on 127.0.0.1 (without it pysyncobj listens on every interface), is %r"
+          % raft.get("bind_addr"))
     postgresql = config.get("postgresql", {})
+    raft_dir = mount_of(container, raft.get("data_dir", "/"))
+    check(raft_dir is not None and not raft_dir.get("readOnly") and raft_dir["mountPath"] != "/"
+          and "emptyDir" in volume(template["spec"], raft_dir["name"]),
+          "patroni.yml: raft.data_dir is not on a writable emptyDir (the DCS must go with the pod)")
     for key in ("data_dir", "pgpass"):
         mount = mount_of(container, postgresql.get(key, ""))
         check(mount is not None and not mount.get("readOnly"),
@@ -171,10 +176,21 @@ def check_paths(config, pod, container):
     state = mount_of(container, config["state_dir"])
     check(state is not None and not state.get("readOnly"), "state_dir is not a writable volume")
     check(config["report"]["file"].startswith(config["state_dir"] + "/"), "report.file is not in state_dir")
-    wanted = [config["pgbackrest"]["config"], env(container)["PGDRILL_CONFIG"]["value"],
-              env(container)["PGDRILL_PATRONI_CONFIG"]["value"]]
+    wanted = [env(container)["PGDRILL_CONFIG"]["value"], env(container)["PGDRILL_PATRONI_CONFIG"]["value"]]
     for path in wanted:
         check(mounted_file(pod, container, path) is not None, "%s is not mounted from the ConfigMap" % path)
+    # pgBackRest's configuration: the init container writes the ConfigMap's with the keys
+    # into the directory it shares with the drill (its last two arguments)
+    init = pod["initContainers"][0]
+    source, target = (init["command"] + init.get("args", []))[-2:]
+    found = mounted_file(pod, init, source)
+    check(found is not None and found[0].get("configMap", {}).get("name") == CONFIGMAP
+          and found[1] == "pgbackrest.conf",
+          "the init container does not read the ConfigMap's pgbackrest.conf at %s" % source)
+    shared = mount_of(container, target)
+    check(config["pgbackrest"]["config"] == target + "/pgbackrest.conf" and shared is not None
+          and shared["mountPath"] == target, "pgbackrest.config %s is not the pgbackrest.conf the init "
+          "container writes into %s" % (config["pgbackrest"]["config"], target))
     secrets = [re.search(r"passfile=(\S+)", config["source"]["dsn"]).group(1)]
     if config["report"].get("history_dsn"):
         secrets.append(re.search(r"passfile=(\S+)", config["report"]["history_dsn"]).group(1))
