@@ -170,11 +170,18 @@ def neighbours_janitor_spares_strangers():
             s.wait_for("the strangers to start",
                        lambda: len(processes_mentioning(arg)) == len(strangers) * 2 - 1, 20)
             pids.extend(processes_mentioning(arg))
+            early = list(pids)
 
             def fetchers():
                 return [pid for pid in processes_mentioning(spool) if pid not in pids]
 
             def sigkill(p):
+                # One more, which only the janitor meets.
+                late = start_stranger(s, sleeper + ["archive-get"])
+                strangers.append(late)
+                s.wait_for("the late stranger to start",
+                           lambda: late.pid in processes_mentioning(arg), 10)
+                pids.append(late.pid)
                 p.send_signal(signal.SIGKILL)
                 p.wait(30)
                 deadline = time.monotonic() + 20
@@ -187,6 +194,7 @@ def neighbours_janitor_spares_strangers():
                    left, log)
             for pid in pids:
                 expect(alive(pid), "the stranger %d was stopped" % pid, log)
+            for pid in early:
                 expect(re.search(r"process %d has %s among its arguments, but its program is not "
                                  r"the pgbackrest PATH finds; left running" % (pid, re.escape(arg)),
                                  log), "no warning about the stranger %d" % pid, log)
