@@ -320,9 +320,13 @@ static void test_refusals(void **state)
         prefetch_restore_command("restore_command = 'archive-get %f \"%p\"'\n", "/s", &plan, &why));
 }
 
-static bool alive(pid_t pid)
+/* A child of ours still running: not even exited and waiting to be reaped (kill(pid, 0) would
+ * say yes to that). */
+static bool running(pid_t child)
 {
-    return kill(pid, 0) == 0;
+    int status;
+
+    return waitpid(child, &status, WNOHANG) == 0;
 }
 
 /* The facts of the detached archive-get as /proc shows them (docs/design.md, F21). */
@@ -402,15 +406,17 @@ static void test_only_our_archive_get_is_ours(void **state)
 }
 
 /*
- * A process with stdin from the pipe's read end, so that `read` waits and
- * nothing is forked that could outlive it: program with argv.
+ * A process reading the pipe (fds[0]), so that `read` waits until the test
+ * closes its end, and nothing is forked that could outlive it: program with
+ * argv.
  */
-static pid_t start_waiting(const char *program, const char *const argv[], int pipe_read)
+static pid_t start_waiting(const char *program, const char *const argv[], const int fds[2])
 {
     pid_t child = fork();
 
     if (child == 0) {
-        dup2(pipe_read, 0);
+        dup2(fds[0], 0);
+        close(fds[1]);
         setsid();
         execv(program, (char *const *)argv);
         _exit(127);
@@ -458,11 +464,11 @@ static void test_cleanup_stops_the_detached_fetcher(void **state)
         const char *const substring_argv[] = {"pgbackrest",  "-c",          "read x", "pgbackrest",
                                               substring_arg, "archive-get", NULL};
 
-        fetcher = start_waiting(program, fetcher_argv, fds[0]);
-        decoys[0] = start_waiting("/bin/sh", shell_argv, fds[0]);
-        decoys[1] = start_waiting(program, other_argv, fds[0]);
-        decoys[2] = start_waiting(program, info_argv, fds[0]);
-        decoys[3] = start_waiting(program, substring_argv, fds[0]);
+        fetcher = start_waiting(program, fetcher_argv, fds);
+        decoys[0] = start_waiting("/bin/sh", shell_argv, fds);
+        decoys[1] = start_waiting(program, other_argv, fds);
+        decoys[2] = start_waiting(program, info_argv, fds);
+        decoys[3] = start_waiting(program, substring_argv, fds);
     }
     usleep(200 * 1000);
     prefetch_cleanup(spool);
@@ -470,7 +476,7 @@ static void test_cleanup_stops_the_detached_fetcher(void **state)
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGTERM);
     for (int i = 0; i < 4; i++) {
-        if (!alive(decoys[i]))
+        if (!running(decoys[i]))
             fail_msg("decoy %d was stopped", i);
         kill(decoys[i], SIGKILL);
         waitpid(decoys[i], &status, 0);
