@@ -19,6 +19,7 @@
 #include "guard.h"
 #include "history.h"
 #include "inject.h"
+#include "leftover.h"
 #include "log.h"
 #include "prefetch.h"
 #include "recovery.h"
@@ -332,7 +333,7 @@ int main(int argc, char **argv)
     rc = pgd_cli_lock_state_dir(&cfg);
     if (rc != PGD_EXIT_OK)
         goto out;
-    recovery_stop_leftover(d.datadir);
+    leftover_clean(d.datadir);
     {
         /* An earlier drill killed during its recovery: its WAL queue and prefetching process. */
         char *spool_dir = prefetch_spool_dir(&cfg);

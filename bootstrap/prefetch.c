@@ -12,11 +12,10 @@
 #include "fsutil.h"
 #include "log.h"
 #include "pgconf.h"
+#include "procfs.h"
 #include "xalloc.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +26,6 @@
 
 #define SPOOL_DIR_NAME  "wal-spool"
 #define STOP_WAIT_MS    5000
-#define CMDLINE_MAX     (64 * 1024)
 #define ARCHIVE_GET_END "archive-get %f \"%p\""
 #define MIN_QUEUE_BYTES (32L * 1024 * 1024) /* two 16 MB segments: pgBackRest's own minimum */
 
@@ -254,80 +252,100 @@ char *prefetch_restore_command(const char *auto_conf, const char *spool_dir,
     return pgd_buf_steal(&out);
 }
 
-/* The NUL-separated arguments of /proc/PID/cmdline: does one equal arg? */
-static bool cmdline_has(const char *pid, const char *arg)
+bool prefetch_is_our_fetcher(const pgd_procfs_info *p, uid_t our_uid, const char *pgbackrest_exe,
+                             const char *spool_arg, const char **why)
 {
-    char *path = pgd_asprintf("/proc/%s/cmdline", pid);
-    FILE *f = fopen(path, "re");
-    char *data = pgd_malloc(CMDLINE_MAX);
-    size_t n = 0;
-    bool found = false;
-
-    free(path);
-    if (f != NULL) {
-        n = fread(data, 1, CMDLINE_MAX - 1, f);
-        fclose(f);
-    }
-    data[n] = '\0';
-    for (size_t i = 0; i < n && !found; i += strlen(data + i) + 1)
-        found = strcmp(data + i, arg) == 0;
-    free(data);
-    return found;
+    *why = NULL;
+    if (!pgd_procfs_alive(p))
+        *why = "it no longer runs";
+    else if (p->uid != our_uid)
+        *why = "it runs as another user";
+    else if (pgbackrest_exe == NULL || !pgd_procfs_exe_is(p->exe, pgbackrest_exe))
+        *why = "its program is not the pgbackrest PATH finds";
+    else if (!pgd_procfs_args_has(p->args, p->args_len, spool_arg))
+        *why = "its arguments no longer hold it";
+    else if (!pgd_procfs_args_has_command(p->args, p->args_len, "archive-get"))
+        *why = "it is not an archive-get";
+    return *why == NULL;
 }
 
-/* Our own processes whose command line holds arg (at most max of them). */
-static size_t find_processes(const char *arg, pid_t *pids, size_t max)
+/*
+ * pgBackRest processes of this drill's WAL prefetch, pinned (at most max);
+ * with warn, every other process whose arguments hold spool_arg is logged.
+ */
+static size_t find_fetchers(const char *spool_arg, const char *exe, pgd_procfs_pin *pins,
+                            size_t max, bool warn)
 {
-    DIR *proc = opendir("/proc");
-    struct dirent *e;
+    long *pids = NULL;
+    size_t all = pgd_procfs_list(&pids);
     size_t n = 0;
 
-    if (proc == NULL)
-        return 0;
-    while (n < max && (e = readdir(proc)) != NULL) {
-        struct stat st;
-        char *path;
-        bool ours;
+    for (size_t i = 0; i < all && n < max; i++) {
+        size_t len = 0;
+        char *args = pids[i] == (long)getpid() ? NULL : pgd_procfs_read_args(pids[i], &len);
+        pgd_procfs_info info;
+        const char *why = NULL;
 
-        if (!isdigit((unsigned char)e->d_name[0]))
+        /* A cheap first look: only a process naming our spool directory is read further. */
+        if (args == NULL || !pgd_procfs_args_has(args, len, spool_arg)) {
+            free(args);
             continue;
-        path = pgd_asprintf("/proc/%s", e->d_name);
-        ours = stat(path, &st) == 0 && st.st_uid == geteuid();
-        free(path);
-        if (ours && atol(e->d_name) != getpid() && cmdline_has(e->d_name, arg))
-            pids[n++] = (pid_t)atol(e->d_name);
+        }
+        free(args);
+        /* Pinned before it is read: a signal through the pin reaches what was judged. */
+        pgd_procfs_pin_pid(pids[i], &pins[n]);
+        if (pgd_procfs_read(pids[i], &info) &&
+            prefetch_is_our_fetcher(&info, geteuid(), exe, spool_arg, &why) &&
+            pgd_procfs_pinned_alive(&pins[n]))
+            n++;
+        else {
+            if (warn && why != NULL)
+                pgd_warn("process %ld has %s among its arguments, but %s; left running", pids[i],
+                         spool_arg, why);
+            pgd_procfs_unpin(&pins[n]);
+        }
+        pgd_procfs_free(&info);
     }
-    closedir(proc);
+    free(pids);
     return n;
+}
+
+static void signal_all(pgd_procfs_pin *pins, size_t n, int sig)
+{
+    for (size_t i = 0; i < n; i++) {
+        pgd_procfs_pinned_signal(&pins[i], sig);
+        pgd_procfs_unpin(&pins[i]);
+    }
 }
 
 void prefetch_cleanup(const char *spool_dir)
 {
     char *arg = pgd_asprintf("--spool-path=%s", spool_dir);
-    pid_t pids[64];
-    size_t n = find_processes(arg, pids, 64);
+    /* The program that wrote the restore_command, found as bootstrap runs it (pgbackrest.c). */
+    char *exe = pgd_find_program("pgbackrest");
+    pgd_procfs_pin pins[64];
+    size_t n = find_fetchers(arg, exe, pins, 64, true);
 
     /*
-     * The asynchronous archive-get made itself a session (and process group)
-     * leader; its helpers (process-max) are in its group.
+     * The asynchronous archive-get detached itself, its helpers (process-max)
+     * are its children, the foreground archive-gets the shell's: each is
+     * found and stopped on its own (docs/design.md, F21).
      */
-    for (size_t i = 0; i < n; i++) {
-        pgd_info("stopping pgBackRest's asynchronous archive-get (PID %ld)", (long)pids[i]);
-        if (getpgid(pids[i]) == pids[i])
-            kill(-pids[i], SIGTERM);
-        else
-            kill(pids[i], SIGTERM);
-    }
+    for (size_t i = 0; i < n; i++)
+        pgd_info("stopping pgBackRest's archive-get of the WAL spool (PID %ld)", pins[i].pid);
+    signal_all(pins, n, SIGTERM);
     for (int waited = 0; n > 0 && waited < STOP_WAIT_MS; waited += 100) {
         pgd_sleep_ms(100);
-        n = find_processes(arg, pids, 64);
+        n = find_fetchers(arg, exe, pins, 64, false);
+        for (size_t i = 0; i < n; i++)
+            pgd_procfs_unpin(&pins[i]);
     }
-    for (size_t i = 0; i < n; i++) {
-        pgd_warn("pgBackRest's asynchronous archive-get (PID %ld) did not stop within %d s; "
-                 "killing it",
-                 (long)pids[i], STOP_WAIT_MS / 1000);
-        kill(getpgid(pids[i]) == pids[i] ? -pids[i] : pids[i], SIGKILL);
-    }
+    n = find_fetchers(arg, exe, pins, 64, false);
+    for (size_t i = 0; i < n; i++)
+        pgd_warn("pgBackRest's archive-get (PID %ld) did not stop within %d s; killing it",
+                 pins[i].pid, STOP_WAIT_MS / 1000);
+    signal_all(pins, n, SIGKILL);
+    free(exe);
     free(arg);
     pgd_remove_tree(spool_dir);
 }

@@ -14,8 +14,10 @@
 #include "drill.h"
 
 #include "guardian.h"
+#include "procfs.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* The drill's spool directory (state_dir/wal-spool; one drill per state_dir). Caller frees. */
 char *prefetch_spool_dir(const pgd_config *cfg);
@@ -64,9 +66,24 @@ long prefetch_processes(long process_max, long usable_cpus);
 char *prefetch_prepare(drill *d, long segment_bytes);
 
 /*
- * Stop pgBackRest's asynchronous archive-get of this spool directory (it
- * detaches itself, so it is no child of ours: found by its --spool-path) and
- * remove the directory. Also for the leftovers of a drill that was killed.
+ * Is p a pgBackRest process of this drill's WAL prefetch, ours to stop? Only
+ * when all of these hold: it runs as our_uid; its program is pgbackrest_exe
+ * (the pgbackrest PATH finds, which wrote the restore_command); one argument
+ * is exactly spool_arg ("--spool-path=<our spool directory>", not merely
+ * containing it); one is an archive-get command (archive-get,
+ * archive-get:async, archive-get:local; docs/design.md, F21). So an strace,
+ * a shell or a script that mentions the spool directory is never stopped.
+ * Otherwise false with *why saying which did not hold.
+ */
+bool prefetch_is_our_fetcher(const pgd_procfs_info *p, uid_t our_uid, const char *pgbackrest_exe,
+                             const char *spool_arg, const char **why);
+
+/*
+ * Stop pgBackRest's archive-gets of this spool directory (the asynchronous
+ * one detaches itself, so it is no child of ours: found by
+ * prefetch_is_our_fetcher) and remove the directory. Also for the leftovers
+ * of a drill that was killed. A process that only mentions the spool
+ * directory is left running, with a warning.
  */
 void prefetch_cleanup(const char *spool_dir);
 

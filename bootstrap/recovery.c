@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "controldata.h"
 #include "fsutil.h"
+#include "leftover.h"
 #include "log.h"
 #include "pgbackrest.h"
 #include "pgbin.h"
@@ -40,9 +41,6 @@
 #define SHUTDOWN_GRACE_MS (5 * 60 * 1000) /* a shutdown checkpoint of a big cluster takes time */
 #define ABORT_GRACE_MS    30000
 #define QUERY_TIMEOUT_MS  10000
-#define PRIVATE_PORT      "5432" /* only names the socket file inside our private directory */
-/* A short path: unix socket paths are limited to about 100 bytes. */
-#define PRIVATE_DIR_PREFIX "/tmp/pgdrill-"
 
 typedef struct recovery_run {
     drill *d;
@@ -164,7 +162,7 @@ static void server_argv(const recovery_run *run, pgd_argv *argv)
     pgd_argv_add(argv, "-c");
     pgd_argv_addf(argv, "unix_socket_directories=%s", run->private_dir);
     pgd_argv_add(argv, "-c");
-    pgd_argv_add(argv, "port=" PRIVATE_PORT);
+    pgd_argv_add(argv, "port=" LEFTOVER_PRIVATE_PORT);
     pgd_argv_add(argv, "-c");
     pgd_argv_add(argv, "archive_mode=off");
     pgd_argv_add(argv, "-c");
@@ -190,7 +188,7 @@ static void try_connect(recovery_run *run)
 
     if (run->conn != NULL || !run->log.accepts_read_only || pw == NULL)
         return;
-    conninfo = pgd_asprintf("host=%s port=" PRIVATE_PORT " dbname=template1 user=%s",
+    conninfo = pgd_asprintf("host=%s port=" LEFTOVER_PRIVATE_PORT " dbname=template1 user=%s",
                             run->private_dir, pw->pw_name);
     run->conn = pgd_pq_connect(conninfo, 5, &errmsg);
     if (run->conn == NULL) {
@@ -571,98 +569,11 @@ static void record_stop_point(recovery_run *run)
     record_wal_span(run);
 }
 
-/* postmaster.pid: line 1 the PID, 2 the data directory, 5 the socket directory. */
-#define PID_FILE_LINE_PID     0
-#define PID_FILE_LINE_DATADIR 1
-#define PID_FILE_LINE_SOCKETS 4
-#define LEFTOVER_STOP_MS      10000
-
-/* Is pid a live (not zombie) process? */
-static bool process_alive(long pid)
-{
-    char *path = pgd_asprintf("/proc/%ld/stat", pid);
-    char *errmsg = NULL;
-    char *stat = pgd_read_file(path, 4096, &errmsg);
-    const char *after_name = stat ? strrchr(stat, ')') : NULL;
-    bool alive = after_name != NULL && after_name[1] == ' ' && after_name[2] != 'Z';
-
-    free(stat);
-    free(errmsg);
-    free(path);
-    return alive;
-}
-
-/* Stop an immediate-shutdown-able postmaster that is not our child: SIGQUIT, then SIGKILL. */
-static void stop_foreign_postmaster(long pid, const char *datadir)
-{
-    int64_t deadline = pgd_monotonic_ms() + LEFTOVER_STOP_MS;
-
-    pgd_warn("a postmaster of an earlier drill (PID %ld) still runs on %s; stopping it", pid,
-             datadir);
-    kill((pid_t)pid, SIGQUIT);
-    while (process_alive(pid) && pgd_ms_until(deadline) > 0)
-        pgd_sleep_ms(100);
-    if (process_alive(pid)) {
-        pgd_warn("postmaster %ld did not stop within %d s; killing it", pid,
-                 LEFTOVER_STOP_MS / 1000);
-        kill((pid_t)pid, SIGKILL);
-    }
-}
-
-/* dir: where postmaster.pid is now; datadir: the data directory it names (before a rename). */
-static void stop_leftover_in(const char *dir, const char *datadir)
-{
-    char *pid_file = pgd_asprintf("%s/postmaster.pid", dir);
-    char *errmsg = NULL;
-    char *text = pgd_read_file_ex(pid_file, 4096, PGD_READ_NOFOLLOW, NULL, &errmsg);
-    char *lines[8] = {0};
-    size_t n = 0;
-
-    free(errmsg);
-    for (char *save = NULL, *line = text ? strtok_r(text, "\n", &save) : NULL;
-         line != NULL && n < 8; line = strtok_r(NULL, "\n", &save))
-        lines[n++] = line;
-    if (n > PID_FILE_LINE_DATADIR && strcmp(lines[PID_FILE_LINE_DATADIR], datadir) == 0) {
-        long pid = atol(lines[PID_FILE_LINE_PID]);
-        char *exe = pgd_asprintf("/proc/%ld/exe", pid);
-        char target[4096];
-        ssize_t len = readlink(exe, target, sizeof(target) - 1);
-
-        if (len > 0) {
-            target[len] = '\0';
-            if (process_alive(pid) && strstr(target, "postgres") != NULL)
-                stop_foreign_postmaster(pid, dir);
-        }
-        free(exe);
-    }
-    /* Our private socket directory, left behind by a postmaster that was killed. */
-    if (n > PID_FILE_LINE_SOCKETS &&
-        strncmp(lines[PID_FILE_LINE_SOCKETS], PRIVATE_DIR_PREFIX, strlen(PRIVATE_DIR_PREFIX)) ==
-            0 &&
-        strchr(lines[PID_FILE_LINE_SOCKETS] + strlen(PRIVATE_DIR_PREFIX), '/') == NULL) {
-        pgd_info("removing %s, the private directory of an earlier drill's recovery",
-                 lines[PID_FILE_LINE_SOCKETS]);
-        pgd_remove_tree(lines[PID_FILE_LINE_SOCKETS]);
-    }
-    free(text);
-    free(pid_file);
-}
-
-void recovery_stop_leftover(const char *datadir)
-{
-    char *failed = pgd_asprintf("%s.failed", datadir);
-
-    stop_leftover_in(datadir, datadir);
-    /* Patroni renamed it after the failure; postmaster.pid still names the old path. */
-    stop_leftover_in(failed, datadir);
-    free(failed);
-}
-
 bool recover_and_promote(drill *d)
 {
     recovery_run run = {.d = d, .janitor = {.pid = -1, .fd = -1}};
     char *errmsg = NULL;
-    char template_dir[] = PRIVATE_DIR_PREFIX "XXXXXX";
+    char template_dir[] = LEFTOVER_PRIVATE_PREFIX "XXXXXX";
     int64_t start = pgd_monotonic_ms();
     bool ok = false;
 
@@ -680,6 +591,11 @@ bool recover_and_promote(drill *d)
     run.private_dir = mkdtemp(template_dir) ? pgd_strdup(template_dir) : NULL;
     if (run.private_dir == NULL) {
         drill_fail(d, PGD_ERR_INTERNAL, "could not create a private directory under /tmp");
+        goto out;
+    }
+    /* A later bootstrap removes it after a kill only when it is tied to this data directory. */
+    if (!leftover_tag_private_dir(run.private_dir, d->datadir, &errmsg)) {
+        drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
         goto out;
     }
     if (!write_private_config(&run, &errmsg)) {

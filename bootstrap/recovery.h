@@ -15,12 +15,4 @@
  */
 bool recover_and_promote(drill *d);
 
-/*
- * Before anything else: stop a private postmaster an earlier bootstrap left
- * running on datadir (or on the <datadir>.failed Patroni moved it to) and
- * remove its private socket directory; a postmaster of ours cannot be left
- * replaying and promoting behind a new drill's back. Logs what it did.
- */
-void recovery_stop_leftover(const char *datadir);
-
 #endif

@@ -345,6 +345,30 @@ char *pgd_path_resolve(const char *path)
     return pgd_buf_steal(&out);
 }
 
+char *pgd_find_program(const char *program)
+{
+    const char *path = getenv("PATH");
+    char *copy;
+    char *save = NULL;
+    char *found = NULL;
+
+    if (path == NULL || strchr(program, '/') != NULL)
+        return NULL;
+    copy = pgd_strdup(path);
+    for (char *dir = strtok_r(copy, ":", &save); dir != NULL && found == NULL;
+         dir = strtok_r(NULL, ":", &save)) {
+        char *candidate = pgd_asprintf("%s/%s", dir, program);
+        struct stat st;
+
+        if (dir[0] != '\0' && stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
+            access(candidate, X_OK) == 0)
+            found = realpath(candidate, NULL);
+        free(candidate);
+    }
+    free(copy);
+    return found;
+}
+
 bool pgd_path_within(const char *path, const char *dir)
 {
     char *p = pgd_path_resolve(path);

@@ -57,6 +57,13 @@ pgd_dir_state pgd_dir_state_of(const char *path, char **errmsg);
  */
 char *pgd_path_resolve(const char *path);
 
+/*
+ * Where PATH finds program (as execvp would: the first executable regular
+ * file of that name), resolved to its real path as /proc/PID/exe shows it;
+ * NULL when PATH holds none. Caller frees.
+ */
+char *pgd_find_program(const char *program);
+
 /* Is path (resolved) dir itself or below it (resolved)? */
 bool pgd_path_within(const char *path, const char *dir);
 

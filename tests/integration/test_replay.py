@@ -121,12 +121,14 @@ def replay_prefetch_on_and_off():
         assert_repo_untouched(s, before)
 
 
-def stop_during_stalled_fetch(s, stop):
+def stop_during_stalled_fetch(s, stop, fetchers=None):
     """Start a drill, stall the repository (SIGSTOP to the S3 server) once WAL is fetched
-    asynchronously, check that pgBackRest processes wait on it in the spool directory, then
-    call stop(bootstrap) and return what it returns; the repository answers again after."""
+    asynchronously, check that pgBackRest processes wait on it in the spool directory (those
+    fetchers() returns: by default every process mentioning it), then call stop(bootstrap) and
+    return what it returns; the repository answers again after."""
     test_id, target = make_window(s, 60000)
     spool = s.path("state", "wal-spool")
+    fetchers = fetchers or (lambda: processes_mentioning(spool))
     p = start_bootstrap(s, s.pgdrill_config(), s.path("drill"), "bootstrap.log",
                         "--test-id=" + test_id, "--target-time=" + target)
     s3 = [proc for kind, proc in s.daemons if kind == "s3rver"][0]
@@ -135,7 +137,7 @@ def stop_during_stalled_fetch(s, stop):
         # The repository stops answering: the fetcher and archive-get wait on it.
         s3.send_signal(signal.SIGSTOP)
         time.sleep(2)
-        expect(processes_mentioning(spool), "no pgBackRest process fetches into the spool "
+        expect(fetchers(), "no pgBackRest process fetches into the spool "
                "directory while the repository is stalled: the test proves nothing",
                tail(s.path("bootstrap.log")))
         return stop(p)

@@ -257,6 +257,45 @@ static void test_path_resolve_and_within(void **state)
     free(alias);
 }
 
+/* As execvp finds it: the first executable regular file in PATH, its links resolved. */
+static void test_find_program(void **state)
+{
+    char *first = in_dir("first");
+    char *second = in_dir("second");
+    char *old_path = pgd_strdup(getenv("PATH"));
+    char *path = pgd_asprintf("%s::%s", first, second);
+    char *program = pgd_asprintf("%s/prog", second);
+    char *link = pgd_asprintf("%s/prog", first);
+    char *found;
+
+    (void)state;
+    assert_int_equal(mkdir(first, 0700), 0);
+    assert_int_equal(mkdir(second, 0700), 0);
+    write_plain(program, "#!/bin/sh\n");
+    setenv("PATH", path, 1);
+    assert_null(pgd_find_program("prog")); /* not executable */
+    assert_int_equal(chmod(program, 0700), 0);
+    found = pgd_find_program("prog");
+    assert_string_equal(found, program);
+    free(found);
+    assert_int_equal(symlink(program, link), 0);
+    found = pgd_find_program("prog");
+    assert_string_equal(found, program);
+    free(found);
+    assert_null(pgd_find_program("first")); /* a directory is no program */
+    assert_null(pgd_find_program("second/prog"));
+    assert_null(pgd_find_program("missing"));
+    unsetenv("PATH");
+    assert_null(pgd_find_program("prog"));
+    setenv("PATH", old_path, 1);
+    free(first);
+    free(second);
+    free(old_path);
+    free(path);
+    free(program);
+    free(link);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_read_refuses_what_is_not_a_regular_text_file),
         cmocka_unit_test(test_dir_state),
         cmocka_unit_test(test_path_resolve_and_within),
+        cmocka_unit_test(test_find_program),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

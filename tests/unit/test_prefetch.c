@@ -2,7 +2,8 @@
  * test_prefetch.c - the restore_command of the private recovery: pgBackRest's
  * own, with our asynchronous-fetch options replacing any it carried, quoted
  * for sh and for PostgreSQL's % escapes; and the stop of a detached
- * archive-get found by its spool path.
+ * archive-get found by its program and its spool path, while processes that
+ * only mention the spool path run on.
  */
 #include "prefetch.h"
 #include "xalloc.h"
@@ -319,46 +320,180 @@ static void test_refusals(void **state)
         prefetch_restore_command("restore_command = 'archive-get %f \"%p\"'\n", "/s", &plan, &why));
 }
 
-static bool alive(pid_t pid)
+/* A child of ours still running: not even exited and waiting to be reaped (kill(pid, 0) would
+ * say yes to that). */
+static bool running(pid_t child)
 {
-    return kill(pid, 0) == 0;
+    int status;
+
+    return waitpid(child, &status, WNOHANG) == 0;
 }
 
-/* A stand-in for the detached archive-get: its own session, --spool-path in its arguments. */
+/* The facts of the detached archive-get as /proc shows them (docs/design.md, F21). */
+static const char async_args[] = "pgbackrest\0--archive-async\0--spool-path=/s/wal-spool\0"
+                                 "--stanza=orders\0archive-get:async\0000000010000000000000005\0";
+
+static void fetcher_facts(pgd_procfs_info *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->pid = 77;
+    p->stat.state = 'S';
+    p->uid = 1000;
+    p->exe = "/usr/bin/pgbackrest";
+    p->args = (char *)async_args;
+    p->args_len = sizeof(async_args) - 1;
+}
+
+static void expect_fetcher(const pgd_procfs_info *p, const char *why_not)
+{
+    const char *why = NULL;
+    bool ours =
+        prefetch_is_our_fetcher(p, 1000, "/usr/bin/pgbackrest", "--spool-path=/s/wal-spool", &why);
+
+    if (why_not == NULL && !ours)
+        fail_msg("not judged ours: %s", why);
+    if (why_not != NULL && (ours || strstr(why, why_not) == NULL))
+        fail_msg("expected \"%s\", got %s", why_not, ours ? "ours" : why);
+}
+
+static void test_only_our_archive_get_is_ours(void **state)
+{
+    static const char foreground[] = "pgbackrest\0--spool-path=/s/wal-spool\0archive-get\0"
+                                     "000000010000000000000005\0pg_wal/RECOVERYXLOG\0";
+    static const char helper[] = "pgbackrest\0--spool-path=/s/wal-spool\0archive-get:local\0";
+    static const char other_command[] = "pgbackrest\0--spool-path=/s/wal-spool\0info\0";
+    static const char substring[] = "pgbackrest\0x--spool-path=/s/wal-spool\0archive-get\0";
+    static const char other_spool[] = "pgbackrest\0--spool-path=/s/wal-spool2\0archive-get\0";
+    pgd_procfs_info p;
+
+    (void)state;
+    fetcher_facts(&p);
+    expect_fetcher(&p, NULL);
+    p.exe = "/usr/bin/pgbackrest (deleted)"; /* upgraded while it ran */
+    expect_fetcher(&p, NULL);
+    p.args = (char *)foreground;
+    p.args_len = sizeof(foreground) - 1;
+    expect_fetcher(&p, NULL);
+    p.args = (char *)helper;
+    p.args_len = sizeof(helper) - 1;
+    expect_fetcher(&p, NULL);
+
+    /* An SRE's strace of archive-get, a shell, a script: another program. */
+    fetcher_facts(&p);
+    p.exe = "/usr/bin/strace";
+    expect_fetcher(&p, "its program is not the pgbackrest PATH finds");
+    p.exe = NULL;
+    expect_fetcher(&p, "its program is not");
+    fetcher_facts(&p);
+    assert_false(prefetch_is_our_fetcher(&p, 1000, NULL, "--spool-path=/s/wal-spool",
+                                         &(const char *){NULL}));
+    fetcher_facts(&p);
+    p.uid = 1001;
+    expect_fetcher(&p, "it runs as another user");
+    p.uid = 1000;
+    p.stat.state = 'Z';
+    expect_fetcher(&p, "it no longer runs");
+    fetcher_facts(&p);
+    p.args = (char *)other_command;
+    p.args_len = sizeof(other_command) - 1;
+    expect_fetcher(&p, "it is not an archive-get");
+    p.args = (char *)substring;
+    p.args_len = sizeof(substring) - 1;
+    expect_fetcher(&p, "its arguments no longer hold it");
+    p.args = (char *)other_spool;
+    p.args_len = sizeof(other_spool) - 1;
+    expect_fetcher(&p, "its arguments no longer hold it");
+}
+
+/*
+ * A process reading the pipe (fds[0]), so that `read` waits until the test
+ * closes its end, and nothing is forked that could outlive it: program with
+ * argv.
+ */
+static pid_t start_waiting(const char *program, const char *const argv[], const int fds[2])
+{
+    pid_t child = fork();
+
+    if (child == 0) {
+        dup2(fds[0], 0);
+        close(fds[1]);
+        setsid();
+        execv(program, (char *const *)argv);
+        _exit(127);
+    }
+    return child;
+}
+
+/*
+ * A stand-in for the detached archive-get: a copy of sh named pgbackrest,
+ * first in PATH, with --spool-path and archive-get:async among its
+ * arguments. Beside it, processes that only look like it survive: sh itself
+ * with the same arguments (another program), the stand-in for another
+ * spool, for no archive-get, with the path inside a longer argument.
+ */
 static void test_cleanup_stops_the_detached_fetcher(void **state)
 {
     char spool[] = "/tmp/pgdrill-test-spool-XXXXXX";
-    char *arg;
-    char *unrelated_arg;
-    pid_t fetcher, unrelated;
+    char bindir[] = "/tmp/pgdrill-test-bin-XXXXXX";
+    char *old_path = pgd_strdup(getenv("PATH"));
+    char *program, *command, *arg, *other_arg, *substring_arg, *path;
+    pid_t fetcher, decoys[4];
+    int fds[2];
     int status;
 
     (void)state;
     assert_non_null(mkdtemp(spool));
+    assert_non_null(mkdtemp(bindir));
+    program = pgd_asprintf("%s/pgbackrest", bindir);
+    command = pgd_asprintf("cp /bin/sh %s", program);
+    assert_int_equal(system(command), 0);
+    path = pgd_asprintf("%s:%s", bindir, old_path);
+    setenv("PATH", path, 1);
     arg = pgd_asprintf("--spool-path=%s", spool);
-    unrelated_arg = pgd_asprintf("--spool-path=%s-other", spool);
-    fetcher = fork();
-    if (fetcher == 0) {
-        setsid();
-        execl("/bin/sh", "sh", "-c", "sleep 30; :", arg, (char *)NULL);
-        _exit(127);
-    }
-    unrelated = fork();
-    if (unrelated == 0) {
-        execl("/bin/sh", "sh", "-c", "sleep 30; :", unrelated_arg, (char *)NULL);
-        _exit(127);
+    other_arg = pgd_asprintf("--spool-path=%s-other", spool);
+    substring_arg = pgd_asprintf("x--spool-path=%s", spool);
+    assert_int_equal(pipe(fds), 0);
+    {
+        const char *const fetcher_argv[] = {"pgbackrest",        "-c", "read x", "pgbackrest", arg,
+                                            "archive-get:async", NULL};
+        const char *const shell_argv[] = {"sh", "-c", "read x", "sh", arg, "archive-get", NULL};
+        const char *const other_argv[] = {
+            "pgbackrest", "-c", "read x", "pgbackrest", other_arg, "archive-get:async", NULL};
+        const char *const info_argv[] = {"pgbackrest", "-c",   "read x", "pgbackrest",
+                                         arg,          "info", NULL};
+        const char *const substring_argv[] = {"pgbackrest",  "-c",          "read x", "pgbackrest",
+                                              substring_arg, "archive-get", NULL};
+
+        fetcher = start_waiting(program, fetcher_argv, fds);
+        decoys[0] = start_waiting("/bin/sh", shell_argv, fds);
+        decoys[1] = start_waiting(program, other_argv, fds);
+        decoys[2] = start_waiting(program, info_argv, fds);
+        decoys[3] = start_waiting(program, substring_argv, fds);
     }
     usleep(200 * 1000);
     prefetch_cleanup(spool);
     assert_int_equal(waitpid(fetcher, &status, 0), fetcher);
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGTERM);
-    assert_true(alive(unrelated));
+    for (int i = 0; i < 4; i++) {
+        if (!running(decoys[i]))
+            fail_msg("decoy %d was stopped", i);
+        kill(decoys[i], SIGKILL);
+        waitpid(decoys[i], &status, 0);
+    }
     assert_int_equal(access(spool, F_OK), -1);
-    kill(unrelated, SIGKILL);
-    waitpid(unrelated, &status, 0);
+    close(fds[0]);
+    close(fds[1]);
+    setenv("PATH", old_path, 1);
+    unlink(program);
+    rmdir(bindir);
+    free(program);
+    free(command);
+    free(path);
+    free(old_path);
     free(arg);
-    free(unrelated_arg);
+    free(other_arg);
+    free(substring_arg);
 }
 
 int main(void)
@@ -373,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_quoting_for_sh_and_postgres),
         cmocka_unit_test(test_postgres_quoting_read_and_last_line_wins),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_only_our_archive_get_is_ours),
         cmocka_unit_test(test_cleanup_stops_the_detached_fetcher),
     };
 
