@@ -611,7 +611,7 @@ bool recover_and_promote(drill *d)
         record_stop_point(&run);
         /* Before the data directory can be started by anyone else (quarantine.h). */
         close_connection(&run);
-        ok = quarantine_copy(d, run.private_dir, PRIVATE_PORT) && finish_promoted(&run);
+        ok = quarantine_copy(d, run.private_dir, LEFTOVER_PRIVATE_PORT) && finish_promoted(&run);
     }
 out:
     if (run.started) {
