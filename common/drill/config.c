@@ -42,6 +42,7 @@
 typedef enum key_kind {
     K_SECTION,    /* a mapping of further keys */
     K_STRING,     /* any string */
+    K_PATH,       /* an absolute file-system path, normalised; "" where the key may be empty */
     K_IDENT,      /* a PostgreSQL identifier, quoted by us when used */
     K_CONNINFO,   /* a libpq connection string, may be empty */
     K_URL,        /* an http(s) URL, may be empty */
@@ -75,6 +76,9 @@ static bool check_backup_set(const char *value, const char **why);
 
 #define AT(member) offsetof(pgd_config, member)
 
+/* The end of every K_PATH key's "meaning" cell (test_config holds them to it). */
+#define ABSOLUTE_PATH "; an absolute path"
+
 static const key_spec config_keys[] = {
     {.path = "scope",
      .kind = K_STRING,
@@ -83,11 +87,11 @@ static const key_spec config_keys[] = {
      .shown_default = "`--scope`, else the stanza",
      .meaning = "label in reports"},
     {.path = "state_dir",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(state_dir),
      .nonempty = true,
      .shown_default = "`/var/lib/pgdrill`",
-     .meaning = "drill state and report; must survive container restarts"},
+     .meaning = "drill state and report; must survive container restarts" ABSOLUTE_PATH},
     {.path = "source", .kind = K_SECTION},
     {.path = "source.dsn",
      .kind = K_CONNINFO,
@@ -132,10 +136,10 @@ static const key_spec config_keys[] = {
      .shown_default = "— (required)",
      .meaning = "stanza to restore"},
     {.path = "pgbackrest.config",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(pgbackrest.config),
      .shown_default = "pgBackRest's default",
-     .meaning = "`--config` for every pgbackrest call"},
+     .meaning = "`--config` for every pgbackrest call" ABSOLUTE_PATH},
     {.path = "pgbackrest.process_max",
      .kind = K_INT,
      .offset = AT(pgbackrest.process_max),
@@ -178,10 +182,10 @@ static const key_spec config_keys[] = {
                 "prefix pgBackRest would expand (`--pg1-pa`, `--de`)"},
     {.path = "postgres", .kind = K_SECTION},
     {.path = "postgres.bin_dir",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(postgres.bin_dir),
      .shown_default = "`pg_config --bindir`, else `/usr/lib/postgresql/<major>/bin`, else PATH",
-     .meaning = "PostgreSQL programs; must match the backup's major version"},
+     .meaning = "PostgreSQL programs; must match the backup's major version" ABSOLUTE_PATH},
     {.path = "recovery", .kind = K_SECTION},
     {.path = "recovery.timeout",
      .kind = K_DURATION,
@@ -269,11 +273,11 @@ static const key_spec config_keys[] = {
      .meaning = "statement timeout of each assertion"},
     {.path = "report", .kind = K_SECTION},
     {.path = "report.file",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(report.file),
      .nonempty = true,
      .shown_default = "`<state_dir>/report.json`",
-     .meaning = "the report"},
+     .meaning = "the report" ABSOLUTE_PATH},
     {.path = "report.history_dsn",
      .kind = K_CONNINFO,
      .offset = AT(report.history_dsn),
@@ -306,16 +310,16 @@ static const key_spec config_keys[] = {
      .shown_default = "`false`",
      .meaning = "allow a plain `http://` URL: the report and the token then travel unencrypted"},
     {.path = "report.webhook.token_file",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(report.webhook.token_file),
      .shown_default = "`\"\"`",
      .meaning = "file holding a bearer token (`Authorization: Bearer`); never logged; a token with "
-                "control characters is refused (not sent)"},
+                "control characters is refused (not sent)" ABSOLUTE_PATH},
     {.path = "report.webhook.ca_file",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(report.webhook.ca_file),
      .shown_default = "`\"\"` (system CAs)",
-     .meaning = "CA bundle for the webhook's TLS; verification is always on"},
+     .meaning = "CA bundle for the webhook's TLS; verification is always on" ABSOLUTE_PATH},
     {.path = "report.webhook.timeout",
      .kind = K_DURATION,
      .offset = AT(report.webhook.timeout),
@@ -340,11 +344,11 @@ static const key_spec config_keys[] = {
      .meaning =
          "restore plus recovery must fit within this, or the drill fails with `rto_exceeded`"},
     {.path = "report.metrics_file",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(report.metrics_file),
      .shown_default = "`\"\"` (off)",
      .meaning = "Prometheus textfile-collector file, e.g. "
-                "`/var/lib/node_exporter/textfile/pgdrill-<scope>.prom`"},
+                "`/var/lib/node_exporter/textfile/pgdrill-<scope>.prom`" ABSOLUTE_PATH},
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -369,6 +373,7 @@ pgd_config_key_doc pgd_config_doc(size_t index)
             doc.key = config_keys[i].path;
             doc.shown_default = config_keys[i].shown_default;
             doc.meaning = config_keys[i].meaning;
+            doc.path = config_keys[i].kind == K_PATH;
             break;
         }
     }
@@ -510,6 +515,7 @@ void pgd_config_free(pgd_config *cfg)
 
         switch (spec->kind) {
         case K_STRING:
+        case K_PATH:
         case K_IDENT:
         case K_CONNINFO:
         case K_URL:
@@ -752,11 +758,27 @@ static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *va
         return fail(ld, line, spec->path, "%s", why);
     if (spec->kind == K_URL && text[0] != '\0' && !valid_http_url(text))
         return fail(ld, line, spec->path, "must be an http:// or https:// URL");
+    /*
+     * Patroni runs pgdrill in a working directory of its own (docs/design.md,
+     * F12), so a relative path would name a different file there than where
+     * it was written.
+     */
+    if (spec->kind == K_PATH && text[0] != '\0' && text[0] != '/')
+        return fail(ld, line, spec->path,
+                    "\"%s\" is a relative path; write it absolute (Patroni runs pgdrill in a "
+                    "working directory of its own)",
+                    text);
     /* What the file says is secret stays out of every line we print from now on. */
     if (spec->kind == K_CONNINFO)
         pgd_conninfo_register_secrets(text);
     free(*field);
-    *field = pgd_strdup(text);
+    /*
+     * One spelling from here on: "state_dir: /var/lib/pgdrill/" must not
+     * become "/var/lib/pgdrill//wal-spool", which pgBackRest refuses
+     * (docs/design.md, F31), nor compare unequal to the same path written
+     * without the slash.
+     */
+    *field = spec->kind == K_PATH && text[0] != '\0' ? pgd_path_normalize(text) : pgd_strdup(text);
     return true;
 }
 
@@ -1066,6 +1088,7 @@ static bool apply_value(loader *ld, const key_spec *spec, const yaml_node_t *val
                         node_type_name(value));
         return walk_mapping(ld, value, spec->path);
     case K_STRING:
+    case K_PATH:
     case K_IDENT:
     case K_CONNINFO:
     case K_URL:

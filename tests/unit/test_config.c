@@ -640,6 +640,89 @@ static void test_wal_prefetch_off(void **state)
     pgd_config_free(&cfg);
 }
 
+/* A minimal configuration that also sets the dotted key ("report.webhook.ca_file") to value. */
+static char *yaml_for_key(const char *key, const char *value)
+{
+    bool in_pgbackrest = strncmp(key, "pgbackrest.", 11) == 0;
+    char *text = pgd_strdup(in_pgbackrest ? "" : MINIMAL);
+    const char *p = key;
+    int depth = 0;
+    char *more;
+
+    for (const char *dot; (dot = strchr(p, '.')) != NULL; p = dot + 1, depth++) {
+        more = pgd_asprintf("%s%*s%.*s:\n", text, depth * 2, "", (int)(dot - p), p);
+        free(text);
+        text = more;
+    }
+    more = pgd_asprintf("%s%s%*s%s: '%s'\n", text, in_pgbackrest ? "  stanza: s\n" : "", depth * 2,
+                        "", p, value);
+    free(text);
+    return more;
+}
+
+/* Every path key is absolute, and everything after loading sees one spelling of it. */
+static void test_paths(void **state)
+{
+    pgd_config cfg;
+    size_t paths = 0;
+
+    (void)state;
+    assert_accepted("state_dir: //srv//drill/./\n"
+                    "pgbackrest:\n  stanza: s\n  config: /etc//pgbackrest/pgbackrest.conf\n"
+                    "postgres:\n  bin_dir: /usr/lib/postgresql/15/bin/\n"
+                    "report:\n  metrics_file: /var/lib/node_exporter/textfile//x.prom\n"
+                    "  webhook: {url: 'https://h/x', token_file: /run/secrets//token,"
+                    " ca_file: /etc/ssl/./ca.pem}\n",
+                    &cfg);
+    assert_string_equal(cfg.state_dir, "/srv/drill");
+    /* the default report.file follows the one spelling */
+    assert_string_equal(cfg.report.file, "/srv/drill/report.json");
+    assert_string_equal(cfg.pgbackrest.config, "/etc/pgbackrest/pgbackrest.conf");
+    assert_string_equal(cfg.postgres.bin_dir, "/usr/lib/postgresql/15/bin");
+    assert_string_equal(cfg.report.metrics_file, "/var/lib/node_exporter/textfile/x.prom");
+    assert_string_equal(cfg.report.webhook.token_file, "/run/secrets/token");
+    assert_string_equal(cfg.report.webhook.ca_file, "/etc/ssl/ca.pem");
+    pgd_config_free(&cfg);
+    /* ".." and symbolic links are kept as written; "" stays "off" */
+    assert_accepted(MINIMAL "state_dir: /srv/link/../drill/\nreport:\n  file: /srv/r//report.json\n"
+                            "  metrics_file: ''\n",
+                    &cfg);
+    assert_string_equal(cfg.state_dir, "/srv/link/../drill");
+    assert_string_equal(cfg.report.file, "/srv/r/report.json");
+    assert_string_equal(cfg.report.metrics_file, "");
+    pgd_config_free(&cfg);
+
+    assert_rejected(MINIMAL "state_dir: var/lib/pgdrill/\n",
+                    "3: state_dir: \"var/lib/pgdrill/\" is a relative path; write it absolute "
+                    "(Patroni runs pgdrill in a working directory of its own)");
+    assert_rejected(MINIMAL "state_dir: ~/drill\n",
+                    "3: state_dir: \"~/drill\" is a relative path; write it absolute (Patroni runs "
+                    "pgdrill in a working directory of its own)");
+    assert_rejected(MINIMAL "state_dir: ''\n", "3: state_dir: must not be empty");
+    /* every path key of the table, whatever its section */
+    for (size_t i = 0; i < pgd_config_doc_count(); i++) {
+        pgd_config_key_doc doc = pgd_config_doc(i);
+        char *text;
+        char *errmsg;
+        char *expected;
+
+        if (!doc.path)
+            continue;
+        paths++;
+        text = yaml_for_key(doc.key, "./relative");
+        errmsg = load(text, &cfg);
+        expected = pgd_asprintf("%s: \"./relative\" is a relative path", doc.key);
+        if (errmsg == NULL)
+            fail_msg("a relative %s was accepted", doc.key);
+        if (strstr(errmsg, expected) == NULL)
+            fail_msg("%s: %s", doc.key, errmsg);
+        free(expected);
+        free(errmsg);
+        free(text);
+    }
+    assert_int_equal(paths, 7);
+}
+
 /* The README's configuration table is the table of keys, row by row, cell by cell. */
 static void test_readme_table_matches(void **state)
 {
@@ -659,6 +742,21 @@ static void test_readme_table_matches(void **state)
         assert_string_equal(t.cell[row][0], key);
         assert_string_equal(t.cell[row][1], doc.shown_default);
         assert_string_equal(t.cell[row][2], doc.meaning);
+        /*
+         * A key named like a path must be one (a path key declared as a plain
+         * string would escape the absolute check and the one spelling), and
+         * says so in its meaning.
+         */
+        if (strstr(doc.key, "_dir") != NULL || strstr(doc.key, "file") != NULL ||
+            strcmp(doc.key, "pgbackrest.config") == 0)
+            assert_true(doc.path);
+        if (doc.path) {
+            const char *suffix = "; an absolute path";
+            size_t len = strlen(doc.meaning);
+
+            assert_true(len > strlen(suffix) &&
+                        strcmp(doc.meaning + len - strlen(suffix), suffix) == 0);
+        }
     }
     assert_null(pgd_config_doc(pgd_config_doc_count()).key);
     readme_table_free(&t);
@@ -684,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_bad_durations),
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_pgbackrest_option_aliases),
+        cmocka_unit_test(test_paths),
         cmocka_unit_test(test_settings),
         cmocka_unit_test(test_identifiers_and_dsns),
         cmocka_unit_test(test_dsn_password_becomes_secret),
