@@ -367,3 +367,52 @@ def safety_state_files():
         expect_equal(s.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgdrill'"),
                      markers, "the source was touched")
         expect(not os.path.exists(s.path("d5")), "restored without a report")
+
+# A schema an attacker put before pg_catalog in the role's search_path: a function and an
+# operator with the names and argument types of built-in ones that pgdrill's SQL on the source
+# uses unqualified (clock_timestamp() in the marker table's default and its pruning, "=" on
+# text in the check of what exists), each recording that it was called, and by whom.
+SEARCH_PATH_TRAP = """
+CREATE SCHEMA trap;
+CREATE TABLE trap.calls (what text, who text, search_path text);
+GRANT USAGE ON SCHEMA trap TO pgdrill;
+GRANT INSERT ON trap.calls TO pgdrill;
+CREATE FUNCTION trap.clock_timestamp() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
+  INSERT INTO trap.calls VALUES ('clock_timestamp()', current_user, current_setting('search_path'));
+  SELECT pg_catalog.clock_timestamp() $$;
+CREATE FUNCTION trap.texteq(text, text) RETURNS boolean LANGUAGE sql VOLATILE AS $$
+  INSERT INTO trap.calls VALUES ('text = text', current_user, current_setting('search_path'));
+  SELECT pg_catalog.texteq($1, $2) $$;
+CREATE OPERATOR trap.= (LEFTARG = text, RIGHTARG = text, FUNCTION = trap.texteq);
+ALTER ROLE pgdrill SET search_path = trap, pg_catalog, public;
+"""
+
+
+@scenario
+def safety_search_path_pinned():
+    """A search_path given to the drill's role (ALTER ROLE ... SET) that puts another schema
+    before pg_catalog does not capture pgdrill's statements on the source: its sessions pin
+    search_path to pg_catalog first, so the trap's function and operator are never called and
+    the marker table's default is pg_catalog's clock_timestamp()."""
+    with Stack("searchpath") as s:
+        s.install_pgdrill()
+        s.psql(SEARCH_PATH_TRAP)
+        # The trap works: any other session of the role calls it.
+        s.psql("SELECT clock_timestamp()", user="pgdrill")
+        expect_equal(s.psql("SELECT string_agg(what || ' by ' || who, ', ') FROM trap.calls"),
+                     "clock_timestamp() by pgdrill", "the trap catches a session of the role")
+        s.psql("TRUNCATE trap.calls")
+
+        # The drill creates the marker schema and table, prunes, writes marker and fence and
+        # waits for the archive; a stanza the repository lacks ends it right after that.
+        config = s.pgdrill_config(edit=lambda t: t.replace("stanza: orders", "stanza: nosuch"))
+        p = s.bootstrap(config, s.path("d1"))
+        expect_outcome(p, s.report(), 1, "stanza_missing")
+        expect_equal(s.psql("SELECT count(*) FROM _pgdrill.marker"), "2", "marker and fence")
+        calls = s.psql("SELECT string_agg(what || ' by ' || who || ' with search_path '"
+                       " || search_path, '; ') FROM trap.calls")
+        expect_equal(calls, "", "calls of the trap by pgdrill's statements")
+        expect_equal(s.psql("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef"
+                            " WHERE adrelid = '_pgdrill.marker'::regclass"),
+                     "clock_timestamp()", "the default of created_at (trap.clock_timestamp()"
+                     " would be shown qualified)")
