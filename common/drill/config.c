@@ -91,7 +91,10 @@ static const key_spec config_keys[] = {
      .offset = AT(state_dir),
      .nonempty = true,
      .shown_default = "`/var/lib/pgdrill`",
-     .meaning = "drill state and report; must survive container restarts" ABSOLUTE_PATH},
+     .meaning = "drill state and report; must survive container restarts; created mode 0700 when "
+                "missing, and an existing one must belong to the user running pgdrill and be "
+                "writable by nobody else (see [Safe to point at "
+                "production](#safe-to-point-at-production))" ABSOLUTE_PATH},
     {.path = "source", .kind = K_SECTION},
     {.path = "source.dsn",
      .kind = K_CONNINFO,
