@@ -864,8 +864,7 @@ static bool apply_bool(loader *ld, const key_spec *spec, const yaml_node_t *valu
     return fail(ld, line, spec->path, "expected true or false, found \"%s\"", scalar_text(value));
 }
 
-/* One item of pgbackrest.options as pgBackRest reads it (src/config/parse.c, docs/design.md F10).
- */
+/* One item of pgbackrest.options as pgBackRest reads it (docs/design.md, F10). */
 typedef struct pgbackrest_option {
     char *name;     /* as written, without "--" and without the value: "repo2-s3-key" */
     char *base;     /* without a "no-" or "reset-" prefix and without the index: "repo-s3-key" */
