@@ -6,7 +6,9 @@
 static const pgd_usage_option options[] = {
     PGD_USAGE_CONFIG_OPTION,
     {OPT_SCOPE, "scope", "NAME", "Patroni scope of the drill instance (appended by Patroni)"},
-    {OPT_DATADIR, "datadir", "DIR", "empty directory to restore into (appended by Patroni)"},
+    {OPT_DATADIR, "datadir", "DIR",
+     "empty directory to restore into (appended by Patroni; a relative DIR is taken from the "
+     "working directory)"},
     {OPT_TEST_ID, "test-id", "ID", "a scheduler already wrote the marker with this test id"},
     {OPT_TARGET_TIME, "target-time", "TS",
      "... and this recovery target time, YYYY-MM-DD HH:MM:SS[.ffffff]+00 (both or neither)"},

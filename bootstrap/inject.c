@@ -37,6 +37,24 @@ static int64_t statement_timeout_ms(const drill *d)
     return ms > MIN_STATEMENT_TIMEOUT_MS ? ms : MIN_STATEMENT_TIMEOUT_MS;
 }
 
+/*
+ * A connection to the source whose search_path is pinned before any of our
+ * statements runs (pgd_pq_pin_search_path: the source's role and database
+ * settings are not ours to trust). NULL with *errmsg on failure.
+ */
+static PGconn *connect_source(const drill *d, char **errmsg)
+{
+    PGconn *conn = pgd_pq_connect(d->cfg->source.dsn, d->cfg->source.connect_timeout, errmsg);
+    char *why = NULL;
+
+    if (conn == NULL || pgd_pq_pin_search_path(conn, statement_timeout_ms(d), &why))
+        return conn;
+    *errmsg = pgd_asprintf("could not pin the session's search_path on the source: %s", why);
+    free(why);
+    PQfinish(conn);
+    return NULL;
+}
+
 /* Refuse standbys and sources that do not archive: the drill would prove nothing. */
 static bool check_source(drill *d, PGconn *conn, const char *target)
 {
@@ -184,7 +202,7 @@ static PGconn *reconnect(drill *d, PGconn *lost, int64_t deadline, const char *w
     while (conn == NULL && pgd_ms_until(deadline) > 0 && !drill_interrupted(d)) {
         free(errmsg);
         errmsg = NULL;
-        conn = pgd_pq_connect(d->cfg->source.dsn, d->cfg->source.connect_timeout, &errmsg);
+        conn = connect_source(d, &errmsg);
         if (conn == NULL)
             pgd_sleep_ms(RECONNECT_PAUSE_MS);
     }
@@ -289,7 +307,7 @@ bool inject_marker(drill *d)
     bool ok = false;
 
     drill_enter_phase(d, "inject");
-    conn = pgd_pq_connect(d->cfg->source.dsn, d->cfg->source.connect_timeout, &errmsg);
+    conn = connect_source(d, &errmsg);
     if (conn == NULL) {
         if (!drill_interrupted(d))
             drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "%s", errmsg);

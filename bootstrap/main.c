@@ -28,6 +28,7 @@
 #include "signals.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -106,13 +107,28 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
     return PGD_EXIT_OK;
 }
 
+/*
+ * --datadir as one absolute spelling: Patroni passes its postgresql.data_dir
+ * as written in patroni.yml (a trailing slash included), pgBackRest refuses
+ * a --pg1-path with "//" (docs/design.md, F31), and the report, the leftover
+ * checks and Patroni's "<datadir>.failed" must all name the same path. A
+ * relative DIR typed by hand is taken from the working directory, as
+ * pg_ctl -D takes it. NULL when the working directory is unknown.
+ */
 static char *absolute_path(const char *path)
 {
     char cwd[PATH_MAX];
+    char *joined;
+    char *normalized;
 
-    if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-        return pgd_strdup(path);
-    return pgd_asprintf("%s/%s", cwd, path);
+    if (path[0] == '/')
+        return pgd_path_normalize(path);
+    if (getcwd(cwd, sizeof(cwd)) == NULL)
+        return NULL;
+    joined = pgd_asprintf("%s/%s", cwd, path);
+    normalized = pgd_path_normalize(joined);
+    free(joined);
+    return normalized;
 }
 
 static char *new_test_id(void)
@@ -146,6 +162,10 @@ static int check_arguments(const bootstrap_options *opts, char **datadir)
     if (opts->datadir == NULL)
         return pgd_cli_usage_error("--datadir is required");
     *datadir = absolute_path(opts->datadir);
+    if (*datadir == NULL)
+        return pgd_cli_usage_error("--datadir \"%s\" is relative and the working directory is "
+                                   "unknown: %s",
+                                   opts->datadir, strerror(errno));
     return PGD_EXIT_OK;
 }
 

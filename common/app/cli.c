@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void pgd_cli_print_version(void)
 {
@@ -59,12 +61,66 @@ int pgd_cli_too_many_arguments(const char *first)
     return pgd_cli_usage_error("too many command-line arguments (first is \"%s\")", first);
 }
 
+/* A configuration error found after loading: the bare FILE:LINE: KEY: message, then ours. */
+static int config_rejected(char *message)
+{
+    fprintf(stderr, "%s\n", message);
+    pgd_error("configuration rejected; nothing was done");
+    free(message);
+    return PGD_EXIT_USAGE;
+}
+
+/*
+ * state_dir holds the report the attempt guard trusts, the lock, and the
+ * WAL queue whose segments the recovery's restore_command moves into the
+ * data directory: whoever else can write into it could plant a report
+ * that stops the next drill, or WAL that recovery replays. So an existing
+ * one must be a directory of the user running pgdrill that nobody else may
+ * write to. A missing one is fine (created 0700). check_owner is false for
+ * --check-config, which need not run as the drill's user.
+ */
+static int check_state_dir(const pgd_config *cfg, bool check_owner)
+{
+    struct stat st;
+    char *why;
+    char *message;
+
+    /* Missing (or out of reach: creating and locking it then says why) */
+    if (stat(cfg->state_dir, &st) != 0)
+        return PGD_EXIT_OK;
+    if (!S_ISDIR(st.st_mode))
+        return config_rejected(
+            pgd_config_error(cfg, "state_dir", "\"%s\" is not a directory", cfg->state_dir));
+    why = pgd_dir_not_private((unsigned)st.st_mode, (unsigned)st.st_uid,
+                              check_owner ? (unsigned)geteuid() : (unsigned)st.st_uid);
+    if (why == NULL)
+        return PGD_EXIT_OK;
+    message = pgd_config_error(
+        cfg, "state_dir",
+        "\"%s\" %s; others could plant a report the attempt guard trusts or WAL that recovery "
+        "replays: %s (chmod 0700 \"%s\"), or point state_dir at a directory that does not "
+        "exist yet, which pgdrill creates with mode 0700",
+        cfg->state_dir, why,
+        check_owner && st.st_uid != geteuid()
+            ? "give it to the user running pgdrill (chown) and make it private"
+            : "make it private",
+        cfg->state_dir);
+    free(why);
+    return config_rejected(message);
+}
+
 int pgd_cli_check_config(const char *option_path)
 {
     pgd_config cfg;
+    int rc;
 
     if (!pgd_cli_load_config(option_path, &cfg))
         return PGD_EXIT_USAGE;
+    rc = check_state_dir(&cfg, false);
+    if (rc != PGD_EXIT_OK) {
+        pgd_config_free(&cfg);
+        return rc;
+    }
     printf("%s: configuration %s is valid\n", pgd_log_progname(), pgd_config_path(option_path));
     pgd_config_free(&cfg);
     return PGD_EXIT_OK;
@@ -74,12 +130,17 @@ int pgd_cli_lock_state_dir(const pgd_config *cfg)
 {
     char *errmsg = NULL;
     long holder = 0;
+    int rc;
 
     if (!pgd_mkdir_p(cfg->state_dir, 0700, &errmsg)) {
         pgd_error("could not create the state directory: %s", errmsg);
         free(errmsg);
         return PGD_EXIT_INCONCLUSIVE;
     }
+    /* Judged after mkdir: it creates nothing that exists, and what it created is ours. */
+    rc = check_state_dir(cfg, true);
+    if (rc != PGD_EXIT_OK)
+        return rc;
     if (pgd_lock_directory(cfg->state_dir, &holder, &errmsg) >= 0)
         return PGD_EXIT_OK;
     if (errmsg != NULL) {

@@ -35,15 +35,19 @@ bool pgd_cli_load_config(const char *option_path, pgd_config *cfg);
 /*
  * --check-config: load the configuration as a drill would, say whether it is
  * valid (the FILE:LINE: KEY: reason message otherwise) and touch nothing else.
+ * An existing state_dir that others can write to is refused here too (its
+ * owner only when a drill runs: whoever checks need not be the drill's user).
  * Returns the exit code: PGD_EXIT_OK or PGD_EXIT_USAGE.
  */
 int pgd_cli_check_config(const char *option_path);
 
 /*
- * One drill per state_dir: create it and take its lock for as long as we
- * run, so that a second bootstrap (two schedulers firing at once, a pod
- * back too soon) or a verify by hand does not run beside a drill or write
- * over its report. PGD_EXIT_OK, or the exit code to stop with (logged).
+ * One drill per state_dir: create it (mode 0700) and take its lock for as
+ * long as we run, so that a second bootstrap (two schedulers firing at once,
+ * a pod back too soon) or a verify by hand does not run beside a drill or
+ * write over its report. An existing state_dir must be private (ours, and
+ * writable by nobody else): a configuration error otherwise. PGD_EXIT_OK,
+ * or the exit code to stop with (logged).
  */
 int pgd_cli_lock_state_dir(const pgd_config *cfg);
 

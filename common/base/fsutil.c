@@ -369,6 +369,28 @@ char *pgd_find_program(const char *program)
     return found;
 }
 
+char *pgd_path_normalize(const char *path)
+{
+    char *copy = pgd_strdup(path);
+    char *save = NULL;
+    pgd_buf out;
+
+    pgd_buf_init(&out);
+    if (path[0] == '/')
+        pgd_buf_append(&out, "/");
+    for (char *c = strtok_r(copy, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (out.len > 0 && out.data[out.len - 1] != '/')
+            pgd_buf_append(&out, "/");
+        pgd_buf_append(&out, c);
+    }
+    if (out.len == 0)
+        pgd_buf_append(&out, ".");
+    free(copy);
+    return pgd_buf_steal(&out);
+}
+
 bool pgd_path_within(const char *path, const char *dir)
 {
     char *p = pgd_path_resolve(path);
@@ -414,6 +436,22 @@ int pgd_lock_directory(const char *dir, long *holder, char **errmsg)
         (void)!pwrite(fd, pid, strlen(pid), 0);
     free(path);
     return fd;
+}
+
+char *pgd_dir_not_private(unsigned mode, unsigned owner, unsigned uid)
+{
+    unsigned perm = mode & 07777;
+
+    if (owner != uid)
+        return pgd_asprintf("belongs to uid %u, not to uid %u that runs pgdrill (mode %04o)", owner,
+                            uid, perm);
+    if ((perm & (S_IWGRP | S_IWOTH)) != 0)
+        return pgd_asprintf("can be written by %s (mode %04o%s)",
+                            (perm & S_IWOTH) != 0 ? "every user" : "its group", perm,
+                            (perm & S_ISVTX) != 0 ? "; the sticky bit still lets others create "
+                                                    "names in it"
+                                                  : "");
+    return NULL;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)

@@ -64,6 +64,15 @@ char *pgd_path_resolve(const char *path);
  */
 char *pgd_find_program(const char *program);
 
+/*
+ * path as one spelling, for configured paths: repeated slashes collapsed,
+ * "." components and a trailing slash dropped ("/" stays "/", an empty
+ * relative path becomes "."). Nothing is resolved and ".." is kept as
+ * written: the path need not exist yet, and "a/link/.." is not "a" when
+ * link is a symbolic link to another directory (caller frees).
+ */
+char *pgd_path_normalize(const char *path);
+
 /* Is path (resolved) dir itself or below it (resolved)? */
 bool pgd_path_within(const char *path, const char *dir);
 
@@ -74,6 +83,15 @@ bool pgd_path_within(const char *path, const char *dir);
  * another process holds it, or -1 with *errmsg on other failures.
  */
 int pgd_lock_directory(const char *dir, long *holder, char **errmsg);
+
+/*
+ * Why a directory that holds pgdrill's state is not private to the user uid
+ * running pgdrill, judged from its stat() mode and owner: another user owns
+ * it, or its group or others may write into it (a sticky bit, as on /tmp,
+ * does not help: others still create names in it). NULL when it is private;
+ * otherwise a reason naming what was found (caller frees).
+ */
+char *pgd_dir_not_private(unsigned mode, unsigned owner, unsigned uid);
 
 /* Remove a directory tree (for our private temp dirs only). */
 void pgd_remove_tree(const char *path);

@@ -42,6 +42,7 @@
 typedef enum key_kind {
     K_SECTION,    /* a mapping of further keys */
     K_STRING,     /* any string */
+    K_PATH,       /* an absolute file-system path, normalised; "" where the key may be empty */
     K_IDENT,      /* a PostgreSQL identifier, quoted by us when used */
     K_CONNINFO,   /* a libpq connection string, may be empty */
     K_URL,        /* an http(s) URL, may be empty */
@@ -75,6 +76,9 @@ static bool check_backup_set(const char *value, const char **why);
 
 #define AT(member) offsetof(pgd_config, member)
 
+/* The end of every K_PATH key's "meaning" cell (test_config holds them to it). */
+#define ABSOLUTE_PATH "; an absolute path"
+
 static const key_spec config_keys[] = {
     {.path = "scope",
      .kind = K_STRING,
@@ -83,11 +87,14 @@ static const key_spec config_keys[] = {
      .shown_default = "`--scope`, else the stanza",
      .meaning = "label in reports"},
     {.path = "state_dir",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(state_dir),
      .nonempty = true,
      .shown_default = "`/var/lib/pgdrill`",
-     .meaning = "drill state and report; must survive container restarts"},
+     .meaning = "drill state and report; must survive container restarts; created mode 0700 when "
+                "missing, and an existing one must belong to the user running pgdrill and be "
+                "writable by nobody else (see [Safe to point at "
+                "production](#safe-to-point-at-production))" ABSOLUTE_PATH},
     {.path = "source", .kind = K_SECTION},
     {.path = "source.dsn",
      .kind = K_CONNINFO,
@@ -132,10 +139,10 @@ static const key_spec config_keys[] = {
      .shown_default = "— (required)",
      .meaning = "stanza to restore"},
     {.path = "pgbackrest.config",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(pgbackrest.config),
      .shown_default = "pgBackRest's default",
-     .meaning = "`--config` for every pgbackrest call"},
+     .meaning = "`--config` for every pgbackrest call" ABSOLUTE_PATH},
     {.path = "pgbackrest.process_max",
      .kind = K_INT,
      .offset = AT(pgbackrest.process_max),
@@ -175,13 +182,18 @@ static const key_spec config_keys[] = {
                 "(and the deprecated `--db-path`, `--db<N>-path`), `--type`, `--target`, "
                 "`--target-action`, `--target-exclusive`, `--archive-mode`, `--delta`, `--force`, "
                 "`--recovery-option`, `--process-max`, with their `--no-`/`--reset-` forms and any "
-                "prefix pgBackRest would expand (`--pg1-pa`, `--de`)"},
+                "prefix pgBackRest would expand (`--pg1-pa`, `--de`); so is every spelling of "
+                "pgBackRest's secure options (`--repo<N>-s3-key`, `-s3-key-secret`, `-s3-token`, "
+                "`-cipher-pass`, `-azure-account`, `-azure-endpoint`, `-azure-key`, `-gcs-key`): "
+                "a key on a command line shows in `ps`, so they belong in pgBackRest's "
+                "configuration file or its environment (`PGBACKREST_REPO1_S3_KEY`); an error names "
+                "the option, never its value"},
     {.path = "postgres", .kind = K_SECTION},
     {.path = "postgres.bin_dir",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(postgres.bin_dir),
      .shown_default = "`pg_config --bindir`, else `/usr/lib/postgresql/<major>/bin`, else PATH",
-     .meaning = "PostgreSQL programs; must match the backup's major version"},
+     .meaning = "PostgreSQL programs; must match the backup's major version" ABSOLUTE_PATH},
     {.path = "recovery", .kind = K_SECTION},
     {.path = "recovery.timeout",
      .kind = K_DURATION,
@@ -271,11 +283,11 @@ static const key_spec config_keys[] = {
      .meaning = "statement timeout of each assertion"},
     {.path = "report", .kind = K_SECTION},
     {.path = "report.file",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(report.file),
      .nonempty = true,
      .shown_default = "`<state_dir>/report.json`",
-     .meaning = "the report"},
+     .meaning = "the report" ABSOLUTE_PATH},
     {.path = "report.history_dsn",
      .kind = K_CONNINFO,
      .offset = AT(report.history_dsn),
@@ -308,16 +320,16 @@ static const key_spec config_keys[] = {
      .shown_default = "`false`",
      .meaning = "allow a plain `http://` URL: the report and the token then travel unencrypted"},
     {.path = "report.webhook.token_file",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(report.webhook.token_file),
      .shown_default = "`\"\"`",
      .meaning = "file holding a bearer token (`Authorization: Bearer`); never logged; a token with "
-                "control characters is refused (not sent)"},
+                "control characters is refused (not sent)" ABSOLUTE_PATH},
     {.path = "report.webhook.ca_file",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(report.webhook.ca_file),
      .shown_default = "`\"\"` (system CAs)",
-     .meaning = "CA bundle for the webhook's TLS; verification is always on"},
+     .meaning = "CA bundle for the webhook's TLS; verification is always on" ABSOLUTE_PATH},
     {.path = "report.webhook.timeout",
      .kind = K_DURATION,
      .offset = AT(report.webhook.timeout),
@@ -342,11 +354,11 @@ static const key_spec config_keys[] = {
      .meaning =
          "restore plus recovery must fit within this, or the drill fails with `rto_exceeded`"},
     {.path = "report.metrics_file",
-     .kind = K_STRING,
+     .kind = K_PATH,
      .offset = AT(report.metrics_file),
      .shown_default = "`\"\"` (off)",
      .meaning = "Prometheus textfile-collector file, e.g. "
-                "`/var/lib/node_exporter/textfile/pgdrill-<scope>.prom`"},
+                "`/var/lib/node_exporter/textfile/pgdrill-<scope>.prom`" ABSOLUTE_PATH},
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -371,6 +383,7 @@ pgd_config_key_doc pgd_config_doc(size_t index)
             doc.key = config_keys[i].path;
             doc.shown_default = config_keys[i].shown_default;
             doc.meaning = config_keys[i].meaning;
+            doc.path = config_keys[i].kind == K_PATH;
             break;
         }
     }
@@ -390,6 +403,19 @@ static const char *const reserved_pgbackrest_options[] = {
     "db-path",      "type",   "target",      "target-action",       "target-exclusive",
     "archive-mode", "delta",  "force",       "recovery-option",     "process-max",
     "set",          "repo",
+};
+
+/*
+ * Options pgBackRest 2.45 marks secure (src/build/config/config.yaml,
+ * "secure: true" and the options that inherit it; docs/design.md, F30):
+ * keys and passwords. pgBackRest refuses them on its command line, but only
+ * once it runs, when the value is already in every local user's ps and in
+ * our "running:" log line. They belong in its configuration file or its
+ * PGBACKREST_* environment, never in pgbackrest.options.
+ */
+static const char *const secure_pgbackrest_options[] = {
+    "repo-azure-account", "repo-azure-endpoint", "repo-azure-key",     "repo-cipher-pass",
+    "repo-gcs-key",       "repo-s3-key",         "repo-s3-key-secret", "repo-s3-token",
 };
 
 typedef struct loader {
@@ -512,6 +538,7 @@ void pgd_config_free(pgd_config *cfg)
 
         switch (spec->kind) {
         case K_STRING:
+        case K_PATH:
         case K_IDENT:
         case K_CONNINFO:
         case K_URL:
@@ -754,11 +781,27 @@ static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *va
         return fail(ld, line, spec->path, "%s", why);
     if (spec->kind == K_URL && text[0] != '\0' && !valid_http_url(text))
         return fail(ld, line, spec->path, "must be an http:// or https:// URL");
+    /*
+     * Patroni runs pgdrill in a working directory of its own (docs/design.md,
+     * F12), so a relative path would name a different file there than where
+     * it was written.
+     */
+    if (spec->kind == K_PATH && text[0] != '\0' && text[0] != '/')
+        return fail(ld, line, spec->path,
+                    "\"%s\" is a relative path; write it absolute (Patroni runs pgdrill in a "
+                    "working directory of its own)",
+                    text);
     /* What the file says is secret stays out of every line we print from now on. */
     if (spec->kind == K_CONNINFO)
         pgd_conninfo_register_secrets(text);
     free(*field);
-    *field = pgd_strdup(text);
+    /*
+     * One spelling from here on: "state_dir: /var/lib/pgdrill/" must not
+     * become "/var/lib/pgdrill//wal-spool", which pgBackRest refuses
+     * (docs/design.md, F31), nor compare unequal to the same path written
+     * without the slash.
+     */
+    *field = spec->kind == K_PATH && text[0] != '\0' ? pgd_path_normalize(text) : pgd_strdup(text);
     return true;
 }
 
@@ -823,65 +866,134 @@ static bool apply_bool(loader *ld, const key_spec *spec, const yaml_node_t *valu
     return fail(ld, line, spec->path, "expected true or false, found \"%s\"", scalar_text(value));
 }
 
-/*
- * pgBackRest's name for a command-line option as it resolves it: without a
- * "no-" or "reset-" prefix and without the index of "pg2-path" or
- * "db1-path" (src/config/parse.c), so every spelling of a reserved option
- * is recognised. Caller frees.
- */
-static char *pgbackrest_base_name(const char *option)
-{
-    const char *name = option + 2;
-    size_t len = strcspn(name, "=");
-    const char *dash;
-    char *base;
+/* One item of pgbackrest.options as pgBackRest reads it (docs/design.md, F10). */
+typedef struct pgbackrest_option {
+    char *name;     /* as written, without "--" and without the value: "repo2-s3-key" */
+    char *base;     /* without a "no-" or "reset-" prefix and without the index: "repo-s3-key" */
+    unsigned index; /* the index of "repo2-s3-key" or "db1-path"; 0 when none was written */
+} pgbackrest_option;
 
-    if (strncmp(name, "no-", 3) == 0 && len > 3) {
-        name += 3;
-        len -= 3;
-    } else if (strncmp(name, "reset-", 6) == 0 && len > 6) {
-        name += 6;
-        len -= 6;
-    }
-    base = pgd_strndup(name, len);
-    dash = strchr(base, '-');
+/*
+ * Split "--name[=value]" into its name, base name and index as pgBackRest
+ * does, so that every spelling of an option is recognised. The value is
+ * never looked at (it may be a secret). False when the name is not made of
+ * lowercase letters, digits and dashes, as every pgBackRest option's is.
+ */
+static bool pgbackrest_option_parse(const char *item, pgbackrest_option *out)
+{
+    const char *name = item + 2;
+    size_t len = strcspn(name, "=");
+    const char *base;
+    const char *dash;
+
+    memset(out, 0, sizeof(*out));
+    if (len == 0 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") < len)
+        return false;
+    out->name = pgd_strndup(name, len);
+    base = out->name;
+    if (strncmp(base, "no-", 3) == 0 && base[3] != '\0')
+        base += 3;
+    else if (strncmp(base, "reset-", 6) == 0 && base[6] != '\0')
+        base += 6;
+    out->base = pgd_strdup(base);
+    dash = strchr(out->base, '-');
     if (dash != NULL) {
-        size_t end = (size_t)(dash - base);
+        size_t end = (size_t)(dash - out->base);
         size_t start = end;
 
-        while (start > 0 && isdigit((unsigned char)base[start - 1]))
+        while (start > 0 && isdigit((unsigned char)out->base[start - 1]))
             start--;
-        if (start > 0 && start < end)
-            memmove(base + start, base + end, strlen(base + end) + 1);
-    }
-    return base;
-}
-
-static bool check_pgbackrest_option(loader *ld, const key_spec *spec, int line, const char *option)
-{
-    char *base;
-
-    if (strncmp(option, "--", 2) != 0 || option[2] == '\0' || option[2] == '=')
-        return fail(ld, line, spec->path, "\"%s\": pgBackRest options are written --name[=value]",
-                    option);
-    base = pgbackrest_base_name(option);
-    for (size_t i = 0; i < sizeof(reserved_pgbackrest_options) / sizeof(char *); i++) {
-        const char *reserved = reserved_pgbackrest_options[i];
-
-        /* pgBackRest also takes an unambiguous prefix of a name ("--pg1-pa", "--de"). */
-        if (strncmp(reserved, base, strlen(base)) == 0) {
-            fail(ld, line, spec->path, "\"%s\" is --%s, which pgdrill sets itself%s", option,
-                 strcmp(reserved, "db-path") == 0 ? "pg1-path" : reserved,
-                 strcmp(reserved, "process-max") == 0 ? " (use pgbackrest.process_max)"
-                 : strcmp(reserved, "set") == 0       ? " (use pgbackrest.set)"
-                 : strcmp(reserved, "repo") == 0      ? " (use pgbackrest.repo)"
-                                                      : "");
-            free(base);
-            return false;
+        if (start > 0 && start < end) {
+            out->index = (unsigned)strtoul(out->base + start, NULL, 10);
+            memmove(out->base + start, out->base + end, strlen(out->base + end) + 1);
         }
     }
-    free(base);
     return true;
+}
+
+static void pgbackrest_option_free(pgbackrest_option *option)
+{
+    free(option->name);
+    free(option->base);
+}
+
+/*
+ * The first of names that option resolves to: its base name itself, or a
+ * name it is a prefix of, which pgBackRest expands ("--pg1-pa", "--de").
+ */
+static const char *pgbackrest_option_match(const pgbackrest_option *option,
+                                           const char *const *names, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strncmp(names[i], option->base, strlen(option->base)) == 0)
+            return names[i];
+    }
+    return NULL;
+}
+
+/*
+ * "--repo1-s3-key" set in pgdrill's configuration: refused with where the
+ * secret belongs. The environment variable is pgBackRest's name for the
+ * option with its index ("repo1-s3-key": PGBACKREST_REPO1_S3_KEY; an
+ * option written without one is repository 1's), and every secure option
+ * belongs to the repository group ("repo" + index + the rest).
+ */
+static bool refuse_secure_option(loader *ld, const key_spec *spec, int line,
+                                 const pgbackrest_option *option, const char *secure)
+{
+    char env[96];
+    size_t n;
+
+    n = (size_t)snprintf(env, sizeof(env), "PGBACKREST_REPO%u%s", option->index ? option->index : 1,
+                         secure + strlen("repo"));
+    for (size_t i = 0; i < n && i < sizeof(env); i++)
+        env[i] = env[i] == '-' ? '_' : (char)toupper((unsigned char)env[i]);
+    return fail(ld, line, spec->path,
+                "\"--%s\" is pgBackRest's secure option --%s: its value would show in the "
+                "process list and in pgdrill's log; set it in pgBackRest's configuration file "
+                "(pgbackrest.config) or in the environment pgdrill runs in as %s",
+                option->name, secure, env);
+}
+
+/*
+ * One item of pgbackrest.options. Messages quote the option's name, never
+ * its value: a value may be a key or a password.
+ */
+static bool check_pgbackrest_option(loader *ld, const key_spec *spec, int line, size_t number,
+                                    const char *item)
+{
+    pgbackrest_option option;
+    const char *reserved;
+    const char *secure;
+    bool ok = false;
+
+    if (strncmp(item, "--", 2) != 0)
+        return fail(ld, line, spec->path,
+                    "list item %zu does not start with \"--\": pgBackRest options are written "
+                    "--name[=value], the value after \"=\" in the same item",
+                    number);
+    if (!pgbackrest_option_parse(item, &option))
+        return fail(ld, line, spec->path,
+                    "list item %zu is not a pgBackRest option: names are lowercase letters, "
+                    "digits and dashes, written --name[=value]",
+                    number);
+    reserved = pgbackrest_option_match(&option, reserved_pgbackrest_options,
+                                       sizeof(reserved_pgbackrest_options) / sizeof(char *));
+    secure = pgbackrest_option_match(&option, secure_pgbackrest_options,
+                                     sizeof(secure_pgbackrest_options) / sizeof(char *));
+    if (reserved != NULL)
+        fail(ld, line, spec->path, "\"--%s\" is --%s, which pgdrill sets itself%s", option.name,
+             strcmp(reserved, "db-path") == 0 ? "pg1-path" : reserved,
+             strcmp(reserved, "process-max") == 0 ? " (use pgbackrest.process_max)"
+             : strcmp(reserved, "set") == 0       ? " (use pgbackrest.set)"
+             : strcmp(reserved, "repo") == 0      ? " (use pgbackrest.repo)"
+                                                  : "");
+    else if (secure != NULL)
+        refuse_secure_option(ld, spec, line, &option, secure);
+    else
+        ok = true;
+    pgbackrest_option_free(&option);
+    return ok;
 }
 
 /* A list of strings; for K_DATABASES also the scalar "all". */
@@ -912,7 +1024,9 @@ static bool apply_list(loader *ld, const key_spec *spec, const yaml_node_t *valu
         if (scalar_text(item)[0] == '\0')
             return fail(ld, item_line, spec->path, "list item must not be empty");
         if (spec->kind == K_OPTIONS &&
-            !check_pgbackrest_option(ld, spec, item_line, scalar_text(item)))
+            !check_pgbackrest_option(ld, spec, item_line,
+                                     (size_t)(it - value->data.sequence.items.start) + 1,
+                                     scalar_text(item)))
             return false;
         strlist_add(list, scalar_text(item));
     }
@@ -1068,6 +1182,7 @@ static bool apply_value(loader *ld, const key_spec *spec, const yaml_node_t *val
                         node_type_name(value));
         return walk_mapping(ld, value, spec->path);
     case K_STRING:
+    case K_PATH:
     case K_IDENT:
     case K_CONNINFO:
     case K_URL:

@@ -135,6 +135,7 @@ typedef struct pgd_config_key_doc {
     const char *key;
     const char *shown_default;
     const char *meaning;
+    bool path; /* an absolute path, normalised when loaded */
 } pgd_config_key_doc;
 
 /* How many keys there are (sections, which hold keys, do not count). */

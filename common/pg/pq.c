@@ -117,6 +117,25 @@ PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg)
     return conn;
 }
 
+bool pgd_pq_pin_search_path(PGconn *conn, int64_t timeout_ms, char **errmsg)
+{
+    /*
+     * A role's or a database's search_path (ALTER ROLE/DATABASE ... SET)
+     * applies to every session, ours included, and a schema listed before
+     * pg_catalog wins for a function or operator of the same name and
+     * arguments: whoever may set it, or create in such a schema, would have
+     * pgdrill run their clock_timestamp() or "=" with its privileges, and a
+     * column default created in our session would keep calling theirs. With
+     * only pg_catalog and our own temporary schema, last, no unqualified
+     * name in our SQL can resolve elsewhere. Fully qualified itself, so that
+     * it cannot be captured either.
+     */
+    return pgd_pq_command(conn,
+                          "SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp',"
+                          " false)",
+                          0, NULL, timeout_ms, errmsg);
+}
+
 static char *result_error(const PGresult *res, PGconn *conn, char sqlstate[6])
 {
     const char *code = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;

@@ -21,6 +21,13 @@
 PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg);
 
 /*
+ * Pin the session's search_path to pg_catalog (then pg_temp), as PostgreSQL's
+ * own client programs do before their first statement (docs/design.md, F32).
+ * For connections that run pgdrill's own SQL only, never a user's.
+ */
+bool pgd_pq_pin_search_path(PGconn *conn, int64_t timeout_ms, char **errmsg);
+
+/*
  * Run sql (one statement, parameters $1.. as text) and wait at most
  * timeout_ms; on timeout or termination signal the query is cancelled.
  * Returns a COMMAND_OK/TUPLES_OK result, or NULL with *errmsg

@@ -6,13 +6,15 @@ import calendar
 import difflib
 import json
 import os
+import pwd
 import re
+import stat
 import subprocess
 import time
 
 import promtext
-from drillstack import (PG_BIN, SOURCE_PASSWORD, Stack, as_user, expect, expect_equal,
-                        expect_outcome, run, scenario)
+from drillstack import (PG_BIN, RUN_USER, SOURCE_PASSWORD, Stack, as_user, expect,
+                        expect_equal, expect_outcome, run, scenario)
 from test_delivery import EARLY, Hooks, add_report_settings, https_server
 
 SCHEMA_TAG = "pgdrill marker schema (created by pgdrill-bootstrap)"  # common/pg/marker.h
@@ -367,3 +369,138 @@ def safety_state_files():
         expect_equal(s.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgdrill'"),
                      markers, "the source was touched")
         expect(not os.path.exists(s.path("d5")), "restored without a report")
+
+
+# A schema an attacker put before pg_catalog in the role's search_path: a function and an
+# operator with the names and argument types of built-in ones that pgdrill's SQL on the source
+# uses unqualified (clock_timestamp() in the marker table's default and its pruning, "=" on
+# text in the check of what exists), each recording that it was called, and by whom.
+SEARCH_PATH_TRAP = """
+CREATE SCHEMA trap;
+CREATE TABLE trap.calls (what text, who text, search_path text);
+GRANT USAGE ON SCHEMA trap TO pgdrill;
+GRANT INSERT ON trap.calls TO pgdrill;
+CREATE FUNCTION trap.clock_timestamp() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
+  INSERT INTO trap.calls VALUES ('clock_timestamp()', current_user, current_setting('search_path'));
+  SELECT pg_catalog.clock_timestamp() $$;
+CREATE FUNCTION trap.texteq(text, text) RETURNS boolean LANGUAGE sql VOLATILE AS $$
+  INSERT INTO trap.calls VALUES ('text = text', current_user, current_setting('search_path'));
+  SELECT pg_catalog.texteq($1, $2) $$;
+CREATE OPERATOR trap.= (LEFTARG = text, RIGHTARG = text, FUNCTION = trap.texteq);
+ALTER ROLE pgdrill SET search_path = trap, pg_catalog, public;
+"""
+
+
+@scenario
+def safety_search_path_pinned():
+    """A search_path given to the drill's role (ALTER ROLE ... SET) that puts another schema
+    before pg_catalog does not capture pgdrill's statements on the source: its sessions pin
+    search_path to pg_catalog first, so the trap's function and operator are never called and
+    the marker table's default is pg_catalog's clock_timestamp()."""
+    with Stack("searchpath") as s:
+        s.install_pgdrill()
+        s.psql(SEARCH_PATH_TRAP)
+        # The trap works: any other session of the role calls it.
+        s.psql("SELECT clock_timestamp()", user="pgdrill")
+        expect_equal(s.psql("SELECT string_agg(what || ' by ' || who, ', ') FROM trap.calls"),
+                     "clock_timestamp() by pgdrill", "the trap catches a session of the role")
+        s.psql("TRUNCATE trap.calls")
+
+        # The drill creates the marker schema and table, prunes, writes marker and fence and
+        # waits for the archive; a stanza the repository lacks ends it right after that.
+        config = s.pgdrill_config(edit=lambda t: t.replace("stanza: orders", "stanza: nosuch"))
+        p = s.bootstrap(config, s.path("d1"))
+        expect_outcome(p, s.report(), 1, "stanza_missing")
+        expect_equal(s.psql("SELECT count(*) FROM _pgdrill.marker"), "2", "marker and fence")
+        calls = s.psql("SELECT string_agg(what || ' by ' || who || ' with search_path '"
+                       " || search_path, '; ') FROM trap.calls")
+        expect_equal(calls, "", "calls of the trap by pgdrill's statements")
+        expect_equal(s.psql("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef"
+                            " WHERE adrelid = '_pgdrill.marker'::regclass"),
+                     "clock_timestamp()", "the default of created_at (trap.clock_timestamp()"
+                     " would be shown qualified)")
+
+
+def secure_option_refused(s):
+    """A pgBackRest secure option in pgbackrest.options: exit 2 of both binaries and of
+    --check-config, naming the option and never its value; pgBackRest never runs."""
+    secret = "AKIA-secure-Option-Value-42"
+    config = s.pgdrill_config("secure.yml", edit=lambda t: t.replace(
+        "options: []", "options: [--io-timeout=20, '--repo1-s3-key-secret=%s']" % secret))
+    for argv in ([s.path("bin", "pgdrill-bootstrap"), "--config=" + config,
+                  "--scope=orders-drill", "--datadir=" + s.path("d0")],
+                 [s.path("bin", "pgdrill-verify"), "--config=" + config,
+                  "host=%s port=%d" % (s.socket_dir, s.pg_port)],
+                 [s.path("bin", "pgdrill-verify"), "--check-config", "--config=" + config]):
+        p = subprocess.run(as_user(argv), capture_output=True, text=True, timeout=60,
+                           env=s.drill_env())
+        expect_equal(p.returncode, 2, "exit code of %s" % " ".join(argv[:2]))
+        expect('pgbackrest.options: "--repo1-s3-key-secret" is pgBackRest\'s secure option '
+               '--repo-s3-key-secret' in p.stderr and "PGBACKREST_REPO1_S3_KEY_SECRET" in p.stderr,
+               "the option and where its value belongs are named", p.stderr[-2000:])
+        expect(secret not in p.stdout + p.stderr, "the secure option's value was printed")
+    expect(not os.path.exists(s.path("d0")), "the data directory was created")
+    expect(not os.path.exists(s.path("state", "report.json")), "a report was written")
+
+
+@scenario
+def safety_unsafe_configuration_refused():
+    """Configurations that would expose or endanger the drill are refused (exit 2) before
+    anything is done: a pgBackRest secure option in pgbackrest.options (secure_option_refused),
+    and an existing state_dir that others can write to (0777; 1777 like /tmp; 0770) or that
+    another user owns (both binaries; --check-config refuses the first kind too): its WAL
+    queue and report must be pgdrill's alone. A missing state_dir is created 0700 and the
+    drill goes on."""
+    with Stack("unsafecfg") as s:
+        s.install_pgdrill()
+        secure_option_refused(s)
+        state = s.path("state")
+        config = s.pgdrill_config()
+        line = [n + 1 for n, text in enumerate(open(config).read().splitlines())
+                if text.startswith("state_dir:")][0]
+        uid = pwd.getpwnam(RUN_USER).pw_uid  # who runs pgdrill
+        cases = [(0o777, uid, "can be written by every user (mode 0777)"),
+                 (0o1777, uid, "can be written by every user (mode 1777; the sticky bit still "
+                               "lets others create names in it)"),
+                 (0o770, uid, "can be written by its group (mode 0770)")]
+        if os.geteuid() == 0:
+            cases.append((0o755, 0, "belongs to uid 0, not to uid %d that runs pgdrill (mode "
+                                    "0755)" % uid))
+        for mode, owner, found in cases:
+            os.chown(state, owner, -1)
+            os.chmod(state, mode)
+            expected = '%s:%d: state_dir: "%s" %s' % (config, line, state, found)
+            for argv in ([s.path("bin", "pgdrill-bootstrap"), "--config=" + config,
+                          "--scope=orders-drill", "--datadir=" + s.path("d1")],
+                         [s.path("bin", "pgdrill-verify"), "--config=" + config,
+                          "host=%s port=%d" % (s.socket_dir, s.pg_port)]):
+                p = subprocess.run(as_user(argv), capture_output=True, text=True, timeout=60,
+                                   env=s.drill_env())
+                expect_equal(p.returncode, 2, "%s, state_dir mode %04o owned by %d"
+                             % (os.path.basename(argv[0]), mode, owner))
+                expect(expected in p.stderr and 'chmod 0700 "%s"' % state in p.stderr,
+                       "the FILE:LINE: KEY: message with the fix", expected, p.stderr[-2000:])
+            expect_equal(os.listdir(state), [], "files pgdrill created in the refused state_dir")
+            expect(not os.path.exists(s.path("d1")), "the data directory was created")
+            p = subprocess.run(as_user([s.path("bin", "pgdrill-bootstrap"), "--check-config",
+                                        "--config=" + config]),
+                               capture_output=True, text=True, timeout=60, env=s.drill_env())
+            # --check-config judges the mode, not the owner (whoever checks need not be the
+            # drill's user)
+            expect_equal(p.returncode, 2 if owner == uid else 0,
+                         "--check-config, state_dir mode %04o owned by %d" % (mode, owner))
+        expect_equal(s.psql("SELECT count(*) FROM pg_namespace WHERE nspname = '_pgdrill'"), "0",
+                     "the source was touched")
+
+        # Missing (its parent too): created 0700, and the drill goes on.
+        fresh = s.path("new", "state")
+        config = s.pgdrill_config("fresh.yml", edit=lambda t: t.replace(
+            "state_dir: " + state, "state_dir: " + fresh).replace(
+            "file: " + s.path("state", "report.json"), "file: " + fresh + "/report.json"))
+        p = s.bootstrap(config, s.path("d2"), "--test-id=fresh", EARLY)
+        expect_equal(p.returncode, 1, "exit code (no_backup) with a new state_dir")
+        for d in (s.path("new"), fresh):
+            st = os.stat(d)
+            expect_equal((stat.S_IMODE(st.st_mode), st.st_uid), (0o700, uid), "mode and owner of "
+                         + d)
+        expect(os.path.exists(os.path.join(fresh, "report.json")), "the report in the new one")

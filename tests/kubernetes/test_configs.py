@@ -175,6 +175,11 @@ def check_paths(config, pod, container):
     """Every file pgdrill.yml names is where the pod puts it."""
     state = mount_of(container, config["state_dir"])
     check(state is not None and not state.get("readOnly"), "state_dir is not a writable volume")
+    # The kubelet makes an emptyDir 0777 (2777 with fsGroup) and root's, and pgdrill refuses a
+    # state_dir others can write to: state_dir is a directory in the volume, which pgdrill
+    # creates 0700.
+    check(state is None or config["state_dir"].rstrip("/") != state["mountPath"].rstrip("/"),
+          "state_dir is the volume's mount point, which pgdrill would refuse (mode 0777)")
     check(config["report"]["file"].startswith(config["state_dir"] + "/"), "report.file is not in state_dir")
     wanted = [env(container)["PGDRILL_CONFIG"]["value"], env(container)["PGDRILL_PATRONI_CONFIG"]["value"]]
     for path in wanted:

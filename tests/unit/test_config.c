@@ -395,13 +395,24 @@ static void test_lists(void **state)
                     "5: verify.databases: list item must not be empty");
     assert_rejected("pgbackrest:\n  stanza: s\n  options: --delta\n",
                     "3: pgbackrest.options: expected a list of strings, found a scalar");
-    assert_rejected("pgbackrest:\n  stanza: s\n  options: [repo1-path=/x]\n",
-                    "3: pgbackrest.options: \"repo1-path=/x\": pgBackRest options are written "
-                    "--name[=value]");
+    /* an item that is no option may be a value (a secret): it is named by its number */
+    assert_rejected("pgbackrest:\n  stanza: s\n  options: [--log-level-console=info, "
+                    "repo1-path=/x]\n",
+                    "3: pgbackrest.options: list item 2 does not start with \"--\": pgBackRest "
+                    "options are written --name[=value], the value after \"=\" in the same item");
+    assert_rejected("pgbackrest:\n  stanza: s\n  options: ['--repo1-path /x']\n",
+                    "3: pgbackrest.options: list item 1 is not a pgBackRest option: names are "
+                    "lowercase letters, digits and dashes, written --name[=value]");
+    assert_rejected("pgbackrest:\n  stanza: s\n  options: [--Delta]\n",
+                    "3: pgbackrest.options: list item 1 is not a pgBackRest option: names are "
+                    "lowercase letters, digits and dashes, written --name[=value]");
+    assert_rejected("pgbackrest:\n  stanza: s\n  options: [--=x]\n",
+                    "3: pgbackrest.options: list item 1 is not a pgBackRest option: names are "
+                    "lowercase letters, digits and dashes, written --name[=value]");
+    /* the option is named, its value is not quoted */
     assert_rejected("pgbackrest:\n  stanza: s\n  options:\n    - --log-level-console=info\n"
                     "    - --target=2020-01-01\n",
-                    "5: pgbackrest.options: \"--target=2020-01-01\" is --target, which pgdrill "
-                    "sets itself");
+                    "5: pgbackrest.options: \"--target\" is --target, which pgdrill sets itself");
     assert_rejected("pgbackrest:\n  stanza: s\n  options: [--delta]\n",
                     "3: pgbackrest.options: \"--delta\" is --delta, which pgdrill sets itself");
 }
@@ -459,6 +470,83 @@ static void test_pgbackrest_option_aliases(void **state)
         " --target-timeline=current, --repo2-type=s3, --buffer-size=1MiB]\n",
         &cfg);
     assert_int_equal(cfg.pgbackrest.options.count, 5);
+    pgd_config_free(&cfg);
+}
+
+/*
+ * pgBackRest's secure options (docs/design.md, F30), in every spelling it
+ * accepts, are refused with where the secret belongs and without their value.
+ */
+static void test_pgbackrest_secure_options(void **state)
+{
+    static const struct {
+        const char *item;
+        const char *expected;
+    } refused[] = {
+        {"--repo1-s3-key=Sekrit-Value-1", "\"--repo1-s3-key\" is pgBackRest's secure option "
+                                          "--repo-s3-key: its value would show in the process "
+                                          "list and in pgdrill's log; set it in pgBackRest's "
+                                          "configuration file (pgbackrest.config) or in the "
+                                          "environment pgdrill runs in as PGBACKREST_REPO1_S3_KEY"},
+        {"--repo2-s3-key-secret=Sekrit-Value-1", "--repo-s3-key-secret: "},
+        {"--repo2-s3-key-secret=Sekrit-Value-1", " as PGBACKREST_REPO2_S3_KEY_SECRET"},
+        {"--repo1-s3-token=Sekrit-Value-1", " as PGBACKREST_REPO1_S3_TOKEN"},
+        {"--repo1-cipher-pass=Sekrit-Value-1", " as PGBACKREST_REPO1_CIPHER_PASS"},
+        /* deprecated names without an index are repository 1's */
+        {"--repo-cipher-pass=Sekrit-Value-1", " as PGBACKREST_REPO1_CIPHER_PASS"},
+        {"--repo-s3-key=Sekrit-Value-1", " as PGBACKREST_REPO1_S3_KEY"},
+        {"--repo-s3-key-secret=Sekrit-Value-1", " as PGBACKREST_REPO1_S3_KEY_SECRET"},
+        {"--repo1-azure-key=Sekrit-Value-1", " as PGBACKREST_REPO1_AZURE_KEY"},
+        {"--repo3-azure-account=Sekrit-Value-1", " as PGBACKREST_REPO3_AZURE_ACCOUNT"},
+        {"--repo1-azure-endpoint=Sekrit-Value-1", " as PGBACKREST_REPO1_AZURE_ENDPOINT"},
+        {"--repo12-gcs-key=Sekrit-Value-1", " as PGBACKREST_REPO12_GCS_KEY"},
+        /* prefixes pgBackRest expands */
+        {"--repo1-s3-key-s=Sekrit-Value-1", "\"--repo1-s3-key-s\" is pgBackRest's secure option "
+                                            "--repo-s3-key-secret:"},
+        {"--repo1-s3-to=Sekrit-Value-1", "--repo-s3-token:"},
+        {"--repo1-cipher-p=Sekrit-Value-1", "--repo-cipher-pass:"},
+        {"--repo1-gcs-k=Sekrit-Value-1", "--repo-gcs-key:"},
+        {"--repo1-azure-a=Sekrit-Value-1", "--repo-azure-account:"},
+        /* negated and reset forms */
+        {"--no-repo1-s3-key", "\"--no-repo1-s3-key\" is pgBackRest's secure option --repo-s3-key:"},
+        {"--reset-repo1-cipher-pass", "--repo-cipher-pass:"},
+    };
+    pgd_config cfg;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char *text =
+            pgd_asprintf("pgbackrest:\n  stanza: s\n  options: ['--log-level-console=info',"
+                         " '%s']\n",
+                         refused[i].item);
+        char *errmsg = load(text, &cfg);
+
+        if (errmsg == NULL)
+            fail_msg("%s was accepted", refused[i].item);
+        if (strstr(errmsg, refused[i].expected) == NULL)
+            fail_msg("%s: %s", refused[i].item, errmsg);
+        if (strstr(errmsg, "Sekrit") != NULL)
+            fail_msg("the value is in the message: %s", errmsg);
+        if (strncmp(errmsg, config_path, strlen(config_path)) != 0 ||
+            strncmp(errmsg + strlen(config_path), ":3: pgbackrest.options: ", 24) != 0)
+            fail_msg("not FILE:LINE: KEY: %s", errmsg);
+        free(errmsg);
+        free(text);
+    }
+    /* the value as an item of its own, after the option: refused at the option */
+    assert_rejected("pgbackrest:\n  stanza: s\n  options:\n    - --repo1-s3-key\n"
+                    "    - Sekrit-Value-1\n",
+                    "4: pgbackrest.options: \"--repo1-s3-key\" is pgBackRest's secure option "
+                    "--repo-s3-key: its value would show in the process list and in pgdrill's log; "
+                    "set it in pgBackRest's configuration file (pgbackrest.config) or in the "
+                    "environment pgdrill runs in as PGBACKREST_REPO1_S3_KEY");
+    /* their neighbours, which hold no secret, stay usable */
+    assert_accepted("pgbackrest:\n  stanza: s\n  options: [--repo1-s3-key-type=web-id,"
+                    " --repo1-azure-key-type=sas, --repo1-gcs-key-type=token,"
+                    " --repo1-cipher-type=aes-256-cbc, --repo1-s3-kms-key-id=k,"
+                    " --repo1-azure-container=c, --repo1-s3-role=r, --repo1-gcs-bucket=b]\n",
+                    &cfg);
+    assert_int_equal(cfg.pgbackrest.options.count, 8);
     pgd_config_free(&cfg);
 }
 
@@ -592,8 +680,8 @@ static void test_data_proof_keys(void **state)
                     "4: verify.assertions: list item: expected a mapping with name, database and "
                     "sql, found a scalar");
     assert_rejected("pgbackrest:\n  stanza: s\n  options: [--set=20261124-101500F]\n",
-                    "3: pgbackrest.options: \"--set=20261124-101500F\" is --set, which pgdrill "
-                    "sets itself (use pgbackrest.set)");
+                    "3: pgbackrest.options: \"--set\" is --set, which pgdrill sets itself (use "
+                    "pgbackrest.set)");
 }
 
 /* The report and the token never travel unencrypted unless the file says so. */
@@ -640,6 +728,89 @@ static void test_wal_prefetch_off(void **state)
     pgd_config_free(&cfg);
 }
 
+/* A minimal configuration that also sets the dotted key ("report.webhook.ca_file") to value. */
+static char *yaml_for_key(const char *key, const char *value)
+{
+    bool in_pgbackrest = strncmp(key, "pgbackrest.", 11) == 0;
+    char *text = pgd_strdup(in_pgbackrest ? "" : MINIMAL);
+    const char *p = key;
+    int depth = 0;
+    char *more;
+
+    for (const char *dot; (dot = strchr(p, '.')) != NULL; p = dot + 1, depth++) {
+        more = pgd_asprintf("%s%*s%.*s:\n", text, depth * 2, "", (int)(dot - p), p);
+        free(text);
+        text = more;
+    }
+    more = pgd_asprintf("%s%s%*s%s: '%s'\n", text, in_pgbackrest ? "  stanza: s\n" : "", depth * 2,
+                        "", p, value);
+    free(text);
+    return more;
+}
+
+/* Every path key is absolute, and everything after loading sees one spelling of it. */
+static void test_paths(void **state)
+{
+    pgd_config cfg;
+    size_t paths = 0;
+
+    (void)state;
+    assert_accepted("state_dir: //srv//drill/./\n"
+                    "pgbackrest:\n  stanza: s\n  config: /etc//pgbackrest/pgbackrest.conf\n"
+                    "postgres:\n  bin_dir: /usr/lib/postgresql/15/bin/\n"
+                    "report:\n  metrics_file: /var/lib/node_exporter/textfile//x.prom\n"
+                    "  webhook: {url: 'https://h/x', token_file: /run/secrets//token,"
+                    " ca_file: /etc/ssl/./ca.pem}\n",
+                    &cfg);
+    assert_string_equal(cfg.state_dir, "/srv/drill");
+    /* the default report.file follows the one spelling */
+    assert_string_equal(cfg.report.file, "/srv/drill/report.json");
+    assert_string_equal(cfg.pgbackrest.config, "/etc/pgbackrest/pgbackrest.conf");
+    assert_string_equal(cfg.postgres.bin_dir, "/usr/lib/postgresql/15/bin");
+    assert_string_equal(cfg.report.metrics_file, "/var/lib/node_exporter/textfile/x.prom");
+    assert_string_equal(cfg.report.webhook.token_file, "/run/secrets/token");
+    assert_string_equal(cfg.report.webhook.ca_file, "/etc/ssl/ca.pem");
+    pgd_config_free(&cfg);
+    /* ".." and symbolic links are kept as written; "" stays "off" */
+    assert_accepted(MINIMAL "state_dir: /srv/link/../drill/\nreport:\n  file: /srv/r//report.json\n"
+                            "  metrics_file: ''\n",
+                    &cfg);
+    assert_string_equal(cfg.state_dir, "/srv/link/../drill");
+    assert_string_equal(cfg.report.file, "/srv/r/report.json");
+    assert_string_equal(cfg.report.metrics_file, "");
+    pgd_config_free(&cfg);
+
+    assert_rejected(MINIMAL "state_dir: var/lib/pgdrill/\n",
+                    "3: state_dir: \"var/lib/pgdrill/\" is a relative path; write it absolute "
+                    "(Patroni runs pgdrill in a working directory of its own)");
+    assert_rejected(MINIMAL "state_dir: ~/drill\n",
+                    "3: state_dir: \"~/drill\" is a relative path; write it absolute (Patroni runs "
+                    "pgdrill in a working directory of its own)");
+    assert_rejected(MINIMAL "state_dir: ''\n", "3: state_dir: must not be empty");
+    /* every path key of the table, whatever its section */
+    for (size_t i = 0; i < pgd_config_doc_count(); i++) {
+        pgd_config_key_doc doc = pgd_config_doc(i);
+        char *text;
+        char *errmsg;
+        char *expected;
+
+        if (!doc.path)
+            continue;
+        paths++;
+        text = yaml_for_key(doc.key, "./relative");
+        errmsg = load(text, &cfg);
+        expected = pgd_asprintf("%s: \"./relative\" is a relative path", doc.key);
+        if (errmsg == NULL)
+            fail_msg("a relative %s was accepted", doc.key);
+        if (strstr(errmsg, expected) == NULL)
+            fail_msg("%s: %s", doc.key, errmsg);
+        free(expected);
+        free(errmsg);
+        free(text);
+    }
+    assert_int_equal(paths, 7);
+}
+
 /* The README's configuration table is the table of keys, row by row, cell by cell. */
 static void test_readme_table_matches(void **state)
 {
@@ -659,6 +830,21 @@ static void test_readme_table_matches(void **state)
         assert_string_equal(t.cell[row][0], key);
         assert_string_equal(t.cell[row][1], doc.shown_default);
         assert_string_equal(t.cell[row][2], doc.meaning);
+        /*
+         * A key named like a path must be one (a path key declared as a plain
+         * string would escape the absolute check and the one spelling), and
+         * says so in its meaning.
+         */
+        if (strstr(doc.key, "_dir") != NULL || strstr(doc.key, "file") != NULL ||
+            strcmp(doc.key, "pgbackrest.config") == 0)
+            assert_true(doc.path);
+        if (doc.path) {
+            const char *suffix = "; an absolute path";
+            size_t len = strlen(doc.meaning);
+
+            assert_true(len > strlen(suffix) &&
+                        strcmp(doc.meaning + len - strlen(suffix), suffix) == 0);
+        }
     }
     assert_null(pgd_config_doc(pgd_config_doc_count()).key);
     readme_table_free(&t);
@@ -684,6 +870,8 @@ int main(void)
         cmocka_unit_test(test_bad_durations),
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_pgbackrest_option_aliases),
+        cmocka_unit_test(test_pgbackrest_secure_options),
+        cmocka_unit_test(test_paths),
         cmocka_unit_test(test_settings),
         cmocka_unit_test(test_identifiers_and_dsns),
         cmocka_unit_test(test_dsn_password_becomes_secret),

@@ -1,6 +1,7 @@
 /*
  * test_fsutil.c - atomic writes that cannot be hijacked, reads that refuse
- * what is not a regular text file, directory states, path resolution.
+ * what is not a regular text file, directory states, path resolution and
+ * normalisation, private directories.
  */
 #include "fsutil.h"
 #include "xalloc.h"
@@ -296,6 +297,65 @@ static void test_find_program(void **state)
     free(link);
 }
 
+static void assert_normalized(const char *path, const char *expected)
+{
+    char *normalized = pgd_path_normalize(path);
+
+    if (strcmp(normalized, expected) != 0)
+        fail_msg("\"%s\" normalised to \"%s\", expected \"%s\"", path, normalized, expected);
+    free(normalized);
+}
+
+static void test_path_normalize(void **state)
+{
+    (void)state;
+    assert_normalized("/var/lib/pgdrill", "/var/lib/pgdrill");
+    assert_normalized("/var/lib/pgdrill/", "/var/lib/pgdrill");
+    assert_normalized("//var//lib///pgdrill//", "/var/lib/pgdrill");
+    assert_normalized("/var/./lib/pgdrill/.", "/var/lib/pgdrill");
+    assert_normalized("/./", "/");
+    assert_normalized("/", "/");
+    assert_normalized("///", "/");
+    /* ".." is kept as written: before it may stand a symbolic link */
+    assert_normalized("/srv/link/../state/", "/srv/link/../state");
+    assert_normalized("/srv/..", "/srv/..");
+    /* relative paths stay relative (--datadir is made absolute by its caller) */
+    assert_normalized("data//", "data");
+    assert_normalized("./data/./x", "data/x");
+    assert_normalized("./", ".");
+    assert_normalized("", ".");
+    assert_normalized("a.b/.c/..d", "a.b/.c/..d");
+}
+
+static void test_dir_not_private(void **state)
+{
+    char *why;
+
+    (void)state;
+    assert_null(pgd_dir_not_private(S_IFDIR | 0700, 999, 999));
+    assert_null(pgd_dir_not_private(S_IFDIR | 0755, 999, 999));
+    /* what pgdrill creates inside a Kubernetes emptyDir under fsGroup: setgid, not writable */
+    assert_null(pgd_dir_not_private(S_IFDIR | 02700, 999, 999));
+
+    why = pgd_dir_not_private(S_IFDIR | 0777, 999, 999);
+    assert_string_equal(why, "can be written by every user (mode 0777)");
+    free(why);
+    why = pgd_dir_not_private(S_IFDIR | 0770, 999, 999);
+    assert_string_equal(why, "can be written by its group (mode 0770)");
+    free(why);
+    why = pgd_dir_not_private(S_IFDIR | 01777, 999, 999);
+    assert_string_equal(why, "can be written by every user (mode 1777; the sticky bit still lets "
+                             "others create names in it)");
+    free(why);
+    /* an emptyDir itself: the kubelet's, 0777 and with fsGroup setgid */
+    why = pgd_dir_not_private(S_IFDIR | 02777, 0, 999);
+    assert_string_equal(why, "belongs to uid 0, not to uid 999 that runs pgdrill (mode 2777)");
+    free(why);
+    why = pgd_dir_not_private(S_IFDIR | 0700, 1000, 999);
+    assert_string_equal(why, "belongs to uid 1000, not to uid 999 that runs pgdrill (mode 0700)");
+    free(why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +364,8 @@ int main(void)
         cmocka_unit_test(test_dir_state),
         cmocka_unit_test(test_path_resolve_and_within),
         cmocka_unit_test(test_find_program),
+        cmocka_unit_test(test_path_normalize),
+        cmocka_unit_test(test_dir_not_private),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
