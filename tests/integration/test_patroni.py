@@ -38,8 +38,9 @@ def patroni_complete_drill():
         expect_equal(r["verdict"], "passed", "verdict")
         expect(r["error"] is None, "no error", r["error"])
         expect_equal([(c["name"], c["status"]) for c in r["checks"]],
-                     [(name, "passed") for name in ("checksums", "promoted", "archiving_off",
-                                                    "marker", "fence", "schema_dump", "amcheck")],
+                     [(name, "passed") for name in ("backup_page_checks", "checksums", "promoted",
+                                                    "archiving_off", "marker", "fence",
+                                                    "schema_dump", "amcheck")],
                      "checks")
         expect("inventory" in [c for c in r["checks"] if c["name"] == "schema_dump"][0]["detail"],
                "the second database was dumped too")
