@@ -120,6 +120,7 @@ bool backup_pages_parse_manifest(const char *text, json_t **files, char **errmsg
     for (const char *line = text; ok && *line != '\0';) {
         const char *eol = strchr(line, '\n');
         size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        const char *next = eol ? eol + 1 : line + len;
 
         line_no++;
         if (len > 0 && line[len - 1] == '\r')
@@ -144,7 +145,7 @@ bool backup_pages_parse_manifest(const char *text, json_t **files, char **errmsg
             free(name);
             json_decref(value);
         }
-        line = eol ? eol + 1 : line + len;
+        line = next;
     }
     if (ok && !seen_files) {
         *errmsg = pgd_strdup("no [" FILE_SECTION "] section: not a backup manifest");

@@ -145,6 +145,8 @@ static void test_refused(void **state)
                    "\"checksum-page-error\":[[1,2,3]]}" MANIFEST_END,
                    "not a list of pages");
     expect_refused("[target:file]\n={\"size\":1}" MANIFEST_END, "not a file entry");
+    /* a carriage return at the very end (found by fuzz_manifest: the loop never ended) */
+    expect_refused("[target:file]\npg_data/base/5/1={\"size\":1}\n\r", "incomplete");
     expect_refused("[target:file]\npg_data/base/5/1=[1]" MANIFEST_END, "not a file entry");
 }
 
