@@ -288,7 +288,9 @@ void backup_pages_check(drill *d, json_t *info, const char *label, int repo)
 
     if (set == NULL)
         mark(pgd_report_set_check(d->report, CHECK_NAME, "skipped", 0,
-                                  "pgbackrest info does not list the restored backup set"));
+                                  label == NULL
+                                      ? "pgBackRest did not name the restored backup set"
+                                      : "pgbackrest info does not list the restored backup set"));
     else if (!json_is_boolean(flag))
         mark(pgd_report_set_check(d->report, CHECK_NAME, "skipped", 0,
                                   "pgbackrest info holds no page check result for this backup set "
