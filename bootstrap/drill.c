@@ -55,6 +55,36 @@ bool drill_fail_hint(drill *d, pgd_error_class error_class, const char *hint, co
     return false;
 }
 
+void drill_note_finding(drill *d, pgd_error_class error_class, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (d->finding_class != PGD_ERR_NONE)
+        return;
+    va_start(ap, fmt);
+    d->finding_message = pgd_vasprintf(fmt, ap);
+    va_end(ap);
+    d->finding_class = error_class;
+}
+
+void drill_settle_finding(drill *d)
+{
+    char *message;
+
+    if (d->finding_class == PGD_ERR_NONE || d->error_class == PGD_ERR_NONE ||
+        !pgd_error_class_outranks(d->finding_class, d->error_class))
+        return;
+    message = pgd_asprintf("%s; then the drill could not go on (%s: %s)", d->finding_message,
+                           pgd_error_class_name(d->error_class), d->error_message);
+    pgd_info("the drill's verdict is the earlier finding %s",
+             pgd_error_class_name(d->finding_class));
+    free(d->error_message);
+    free(d->error_hint);
+    d->error_class = d->finding_class;
+    d->error_message = message;
+    d->error_hint = NULL;
+}
+
 bool drill_interrupted(drill *d)
 {
     int sig = pgd_interrupted();

@@ -40,6 +40,10 @@ typedef struct drill {
     pgd_error_class error_class;
     char *error_message;
     char *error_hint; /* what to do, or NULL for the class's advice */
+
+    /* a finding recorded in a check while the drill went on (backup_pages.c), or PGD_ERR_NONE */
+    pgd_error_class finding_class;
+    char *finding_message;
 } drill;
 
 /*
@@ -52,6 +56,21 @@ bool drill_fail(drill *d, pgd_error_class error_class, const char *fmt, ...)
 /* drill_fail with a hint of its own (what to do), instead of the class's advice. */
 bool drill_fail_hint(drill *d, pgd_error_class error_class, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * A finding that does not end the drill: a check recorded it in the report,
+ * the drill goes on (so that the report also says how the rest went), and
+ * verify carries the check into the verdict. Only the first one is kept.
+ */
+void drill_note_finding(drill *d, pgd_error_class error_class, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Before bootstrap ends with an error: a finding noted earlier outranks a
+ * later failure to run (pgd_error_class_outranks), which must not hide it;
+ * the error then becomes the finding, the failure's text appended.
+ */
+void drill_settle_finding(drill *d);
 
 /* If a termination signal arrived, record "interrupted" and return true. */
 bool drill_interrupted(drill *d);

@@ -285,6 +285,7 @@ static bool run_phases(drill *d)
 static int finish(drill *d)
 {
     drill_record_timing(d, "total", d->started_ms);
+    drill_settle_finding(d);
     if (d->error_class != PGD_ERR_NONE)
         pgd_report_set_outcome(d->report, d->error_class, d->error_message, d->error_hint);
     else {
@@ -310,6 +311,7 @@ static void drill_free(drill *d)
     free(d->pg_bindir);
     free(d->error_message);
     free(d->error_hint);
+    free(d->finding_message);
 }
 
 int main(int argc, char **argv)

@@ -178,6 +178,26 @@ bool pgbackrest_repo_ls(const drill *d, const char *path, char **listing, char *
     return ok;
 }
 
+bool pgbackrest_repo_get(const drill *d, int repo, const char *path, int64_t timeout_ms,
+                         char **content, char **errmsg)
+{
+    char *repo_option = pgd_asprintf("--repo=%d", repo);
+    const char *extra[] = {repo_option, NULL};
+    pgd_argv argv;
+    bool spawn_failed;
+    bool ok;
+
+    /* pgBackRest refuses an option given twice: pgbackrest.repo, if set, is already there. */
+    pgbackrest_argv(d, &argv, repo > 0 && d->cfg->pgbackrest.repo == 0 ? extra : NULL, PGB_PLAIN,
+                    "repo-get");
+    pgd_argv_add(&argv, path);
+    ok =
+        run_command(&argv, "pgbackrest repo-get", true, timeout_ms, content, &spawn_failed, errmsg);
+    pgd_argv_free(&argv);
+    free(repo_option);
+    return ok;
+}
+
 /* "... (104KB, 12.34%) checksum ..." -> "12.34%" */
 static char *progress_percent(const char *line)
 {

@@ -4,7 +4,7 @@
  * its restore prints, and which settings its restore writes.
  *
  * pgdrill only ever reads the repository (docs/design.md, F11): the
- * commands used here are info, repo-ls and restore. How pgBackRest picks
+ * commands used here are info, repo-ls, repo-get and restore. How pgBackRest picks
  * the backup set and what it writes: F8; its info status codes: F9.
  */
 #ifndef PGDRILL_BOOTSTRAP_PGBACKREST_H
@@ -57,6 +57,16 @@ const char *pgbackrest_info_archive_id(json_t *info);
 
 /* Run `pgbackrest repo-ls <path>`: its output in *listing, or false with *errmsg. */
 bool pgbackrest_repo_ls(const drill *d, const char *path, char **listing, char **errmsg);
+
+/*
+ * Run `pgbackrest repo-get <path>`, path relative to the repository
+ * ("backup/<stanza>/<label>/backup.manifest"): the file as pgBackRest
+ * decrypts it with the repository's cipher, if any (docs/design.md, F46),
+ * in *content, or false with *errmsg. repo > 0 reads that repository unless
+ * pgbackrest.repo already names one.
+ */
+bool pgbackrest_repo_get(const drill *d, int repo, const char *path, int64_t timeout_ms,
+                         char **content, char **errmsg);
 
 /* What one line of `pgbackrest restore --log-level-console=detail` says. */
 typedef struct pgbackrest_restore_line {

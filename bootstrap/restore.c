@@ -8,6 +8,7 @@
  */
 #include "restore.h"
 
+#include "backup_pages.h"
 #include "clock.h"
 #include "log.h"
 #include "pgbackrest.h"
@@ -374,6 +375,10 @@ bool restore_backup(drill *d)
 
         d->pg_major = pgd_pg_datadir_major(d->datadir);
         d->archive_id = archive_id ? pgd_strdup(archive_id) : NULL;
+        /* What pgBackRest found in the set's pages at backup time (F44); the drill goes on. */
+        backup_pages_check(d, info, w.label ? w.label : set,
+                           (int)json_integer_value(json_object_get(
+                               json_object_get(d->report->root, "backup"), "repo")));
     }
     pgd_proc_result_free(&r);
 out:

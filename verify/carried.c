@@ -61,10 +61,13 @@ static char *relation_of(verify_run *run, const char *file)
     if (conn != NULL) {
         const char *rel_params[] = {space, node};
 
-        relation = pgd_pq_value(conn,
-                                "SELECT pg_catalog.pg_filenode_relation($1::oid, $2::oid)::regclass"
-                                "::text",
-                                2, rel_params, verify_query_timeout(run), &errmsg);
+        /* A TOAST table's name says nothing to an SRE: its table is named too. */
+        relation = pgd_pq_value(
+            conn,
+            "SELECT r::regclass::text || coalesce(' (TOAST of ' || (SELECT c.oid::regclass::text"
+            " FROM pg_catalog.pg_class c WHERE c.reltoastrelid = r) || ')', '')"
+            " FROM pg_catalog.pg_filenode_relation($1::oid, $2::oid) AS r",
+            2, rel_params, verify_query_timeout(run), &errmsg);
     }
     if (dbname != NULL)
         result = pgd_asprintf("database %s, relation %s", dbname, relation ? relation : "?");
@@ -76,7 +79,11 @@ static char *relation_of(verify_run *run, const char *file)
     return result;
 }
 
-/* The checksums check's detail, each bad block with its database and relation where known. */
+/*
+ * A check's detail with each bad file named by its database and relation
+ * where known: the checksums check's {file, block}, backup_page_checks'
+ * {file, pages} (its detail already says which pages).
+ */
 static char *name_failures(verify_run *run, json_t *failures, const char *detail)
 {
     pgd_buf out;
@@ -96,9 +103,11 @@ static char *name_failures(verify_run *run, json_t *failures, const char *detail
         where = relation_of(run, file);
         if (where != NULL)
             json_object_set_new(f, "relation", json_string(where));
-        pgd_buf_appendf(&out, "%s %s block %lld (%s)", i > 0 ? ";" : "", file,
-                        (long long)json_integer_value(json_object_get(f, "block")),
-                        where ? where : "relation not resolved");
+        pgd_buf_appendf(&out, "%s %s", i > 0 ? ";" : "", file);
+        if (json_is_integer(json_object_get(f, "block")))
+            pgd_buf_appendf(&out, " block %lld",
+                            (long long)json_integer_value(json_object_get(f, "block")));
+        pgd_buf_appendf(&out, " (%s)", where ? where : "relation not resolved");
         free(where);
     }
     return pgd_buf_steal(&out);
@@ -118,6 +127,9 @@ void check_carried(verify_run *run)
         pgd_error_class error_class =
             pgd_error_class_from_name(json_string_value(json_object_get(check, "class")));
         json_t *failures = json_object_get(check, "failures");
+
+        if (!json_is_array(failures))
+            failures = json_object_get(check, "files");
 
         if (name == NULL || status == NULL || error_class == PGD_ERR_NONE ||
             !json_is_string(json_object_get(check, "by")) ||

@@ -1,8 +1,9 @@
 /*
- * carried.h - the checks bootstrap recorded in the report (checksums), judged
- * by verify: a check bootstrap found failed is a finding of the drill, one
- * it could not run makes it inconclusive. For bad checksums verify, which
- * has the running instance, names the database and relation of each file.
+ * carried.h - the checks bootstrap recorded in the report (checksums,
+ * backup_page_checks), judged by verify: a check bootstrap found failed is a
+ * finding of the drill, one it could not run makes it inconclusive. For bad
+ * pages verify, which has the running instance, names the database and
+ * relation of each file.
  */
 #ifndef PGDRILL_VERIFY_CARRIED_H
 #define PGDRILL_VERIFY_CARRIED_H

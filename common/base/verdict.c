@@ -95,6 +95,15 @@ static const class_info classes[] = {
                                     "quoted)",
                                     "catalog corruption on the source: inspect that database "
                                     "now"},
+    [PGD_ERR_BACKUP_PAGE_ERRORS] = {"backup_page_errors", PGD_VERDICT_FAILED,
+                                    "pgBackRest found pages with a wrong checksum while taking the "
+                                    "restored backup set (`\"error\": true` in `pgbackrest info`): "
+                                    "files and pages named from its manifest, even when replay "
+                                    "healed the restored copy",
+                                    "the set and most likely the source hold the bad pages: check "
+                                    "the source's copy of those relations now (amcheck, "
+                                    "`pg_checksums` while it is stopped, a read of the table); "
+                                    "once repaired, take a new full backup"},
     [PGD_ERR_CHECKSUM_FAILURE] = {"checksum_failure", PGD_VERDICT_FAILED,
                                   "`pg_checksums --check` found pages whose checksum is wrong "
                                   "(file, block and, where resolved, database and relation named)",

@@ -1,5 +1,6 @@
-"""Prove the data: real corruption found by the checksums and amcheck checks, user
-assertions, the oldest backup set (the whole point-in-time window) and the RTO target."""
+"""Prove the data: real corruption found by the checksums and amcheck checks and by pgBackRest
+while it took the backup, user assertions, the oldest backup set (the whole point-in-time
+window) and the RTO target."""
 import json
 import os
 import struct
@@ -50,7 +51,10 @@ def proof_checksum_failure():
         start()
         s.backup()  # pgBackRest warns about the page and completes the backup
         p, r, _ = drill_and_verify(s, s.pgdrill_config())
-        expect_outcome(p, r, 1, "checksum_failure")
+        # pgBackRest flagged the set: that finding comes first; the restored copy is bad too.
+        expect_outcome(p, r, 1, "backup_page_errors")
+        expect_equal(check(r, "backup_page_checks")["files"][0]["pages"], [0],
+                     "the page pgBackRest found bad")
         c = check(r, "checksums")
         expect_equal((c["status"], c["by"], c["class"]), ("failed", "bootstrap",
                                                           "checksum_failure"), "checksums check")
@@ -58,6 +62,49 @@ def proof_checksum_failure():
         expect("database postgres, relation victim" in c["detail"],
                "the file's database and relation are named", c["detail"])
         expect(os.path.basename(path) in c["detail"], "the file is named", c["detail"])
+
+
+@scenario
+def proof_backup_page_errors():
+    """The issue's sequence: a TOAST page corrupted on disk while the server holds the good copy
+    in memory, backed up (pgBackRest flags the set), then healed in the WAL by a full-page image
+    of the good copy. The restored copy is clean, yet the set and the source's disk hold the bad
+    page: backup_page_errors, file, page and relation named."""
+    with Stack("pageerr") as s:
+        s.install_pgdrill()
+        # 40 values of 6400 bytes stored out of line: 40 pages of TOAST. After the checkpoint
+        # they are clean in shared_buffers, so nothing writes them to disk again.
+        s.psql("CREATE TABLE docs (id int PRIMARY KEY, body text);"
+               " ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL;"
+               " INSERT INTO docs SELECT g, repeat(md5(g::text), 200)"
+               " FROM generate_series(1, 40) g; CHECKPOINT")
+        toast = s.psql("SELECT pg_relation_filepath(reltoastrelid) FROM pg_class"
+                       " WHERE relname = 'docs'")
+        with open(os.path.join(s.path("source"), toast), "r+b") as f:  # on disk, not in memory
+            f.seek(2 * PAGE + 4000)
+            f.write(b"CORRUPTED-BY-PGDRILL-TEST")
+        s.backup()  # pgBackRest: "invalid page checksum found in file ... at page 2"
+        info = json.loads(s.pgbackrest("--output=json", "info").stdout)[0]["backup"][-1]
+        expect_equal(info["error"], True, "pgBackRest flagged the set")
+        # The first change of each page since the backup's checkpoint logs the whole page: the
+        # good copy in memory goes into the WAL, and replay writes it over the bad one.
+        s.psql("VACUUM (FREEZE) docs")
+        p, r, _ = drill_and_verify(s, s.pgdrill_config())
+        expect_outcome(p, r, 1, "backup_page_errors")
+        expect_equal(r["backup"]["label"], info["label"], "the flagged set was restored")
+        for name in ("checksums", "amcheck"):
+            expect_equal(check(r, name)["status"], "passed", "the restored copy is clean: " + name)
+        c = check(r, "backup_page_checks")
+        expect_equal((c["status"], c["by"], c["class"]),
+                     ("failed", "bootstrap", "backup_page_errors"), "backup_page_checks")
+        toast_name = s.psql("SELECT reltoastrelid::regclass FROM pg_class WHERE relname = 'docs'")
+        expect_equal(c["files"], [{"file": toast, "pages": [2], "relation":
+                                   "database postgres, relation %s (TOAST of docs)" % toast_name}],
+                     "the file, its page and its relation")
+        expect(toast + " page 2" in r["error"]["message"] and "TOAST of docs" in
+               r["error"]["message"], "the error names file, page and relation", r["error"])
+        expect("source's copy" in r["error"]["hint"], "the hint sends the SRE to the source",
+               r["error"])
 
 
 def corrupt_line_pointer(path, block, item, offset):

@@ -41,8 +41,8 @@ def patroni_complete_drill():
         expect_equal(r["verdict"], "passed", "verdict")
         expect(r["error"] is None, "no error", r["error"])
         expect_equal([(c["name"], c["status"]) for c in r["checks"]],
-                     [(name, "passed") for name in ("quarantine", "checksums", "promoted",
-                                                    "archiving_off", "marker", "fence",
+                     [(name, "passed") for name in ("backup_page_checks", "quarantine", "checksums",
+                                                    "promoted", "archiving_off", "marker", "fence",
                                                     "schema_dump", "amcheck")],
                      "checks")
         expect("inventory" in [c for c in r["checks"] if c["name"] == "schema_dump"][0]["detail"],
