@@ -113,37 +113,58 @@ static char *name_failures(verify_run *run, json_t *failures, const char *detail
     return pgd_buf_steal(&out);
 }
 
+/*
+ * Which of bootstrap's failed checks names the verdict when several failed:
+ * bad pages in the restored copy itself (checksums, with their relations)
+ * before pgBackRest's flag on the set at backup time (backup_page_checks),
+ * which explains them but says less; otherwise the order they ran in.
+ */
+static int carried_rank(const char *name)
+{
+    return strcmp(name, "backup_page_checks") == 0 ? 1 : 0;
+}
+
+static void carry_check(verify_run *run, json_t *check)
+{
+    const char *name = json_string_value(json_object_get(check, "name"));
+    const char *status = json_string_value(json_object_get(check, "status"));
+    const char *detail = json_string_value(json_object_get(check, "detail"));
+    pgd_error_class error_class =
+        pgd_error_class_from_name(json_string_value(json_object_get(check, "class")));
+    json_t *failures = json_object_get(check, "failures");
+
+    if (!json_is_array(failures))
+        failures = json_object_get(check, "files");
+    if (json_is_array(failures) && run->conn != NULL) {
+        char *named = name_failures(run, failures, detail ? detail : "");
+
+        json_object_set_new(check, "detail", json_string(named));
+        verify_note_error(run, error_class, name, named);
+        free(named);
+    } else
+        verify_note_error(run, error_class, name, detail ? detail : "");
+    pgd_info("bootstrap's check %s %s: %s", name, status,
+             json_string_value(json_object_get(check, "detail")));
+}
+
 void check_carried(verify_run *run)
 {
     json_t *checks = json_object_get(run->report->root, "checks");
     json_t *check;
     size_t i;
 
-    json_array_foreach(checks, i, check)
-    {
-        const char *name = json_string_value(json_object_get(check, "name"));
-        const char *status = json_string_value(json_object_get(check, "status"));
-        const char *detail = json_string_value(json_object_get(check, "detail"));
-        pgd_error_class error_class =
-            pgd_error_class_from_name(json_string_value(json_object_get(check, "class")));
-        json_t *failures = json_object_get(check, "failures");
+    for (int rank = 0; rank <= 1; rank++) {
+        json_array_foreach(checks, i, check)
+        {
+            const char *name = json_string_value(json_object_get(check, "name"));
+            const char *by = json_string_value(json_object_get(check, "by"));
 
-        if (!json_is_array(failures))
-            failures = json_object_get(check, "files");
-
-        if (name == NULL || status == NULL || error_class == PGD_ERR_NONE ||
-            !json_is_string(json_object_get(check, "by")) ||
-            strcmp(json_string_value(json_object_get(check, "by")), "bootstrap") != 0)
-            continue;
-        if (json_is_array(failures) && run->conn != NULL) {
-            char *named = name_failures(run, failures, detail ? detail : "");
-
-            json_object_set_new(check, "detail", json_string(named));
-            verify_note_error(run, error_class, name, named);
-            free(named);
-        } else
-            verify_note_error(run, error_class, name, detail ? detail : "");
-        pgd_info("bootstrap's check %s %s: %s", name, status,
-                 json_string_value(json_object_get(check, "detail")));
+            if (name == NULL || json_string_value(json_object_get(check, "status")) == NULL ||
+                pgd_error_class_from_name(json_string_value(json_object_get(check, "class"))) ==
+                    PGD_ERR_NONE ||
+                by == NULL || strcmp(by, "bootstrap") != 0 || carried_rank(name) != rank)
+                continue;
+            carry_check(run, check);
+        }
     }
 }

@@ -51,8 +51,8 @@ def proof_checksum_failure():
         start()
         s.backup()  # pgBackRest warns about the page and completes the backup
         p, r, _ = drill_and_verify(s, s.pgdrill_config())
-        # pgBackRest flagged the set: that finding comes first; the restored copy is bad too.
-        expect_outcome(p, r, 1, "backup_page_errors")
+        # pgBackRest flagged the set too; the restored copy's own bad page names the verdict.
+        expect_outcome(p, r, 1, "checksum_failure")
         expect_equal(check(r, "backup_page_checks")["files"][0]["pages"], [0],
                      "the page pgBackRest found bad")
         c = check(r, "checksums")
