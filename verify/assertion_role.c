@@ -3,11 +3,13 @@
  */
 #include "assertion_role.h"
 
+#include "assertion_hba.h"
 #include "clock.h"
 #include "conninfo.h"
 #include "log.h"
 #include "pq.h"
 #include "secret.h"
+#include "signals.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -20,6 +22,8 @@
 #define PASSWORD_RANDOM_BYTES 32 /* 64 hexadecimal digits */
 #define CLEANUP_TIMEOUT_MS    5000
 #define VALID_AFTER_DEADLINE  3600 /* seconds the password stays valid after verify.timeout */
+#define HBA_TRIES             10   /* logins after pg_hba.conf was changed ... */
+#define HBA_RETRY_MS          300  /* ... this far apart */
 
 /* n random bytes as 2n hexadecimal digits in out (2n + 1 bytes); false when the kernel has none. */
 static bool random_hex(char *out, size_t n)
@@ -233,20 +237,52 @@ static void count_notice(void *arg, const char *message)
     (*(int *)arg)++;
 }
 
-PGconn *assertion_role_connect(verify_run *run, const assertion_role *role, const char *dbname,
+static PGconn *connect_once(const assertion_role *role, const char *conninfo, long timeout_s,
+                            int *notices, char **errmsg)
+{
+    PGconn *conn = pgd_pq_connect_as(conninfo, role->name, role->password, timeout_s, errmsg);
+
+    if (conn != NULL)
+        PQsetNoticeProcessor(conn, count_notice, notices);
+    return conn;
+}
+
+PGconn *assertion_role_connect(verify_run *run, assertion_role *role, const char *dbname,
                                long timeout_s, int *notices, char **errmsg)
 {
     char *conninfo = pgd_conninfo_rewrite(run->conninfo, dbname, NULL);
     PGconn *conn;
+    char *why = NULL;
 
     if (conninfo == NULL) {
         *errmsg = pgd_strdup("the connection string is invalid");
         return NULL;
     }
-    conn = pgd_pq_connect_as(conninfo, role->name, role->password, timeout_s, errmsg);
+    conn = connect_once(role, conninfo, timeout_s, notices, errmsg);
+    if (conn == NULL && pgd_interrupted() == 0 && !role->hba_tried) {
+        /* Refused, as under Patroni's post_bootstrap (F12): let this role alone in, once. */
+        role->hba_tried = true;
+        pgd_info("role %s could not log in: %s", role->name, *errmsg);
+        if (assertion_hba_open(run, role->name, &role->hba_original, &why)) {
+            /* The postmaster reads the file at its next chance: a few tries. */
+            for (int i = 0; conn == NULL && i < HBA_TRIES && pgd_interrupted() == 0 &&
+                            pgd_ms_until(run->deadline_ms) > 0;
+                 i++) {
+                pgd_sleep_ms(i == 0 ? 0 : HBA_RETRY_MS);
+                free(*errmsg);
+                *errmsg = NULL;
+                conn = connect_once(role, conninfo, timeout_s, notices, errmsg);
+            }
+        } else {
+            char *refused = *errmsg;
+
+            *errmsg = pgd_asprintf("%s; verify could not let it in through pg_hba.conf: %s",
+                                   refused, why);
+            free(refused);
+            free(why);
+        }
+    }
     free(conninfo);
-    if (conn != NULL)
-        PQsetNoticeProcessor(conn, count_notice, notices);
     return conn;
 }
 
@@ -316,6 +352,9 @@ void assertion_role_drop(verify_run *run, assertion_role *role)
     }
     if (role->created)
         drop_role(run, role, owned_dropped);
+    if (role->hba_original != NULL)
+        assertion_hba_close(run, role->hba_original);
+    free(role->hba_original);
     free(role->databases);
     free(role->name);
     if (role->password != NULL)

@@ -40,6 +40,8 @@ typedef struct assertion_role {
     bool created;
     assertion_database *databases;
     size_t count;
+    bool hba_tried;     /* pg_hba.conf refused the role: lines were added (or could not be) */
+    char *hba_original; /* pg_hba.conf as it was, while verify's lines are in it (hex) */
 } assertion_role;
 
 /* Create the role (one transaction on run->conn); false with *errmsg, nothing left behind. */
@@ -54,17 +56,20 @@ bool assertion_role_prepare(verify_run *run, assertion_role *role, const char *d
 
 /*
  * A session as the role in dbname, on the host, port or socket of verify's
- * own connection string (only user, password and database differ). The
- * server's notices are counted in *notices, never printed: a statement can
- * put any value into one (F25).
+ * own connection string (only user, password and database differ). When
+ * the first login is refused, the role is let in through pg_hba.conf
+ * (assertion_hba.h) and the login tried again. The server's notices are
+ * counted in *notices, never printed: a statement can put any value into
+ * one (F25).
  */
-PGconn *assertion_role_connect(verify_run *run, const assertion_role *role, const char *dbname,
+PGconn *assertion_role_connect(verify_run *run, assertion_role *role, const char *dbname,
                                long timeout_s, int *notices, char **errmsg);
 
 /*
  * Drop the user mappings and the role, also after a termination signal
- * (short timeouts). If the role cannot be dropped it is made NOLOGIN without
- * a password, with a warning. Frees what role holds.
+ * (short timeouts), and write pg_hba.conf back if verify changed it. If the
+ * role cannot be dropped it is made NOLOGIN without a password, with a
+ * warning. Frees what role holds.
  */
 void assertion_role_drop(verify_run *run, assertion_role *role);
 

@@ -288,7 +288,7 @@ static void judge_no_answer(verify_run *run, const char *name, int64_t start, co
 }
 
 /* Connect as the role and run the statement; records the check. */
-static void run_in_session(verify_run *run, const assertion_role *role, const pgd_assertion *a,
+static void run_in_session(verify_run *run, assertion_role *role, const pgd_assertion *a,
                            const char *name, int64_t start)
 {
     bool deadline_rules;

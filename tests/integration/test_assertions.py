@@ -203,13 +203,24 @@ def assertions_can_only_read():
             expect(EMAIL not in text and EMAIL.split("@")[0] not in text,
                    "the customer's e-mail is in the " + where)
 
-        # (3) A role pg_hba.conf does not let in: not run, and said what pg_hba.conf needs.
+        # (3) pg_hba.conf does not let the role in (as Patroni's during post_bootstrap): verify
+        # lets it alone in for the assertions' time and writes the file back as it was.
         restore = hba_first(s, ["local all postgres trust", "local all all peer"])
+        hba = os.path.join(s.path("drill"), "pg_hba.conf")
+        before = open(hba, "rb").read()
         p, r, _ = verify(s, port, "peer", with_assertions({"one": "SELECT true"}))
+        expect_outcome(p, r, 0, None)
+        expect(open(hba, "rb").read() == before, "pg_hba.conf written back as it was")
+        expect_equal(assertion_roles_left(s, port), "0/0", "the role after pg_hba.conf")
+        # ... and when it cannot: not run, saying what pg_hba.conf needs.
+        os.chmod(hba, 0o400)
+        p, r, _ = verify(s, port, "refused", with_assertions({"one": "SELECT true"}))
+        os.chmod(hba, 0o600)
+        expect(open(hba, "rb").read() == before, "pg_hba.conf unchanged")
         restore()
         expect_outcome(p, r, 3, "internal")
         c = check(r, "assertion:one")
-        expect(c["status"] == "skipped" and "pg_hba.conf" in c["detail"]
+        expect(c["status"] == "skipped" and "could not let it in through pg_hba.conf" in c["detail"]
                and "peer and ident refuse it" in c["detail"], "says what pg_hba.conf needs", c)
         expect_equal(assertion_roles_left(s, port), "0/0", "the role after a refused login")
 

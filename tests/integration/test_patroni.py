@@ -4,6 +4,7 @@ import os
 import yaml
 
 from drillstack import REPO, Stack, expect, expect_equal, free_port, scenario
+from test_dataproof import example_assertions
 
 MARKER_SQL = "SELECT count(*) FROM _pgdrill.marker WHERE test_id = '%s' AND kind = '%s'"
 
@@ -28,7 +29,8 @@ def patroni_complete_drill():
         s.install_pgdrill()
         s.psql("CREATE DATABASE inventory")
         s.psql("CREATE TABLE items (sku text PRIMARY KEY, qty int)", db="inventory")
-        config = s.pgdrill_config()
+        # the example's assertion: it logs in as verify's own role through Patroni's pg_hba.conf
+        config = s.pgdrill_config(edit=example_assertions)
         s.start_etcd()
         pg_port = free_port()
         patroni = s.start_patroni(patroni_yml(s, pg_port, free_port(), config))
@@ -39,7 +41,8 @@ def patroni_complete_drill():
         expect(r["error"] is None, "no error", r["error"])
         expect_equal([(c["name"], c["status"]) for c in r["checks"]],
                      [(name, "passed") for name in ("checksums", "promoted", "archiving_off",
-                                                    "marker", "fence", "schema_dump", "amcheck")],
+                                                    "marker", "fence", "assertion:recent_orders",
+                                                    "schema_dump", "amcheck")],
                      "checks")
         expect("inventory" in [c for c in r["checks"] if c["name"] == "schema_dump"][0]["detail"],
                "the second database was dumped too")
