@@ -116,9 +116,11 @@ static const class_info classes[] = {
                                  "an older backup if it is corrupt there too"},
     [PGD_ERR_ASSERTION_FAILED] = {"assertion_failed", PGD_VERDICT_FAILED,
                                   "a `verify.assertions` query returned something other than one "
-                                  "row holding true, or failed (assertion and result named)",
-                                  "the restored data is not what the assertion expects: read "
-                                  "the assertion's result"},
+                                  "row holding true, or failed (assertion named; a result "
+                                  "described by shape and type, an error by its SQLSTATE, never "
+                                  "by a value)",
+                                  "the restored data is not what the assertion expects: run the "
+                                  "assertion on the restored instance to see the values"},
     [PGD_ERR_RTO_EXCEEDED] = {"rto_exceeded", PGD_VERDICT_FAILED,
                               "restore plus recovery took longer than `report.rto_target`",
                               "a real restore would miss the recovery-time objective: faster "
@@ -140,7 +142,8 @@ static const class_info classes[] = {
          "read the message; do not start the data directory (or `<data_dir>.failed`) by hand "
          "before disabling its subscriptions — it would replicate from production"},
     [PGD_ERR_TIMEOUT] = {"timeout", PGD_VERDICT_INCONCLUSIVE,
-                         "`recovery.timeout` or `verify.timeout` ran out",
+                         "`recovery.timeout` or `verify.timeout` ran out, or an assertion its "
+                         "statement timeout (`verify.assertion_timeout`)",
                          "raise the timeout or look for a stuck restore"},
     [PGD_ERR_INTERRUPTED] = {"interrupted", PGD_VERDICT_INCONCLUSIVE,
                              "SIGTERM/SIGINT/SIGHUP; children were stopped, the report and the "

@@ -271,16 +271,21 @@ static const key_spec config_keys[] = {
      .kind = K_ASSERTIONS,
      .offset = AT(verify.assertions),
      .shown_default = "`[]`",
-     .meaning = "a list of `{name, database, sql}`: each SQL must return one row holding one "
-                "boolean, true; it runs read-only, with `verify.assertion_timeout` as statement "
-                "timeout and the drill's target time in `current_setting('pgdrill.target_time')`"},
+     .meaning = "a list of `{name, database, sql}`: each SQL, one statement, must return one row "
+                "holding one boolean, true; it runs in a read-only transaction as a role verify "
+                "creates in the throw-away instance (member of `pg_read_all_data` only, no "
+                "superuser: PostgreSQL 14 or later), with `verify.assertion_timeout` as statement "
+                "timeout and the drill's target time in `current_setting('pgdrill.target_time')`; "
+                "what it returned is described by shape and type, never copied (see [Safe to "
+                "point at production](#safe-to-point-at-production))"},
     {.path = "verify.assertion_timeout",
      .kind = K_DURATION,
      .offset = AT(verify.assertion_timeout),
      .min = 1,
      .max = PGD_DURATION_MAX_SECONDS,
      .shown_default = "`60s`",
-     .meaning = "statement timeout of each assertion"},
+     .meaning = "statement timeout of each assertion, shortened to what `verify.timeout` leaves; "
+                "an assertion that runs into it is not judged (`timeout`, inconclusive)"},
     {.path = "report", .kind = K_SECTION},
     {.path = "report.file",
      .kind = K_PATH,

@@ -76,18 +76,16 @@ static void log_notice(void *arg, const char *message)
     free(line);
 }
 
-PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg)
+/* Connect with libpq's keyword arrays (dbname expanded); target names the server in errors. */
+static PGconn *connect_params(const char *const *keywords, const char *const *values,
+                              const char *target, long timeout_s, char **errmsg)
 {
-    const char *keywords[] = {"dbname", "fallback_application_name", NULL};
-    const char *values[] = {conninfo, "pgdrill", NULL};
     int64_t deadline = pgd_monotonic_ms() + (int64_t)timeout_s * 1000;
     PostgresPollingStatusType state = PGRES_POLLING_WRITING;
     PGconn *conn = PQconnectStartParams(keywords, values, 1);
-    char *target = pgd_conninfo_redact(conninfo);
 
     if (conn == NULL) {
         *errmsg = pgd_asprintf("could not connect to %s: out of memory", target);
-        free(target);
         return NULL;
     }
     while (PQstatus(conn) != CONNECTION_BAD && state != PGRES_POLLING_OK &&
@@ -98,7 +96,6 @@ PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg)
                           : pgd_asprintf("could not connect to %s: no answer within %lds", target,
                                          timeout_s);
             PQfinish(conn);
-            free(target);
             return NULL;
         }
         state = PQconnectPoll(conn);
@@ -109,10 +106,19 @@ PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg)
         *errmsg = pgd_asprintf("could not connect to %s: %s", target, why);
         free(why);
         PQfinish(conn);
-        free(target);
         return NULL;
     }
     PQsetNoticeProcessor(conn, log_notice, NULL);
+    return conn;
+}
+
+PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg)
+{
+    const char *keywords[] = {"dbname", "fallback_application_name", NULL};
+    const char *values[] = {conninfo, "pgdrill", NULL};
+    char *target = pgd_conninfo_redact(conninfo);
+    PGconn *conn = connect_params(keywords, values, target, timeout_s, errmsg);
+
     free(target);
     return conn;
 }
@@ -134,6 +140,21 @@ bool pgd_pq_pin_search_path(PGconn *conn, int64_t timeout_ms, char **errmsg)
                           "SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp',"
                           " false)",
                           0, NULL, timeout_ms, errmsg);
+}
+
+PGconn *pgd_pq_connect_as(const char *conninfo, const char *user, const char *password,
+                          long timeout_s, char **errmsg)
+{
+    /* Keywords after the expanded dbname override what the connection string says. */
+    const char *keywords[] = {"dbname", "user", "password", "fallback_application_name", NULL};
+    const char *values[] = {conninfo, user, password, "pgdrill", NULL};
+    char *redacted = pgd_conninfo_redact(conninfo);
+    char *target = pgd_asprintf("%s as user %s", redacted, user);
+    PGconn *conn = connect_params(keywords, values, target, timeout_s, errmsg);
+
+    free(target);
+    free(redacted);
+    return conn;
 }
 
 static char *result_error(const PGresult *res, PGconn *conn, char sqlstate[6])
@@ -174,34 +195,67 @@ static void cancel_query(PGconn *conn)
     }
 }
 
-PGresult *pgd_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
-                      int64_t timeout_ms, char **errmsg, char sqlstate[6])
+static bool result_ok(const PGresult *res)
+{
+    return PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+}
+
+static bool result_is_copy(const PGresult *res)
+{
+    return PQresultStatus(res) == PGRES_COPY_OUT || PQresultStatus(res) == PGRES_COPY_IN ||
+           PQresultStatus(res) == PGRES_COPY_BOTH;
+}
+
+/*
+ * Keep res as the answer: the first result that is not OK wins, else the
+ * last one. Returns false when the reading must end (a COPY: libpq's
+ * PQgetResult hands out a new COPY result at every call until the COPY is
+ * served, docs/design.md, F25).
+ */
+static bool keep_result(PGresult **kept, PGresult *res)
+{
+    bool copy = result_is_copy(res);
+
+    if (*kept != NULL && !result_ok(*kept))
+        PQclear(res);
+    else {
+        PQclear(*kept);
+        *kept = res;
+    }
+    return !copy;
+}
+
+pgd_pq_end pgd_pq_run(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                      int64_t timeout_ms, unsigned flags, PGresult **result, char **errmsg)
 {
     int64_t deadline = pgd_monotonic_ms() + timeout_ms;
-    PGresult *last = NULL;
+    bool interruptible = (flags & PGD_PQ_UNINTERRUPTIBLE) == 0;
+    pgd_pq_end end = PGD_PQ_ANSWERED;
+    PGresult *kept = NULL;
     char *failure = NULL;
     bool cancelled = false;
 
-    if (sqlstate != NULL)
-        sqlstate[0] = '\0';
+    *result = NULL;
     if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
         *errmsg = one_line(PQerrorMessage(conn));
-        return NULL;
+        return PGD_PQ_BROKEN;
     }
     for (;;) {
         PGresult *res;
 
         while (PQisBusy(conn)) {
             /* After a cancel, wait for the server's answer even if a signal arrived. */
-            if (!wait_socket(conn, POLLIN, deadline, !cancelled)) {
+            if (!wait_socket(conn, POLLIN, deadline, interruptible && !cancelled)) {
+                free(failure);
                 if (cancelled) {
                     /* The server ignored the cancel too: give up on this connection. */
-                    free(failure);
+                    end = PGD_PQ_BROKEN;
                     failure = pgd_strdup("the server did not respond to a query cancel");
                     goto out;
                 }
-                free(failure);
-                failure = pgd_interrupted() != 0
+                end =
+                    interruptible && pgd_interrupted() != 0 ? PGD_PQ_INTERRUPTED : PGD_PQ_TIMED_OUT;
+                failure = end == PGD_PQ_INTERRUPTED
                               ? pgd_strdup("query interrupted by a termination signal")
                               : pgd_asprintf("query did not finish within %.1fs; cancelled",
                                              (double)timeout_ms / 1000.0);
@@ -211,33 +265,62 @@ PGresult *pgd_pq_exec(PGconn *conn, const char *sql, int nparams, const char *co
             }
             if (!PQconsumeInput(conn)) {
                 free(failure);
+                end = PGD_PQ_BROKEN;
                 failure = one_line(PQerrorMessage(conn));
                 goto out;
             }
         }
         res = PQgetResult(conn);
-        if (res == NULL)
+        if (res == NULL || !keep_result(&kept, res))
             break;
-        if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-            if (failure == NULL)
-                failure = result_error(res, conn, sqlstate);
-            PQclear(res);
-            continue;
-        }
-        PQclear(last);
-        last = res;
+    }
+    if (end == PGD_PQ_ANSWERED && kept == NULL) {
+        end = PGD_PQ_BROKEN;
+        failure = pgd_strdup("the server returned no result");
     }
 out:
-    if (failure != NULL) {
-        PQclear(last);
+    if (end != PGD_PQ_ANSWERED) {
+        PQclear(kept);
         *errmsg = failure;
-        return NULL;
+        return end;
     }
-    if (last == NULL) {
-        *errmsg = pgd_strdup("the server returned no result");
+    *result = kept;
+    return end;
+}
+
+/* pgd_pq_exec with pgd_pq_run's flags. */
+static PGresult *exec_flags(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                            int64_t timeout_ms, unsigned flags, char **errmsg, char sqlstate[6])
+{
+    PGresult *res = NULL;
+
+    if (sqlstate != NULL)
+        sqlstate[0] = '\0';
+    if (pgd_pq_run(conn, sql, nparams, params, timeout_ms, flags, &res, errmsg) != PGD_PQ_ANSWERED)
         return NULL;
-    }
-    return last;
+    if (result_ok(res))
+        return res;
+    *errmsg = result_is_copy(res) ? pgd_strdup("the statement started a COPY, which pgdrill does "
+                                               "not take part in")
+                                  : result_error(res, conn, sqlstate);
+    PQclear(res);
+    return NULL;
+}
+
+PGresult *pgd_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                      int64_t timeout_ms, char **errmsg, char sqlstate[6])
+{
+    return exec_flags(conn, sql, nparams, params, timeout_ms, 0, errmsg, sqlstate);
+}
+
+bool pgd_pq_cleanup_command(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                            int64_t timeout_ms, char **errmsg)
+{
+    PGresult *res =
+        exec_flags(conn, sql, nparams, params, timeout_ms, PGD_PQ_UNINTERRUPTIBLE, errmsg, NULL);
+
+    PQclear(res);
+    return res != NULL;
 }
 
 bool pgd_pq_command(PGconn *conn, const char *sql, int nparams, const char *const *params,

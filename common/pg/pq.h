@@ -28,6 +28,15 @@ PGconn *pgd_pq_connect(const char *conninfo, long timeout_s, char **errmsg);
 bool pgd_pq_pin_search_path(PGconn *conn, int64_t timeout_ms, char **errmsg);
 
 /*
+ * pgd_pq_connect as another user: user and password replace whatever
+ * conninfo says (host, port, socket, TLS settings stay). The password
+ * travels in memory only, never in a connection string; errors name the
+ * redacted target and the user.
+ */
+PGconn *pgd_pq_connect_as(const char *conninfo, const char *user, const char *password,
+                          long timeout_s, char **errmsg);
+
+/*
  * Run sql (one statement, parameters $1.. as text) and wait at most
  * timeout_ms; on timeout or termination signal the query is cancelled.
  * Returns a COMMAND_OK/TUPLES_OK result, or NULL with *errmsg
@@ -36,9 +45,39 @@ bool pgd_pq_pin_search_path(PGconn *conn, int64_t timeout_ms, char **errmsg);
 PGresult *pgd_pq_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
                       int64_t timeout_ms, char **errmsg, char sqlstate[6]);
 
+/* How pgd_pq_run ended. */
+typedef enum pgd_pq_end {
+    PGD_PQ_ANSWERED,    /* the server answered: *result holds its answer, success or error */
+    PGD_PQ_TIMED_OUT,   /* timeout_ms passed first: the query was cancelled */
+    PGD_PQ_INTERRUPTED, /* a termination signal came first: the query was cancelled */
+    PGD_PQ_BROKEN,      /* sending failed, the connection broke or ignored the cancel */
+} pgd_pq_end;
+
+/* pgd_pq_run's flags */
+#define PGD_PQ_UNINTERRUPTIBLE 1u /* a termination signal does not stop the wait (cleanup) */
+
+/*
+ * The machinery under pgd_pq_exec, for callers that judge the server's
+ * answer themselves (verify.assertions: an error's SQLSTATE, never its
+ * DETAIL). PGD_PQ_ANSWERED: *result is the first result that is not
+ * COMMAND_OK/TUPLES_OK (an error, an empty query, a COPY), else the last
+ * one; the caller PQclears it. A COPY result ends the reading: pgdrill never
+ * takes part in a COPY, so the connection is only good for PQfinish then.
+ * Otherwise *result is NULL and *errmsg says what happened.
+ */
+pgd_pq_end pgd_pq_run(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                      int64_t timeout_ms, unsigned flags, PGresult **result, char **errmsg);
+
 /* pgd_pq_exec for statements whose result is not needed. */
 bool pgd_pq_command(PGconn *conn, const char *sql, int nparams, const char *const *params,
                     int64_t timeout_ms, char **errmsg);
+
+/*
+ * pgd_pq_command that a termination signal does not stop: cleanup that must
+ * happen after one (dropping what verify created), within timeout_ms.
+ */
+bool pgd_pq_cleanup_command(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                            int64_t timeout_ms, char **errmsg);
 
 /*
  * The first column of the first row as a new string; NULL with *errmsg on

@@ -7,6 +7,7 @@ import shutil
 import yaml
 
 from drillstack import IS_ROOT, REPO, Stack, expect, expect_equal, free_port, run, scenario
+from test_dataproof import example_assertions
 
 MARKER_SQL = "SELECT count(*) FROM _pgdrill.marker WHERE test_id = '%s' AND kind = '%s'"
 
@@ -31,7 +32,8 @@ def patroni_complete_drill():
         s.install_pgdrill()
         s.psql("CREATE DATABASE inventory")
         s.psql("CREATE TABLE items (sku text PRIMARY KEY, qty int)", db="inventory")
-        config = s.pgdrill_config()
+        # the example's assertion: it logs in as verify's own role through Patroni's pg_hba.conf
+        config = s.pgdrill_config(edit=example_assertions)
         s.start_etcd()
         pg_port = free_port()
         patroni = s.start_patroni(patroni_yml(s, pg_port, free_port(), config))
@@ -43,6 +45,7 @@ def patroni_complete_drill():
         expect_equal([(c["name"], c["status"]) for c in r["checks"]],
                      [(name, "passed") for name in ("backup_page_checks", "quarantine", "checksums",
                                                     "promoted", "archiving_off", "marker", "fence",
+                                                    "assertion:recent_orders",
                                                     "schema_dump", "amcheck")],
                      "checks")
         expect("inventory" in [c for c in r["checks"] if c["name"] == "schema_dump"][0]["detail"],
