@@ -8,6 +8,11 @@ The sum (README "Run on Kubernetes", cronjob.yaml):
   + the webhook's worst case: (retries + 1) x timeout + backoff 1, 2, 4, ... s (at most 30 s)
   + MARGIN: pod start and image pull, Patroni starting PostgreSQL, statements on the source
     around archive_timeout and the status-history rows, none of them bounded by those keys.
+
+Room (README "Room for the restore"): the state emptyDir holds state_dir and with it the WAL
+prefetch queue (recovery.wal_prefetch; pgdrill sizes it from the file system's free space,
+which is the node's, not the emptyDir's sizeLimit), and the container requests as much
+ephemeral-storage as its disk-backed emptyDirs may hold.
 """
 import re
 
@@ -19,7 +24,39 @@ MARGIN = 600 + 300 + 300 + 300
 # pgdrill's defaults (README "Configuration") for keys the file leaves out.
 DEFAULTS = {"marker.archive_timeout": "5m", "recovery.timeout": "6h", "verify.timeout": "1h",
             "report.webhook.timeout": "10s", "report.webhook.retries": 3,
-            "report.stale_after": "12h"}
+            "report.stale_after": "12h", "recovery.wal_prefetch": "1GB"}
+STATE_BESIDE_QUEUE = 64 * 2**20  # the report, the lock, the spool's status files
+
+
+def size_bytes(value):
+    """A pgdrill size (1GB, 512MB, off) or a Kubernetes quantity (2Gi, 512Mi)."""
+    m = re.fullmatch(r"(\d+)\s*(|kB|MB|GB|TB|Ki|Mi|Gi|Ti)", str(value).strip())
+    if str(value).strip() == "off":
+        return 0
+    if not m:
+        raise SystemExit("not a size: %r" % value)
+    unit = {"": 1, "kB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40,
+            "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}[m.group(2)]
+    return int(m.group(1)) * unit
+
+
+def check_room(config):
+    queue = size_bytes(get(config, "recovery.wal_prefetch"))
+    for what, pod in pod_specs():
+        volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        disk = sum(size_bytes(v["emptyDir"].get("sizeLimit", "0"))
+                   for v in volumes.values()
+                   if "emptyDir" in v and v["emptyDir"].get("medium") != "Memory")
+        state = volumes.get("state", {}).get("emptyDir", {}).get("sizeLimit")
+        check(state is not None and size_bytes(state) >= queue + STATE_BESIDE_QUEUE,
+              "%s: the state emptyDir (%s) cannot hold recovery.wal_prefetch's queue (%s) and the"
+              " report: the kubelet would evict the pod mid-replay" % (what, state,
+                                                                        get(config, "recovery.wal_prefetch")))
+        for c in pod.get("containers", []):
+            request = c.get("resources", {}).get("requests", {}).get("ephemeral-storage")
+            check(request is not None and size_bytes(request) >= disk,
+                  "%s: container %s requests ephemeral-storage %s, less than its emptyDirs hold"
+                  " (%d GiB)" % (what, c["name"], request, disk // 2**30))
 
 
 def seconds(value):
@@ -76,6 +113,7 @@ def main():
                   % job["metadata"].get("generateName"))
             check(job["metadata"].get("labels") == cronjob["spec"]["jobTemplate"]["metadata"].get(
                 "labels"), "the Job's labels differ from the CronJob's Job template")
+    check_room(config)
     print("activeDeadlineSeconds must be at least %d s" % minimum)
     finish("the drill's Job")
 
