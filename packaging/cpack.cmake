@@ -3,8 +3,6 @@
 # never with sanitizers or coverage) makes pgdrill_<version>_<arch>.deb holding what
 # `cmake --install` installs: both binaries, their man pages, README, copyright and the
 # example configurations.
-set(PGDRILL_PACKAGE_MAINTAINER "pgdrill maintainers <pgdrill@localhost>"
-    CACHE STRING "The Maintainer field of the Debian package")
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME pgdrill)

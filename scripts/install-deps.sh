@@ -33,6 +33,8 @@ packages=(
   # The .deb (scripts/build-deb.sh): dpkg-shlibdeps computes Depends; the man pages' test
   # renders them with groff and man.
   dpkg-dev groff-base man-db
+  # tests/package: Debian's package checker, no error or warning allowed.
+  lintian
   # The restore-test image (tests/image): debootstrap makes the Debian 12 base, buildah builds
   # and runs the image (chroot isolation: no OCI runtime, no registry).
   buildah debootstrap

@@ -10,6 +10,7 @@ failed=0
 expected="bin/pgdrill-bootstrap
 bin/pgdrill-verify
 share/doc/pgdrill/README.md
+share/doc/pgdrill/changelog.gz
 share/doc/pgdrill/copyright
 share/doc/pgdrill/examples/patroni.yml
 share/doc/pgdrill/examples/pgdrill.yml

@@ -4,7 +4,8 @@
   test_deb.py build OUTDIR VERSION
       scripts/build-deb.sh (a release build of its own), then the package's name, control
       fields (Depends computed from the shared libraries, Recommends) and contents, and
-      binaries without sanitizer or coverage instrumentation.
+      binaries without sanitizer or coverage instrumentation, the copyright file holding the
+      licence of LICENSE, and lintian (Debian's package checker) without an error or warning.
   test_deb.py install-drill DEBDIR VERSION
       installs the package system-wide (apt-get install ./pgdrill_*.deb), runs a whole drill
       on the real stack (tests/integration/drillstack.py) with the installed /usr/bin
@@ -39,6 +40,7 @@ EXPECTED_FILES = [
     "/usr/bin/pgdrill-bootstrap",
     "/usr/bin/pgdrill-verify",
     "/usr/share/doc/pgdrill/README.md",
+    "/usr/share/doc/pgdrill/changelog.gz",
     "/usr/share/doc/pgdrill/copyright",
     "/usr/share/doc/pgdrill/examples/patroni.yml",
     "/usr/share/doc/pgdrill/examples/pgdrill.yml",
@@ -120,7 +122,20 @@ def build(outdir, version):
                           env={"PATH": "/usr/bin:/bin", "MANWIDTH": "100", "LANG": "C.UTF-8"})
             expect("/usr/share/doc/pgdrill/examples/" in rendered.stdout,
                    "%s(1) names the installed examples" % page)
-    log("package ok: Depends: %s" % field("Depends"))
+        copyright = open(os.path.join(tmp, "usr/share/doc/pgdrill/copyright")).read()
+        licence = open(os.path.join(REPO, "LICENSE")).read()
+        for paragraph in licence.split("\n\n")[2:]:  # after the title and the notice
+            words = " ".join(paragraph.split())
+            expect(words in " ".join(copyright.replace("\n .", "\n").split()),
+                   "the copyright file lacks LICENSE's paragraph %r" % words[:60])
+    expect("<maintainers@pgdrill.invalid>" in field("Maintainer"),
+           "the default Maintainer (PGDRILL_PACKAGE_MAINTAINER)", field("Maintainer"))
+    # Errors and warnings; information (I:) and pedantic (P:) tags are not asked for.
+    tags = sh(["lintian", "--tag-display-limit", "0", deb], timeout=300, check=False)
+    problems = [line for line in tags.stdout.splitlines() if re.match(r"[EW]: ", line)]
+    expect(not problems and tags.returncode == 0, "lintian: %s" % problems,
+           tags.stdout[-3000:], tags.stderr[-3000:])
+    log("package ok: Depends: %s; lintian: no error or warning" % field("Depends"))
 
 
 # ---------------------------------------------------------------- install-drill
