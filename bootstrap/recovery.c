@@ -45,7 +45,15 @@
 #define QUERY_TIMEOUT_MS  10000
 /* How often replay's progress and the WAL queue are looked at for the repository's watch. */
 #define SAMPLE_EVERY_MS 1000
-#define PRIVATE_PORT    "5432" /* only names the socket file inside our private directory */
+/*
+ * Less than this is not progress: after a fetch failed, replay still applies
+ * the records it holds of the segment before (measured: 19 kB), and
+ * pgBackRest's archive-get removes what it no longer wants from its queue
+ * (docs/design.md, F42). Replay and the fetch move megabytes.
+ */
+#define REPLAY_MIN_BYTES (1024 * 1024)
+#define QUEUED_MIN_BYTES (64 * 1024)
+#define PRIVATE_PORT     "5432" /* only names the socket file inside our private directory */
 /* A short path: unix socket paths are limited to about 100 bytes. */
 #define PRIVATE_DIR_PREFIX "/tmp/pgdrill-"
 
@@ -66,9 +74,9 @@ typedef struct recovery_run {
     repo_watch repo;         /* probes the repository while nothing is replayed or fetched */
     bool watching;           /* repo is initialised */
     uint64_t replayed_lsn;   /* from the latest progress query */
-    uint64_t seen_lsn;       /* ... at the last sample */
+    uint64_t lsn_mark;       /* ... at the last progress */
     char *seen_segment;      /* the last restored WAL segment at the last sample */
-    long long queued_bytes;  /* the WAL queue's bytes at the last sample; -1 none */
+    long long queued_mark;   /* the WAL queue's bytes at the last progress (or less); -1 none */
     int64_t last_sample_ms;
 } recovery_run;
 
@@ -339,15 +347,15 @@ static long long queued_wal_bytes(const recovery_run *run)
 
 /*
  * Did replay or the WAL fetch move since the last look? A segment restored,
- * the replayed LSN advanced, or the queue changed (written to by the
- * asynchronous archive-get, emptied by replay): then the repository is alive
- * or not needed, and the watch starts over.
+ * replay advanced by a megabyte, or the asynchronous archive-get wrote into
+ * the queue: then the repository is alive or not needed yet, and the watch
+ * starts over.
  */
 static void sample_replay(recovery_run *run, int64_t now)
 {
     const char *segment = run->log.last_restored_segment;
     long long queued;
-    bool moved;
+    bool moved = false;
 
     if (now - run->last_sample_ms < SAMPLE_EVERY_MS)
         return;
@@ -362,14 +370,19 @@ static void sample_replay(recovery_run *run, int64_t now)
         return;
     }
     queued = run->spool_dir != NULL ? queued_wal_bytes(run) : -1;
-    moved =
-        queued != run->queued_bytes || run->replayed_lsn != run->seen_lsn ||
-        (segment != NULL && (run->seen_segment == NULL || strcmp(segment, run->seen_segment) != 0));
-    run->queued_bytes = queued;
-    run->seen_lsn = run->replayed_lsn;
+    if (queued - run->queued_mark >= QUEUED_MIN_BYTES) {
+        run->queued_mark = queued;
+        moved = true;
+    } else if (queued < run->queued_mark)
+        run->queued_mark = queued; /* replay took segments out, or pgBackRest removed some */
+    if (run->replayed_lsn >= run->lsn_mark + REPLAY_MIN_BYTES) {
+        run->lsn_mark = run->replayed_lsn;
+        moved = true;
+    }
     if (segment != NULL && (run->seen_segment == NULL || strcmp(segment, run->seen_segment) != 0)) {
         free(run->seen_segment);
         run->seen_segment = pgd_strdup(segment);
+        moved = true;
     }
     if (moved)
         repo_watch_progress(&run->repo);
@@ -852,7 +865,7 @@ bool recover_and_promote(drill *d)
     repo_watch_init(&run.repo, d, pgd_monotonic_ms());
     run.repo.repo = d->backup_repo;
     run.watching = true;
-    run.queued_bytes = -1;
+    run.queued_mark = -1;
     if (!start_server(&run))
         goto out;
     if (follow_replay(&run)) {

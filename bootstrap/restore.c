@@ -34,8 +34,7 @@
  * bytes to their sockets (docs/design.md, F41).
  */
 #define PROGRESS_MIN_BYTES (64 * 1024)
-/* Nothing written for this long: say so, and again every such period (every 5 s while probes fail).
- */
+/* Nothing written for this long: say so, and again every such period (5 s while probes fail). */
 #define STALL_NOTICE_MS 30000
 /*
  * pgBackRest 2.45 can log "restore command end: aborted with exception" and

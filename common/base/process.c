@@ -214,7 +214,7 @@ static bool read_proc_file(const char *path, char *buf, size_t size)
 /* The process group of process pid (a decimal string), or -1. */
 static long process_group_of(const char *pid)
 {
-    char path[64];
+    char path[sizeof("/proc//stat") + 256]; /* a directory entry's name: at most 255 bytes */
     char stat[1024];
     const char *after_name;
     long pgrp = -1;
@@ -238,7 +238,7 @@ int64_t pgd_proc_group_written(const pgd_proc *proc)
     if (proc->reaped || (dir = opendir("/proc")) == NULL)
         return -1;
     while ((e = readdir(dir)) != NULL) {
-        char path[64];
+        char path[sizeof("/proc//io") + 256];
         char io[1024];
         const char *wchar;
 

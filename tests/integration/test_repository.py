@@ -17,14 +17,17 @@ from test_replay import make_window
 # bootstrap/repo_watch.h: a probe is killed after 15 s; a dead repository ends the drill
 # within dead_after plus two of them.
 PROBE_TIMEOUT = 15
+DEFAULT_DEAD_AFTER = 60
 # pgBackRest's words for a refused connection, as the probe quotes them
 REFUSED = r"ERROR: \[049\]: unable to connect to '[^']+': \[111\] Connection refused"
 
 
 def with_dead_after(seconds, edit=None):
-    """An edit of pgdrill.yml that sets pgbackrest.dead_after (and whatever edit does)."""
+    """An edit of pgdrill.yml that sets pgbackrest.dead_after (None: the default) and does
+    whatever edit does."""
     def change(text):
-        text = text.replace("  options: []", "  options: []\n  dead_after: %ds" % seconds)
+        if seconds is not None:
+            text = text.replace("  options: []", "  options: []\n  dead_after: %ds" % seconds)
         return edit(text) if edit else text
     return change
 
@@ -48,18 +51,38 @@ def incompressible_table(s, rows):
         " FROM generate_series(1, %d) g" % rows)
 
 
+def probes(s):
+    """The drill's probes running now: pgbackrest repo-ls with this stack's configuration."""
+    found = []
+    for pid in processes_mentioning(s.pgbackrest_conf):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if b"\0repo-ls\0" in f.read():
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
 def drill_processes(s, datadir):
     """What of a drill could be left running: pgBackRest's restore or archive-get (their
     command lines hold the data directory or the spool), the private postmaster, a probe."""
     return (processes_mentioning(datadir) + processes_mentioning(s.path("state", "wal-spool"))
-            + processes_mentioning("repo-ls backup/orders"))
+            + probes(s))
+
+
+def pgbackrest_defaults(s):
+    """The stack's pgbackrest.conf without its io-timeout of 20 s: pgBackRest's default, 60 s
+    (for measuring the defaults)."""
+    text = open(s.pgbackrest_conf).read().replace("io-timeout=20\n", "")
+    s.write("pgbackrest.conf", text, mode=0o640)
 
 
 def expect_dead_verdict(s, p, log, datadir, took, dead_after, before, phase):
     """repository_unreachable within the bound, the probe's error quoted, nothing left."""
     rc = p.wait(60)
     r = s.report()
-    bound = dead_after + 2 * PROBE_TIMEOUT
+    bound = (dead_after or DEFAULT_DEAD_AFTER) + 2 * PROBE_TIMEOUT
     expect_equal(rc, 3, "exit code\n" + tail(s.path(log)))
     expect_equal(r["error"]["class"], "repository_unreachable", "error.class")
     expect(re.search(REFUSED, r["error"]["message"]), "the probe's error is quoted", r["error"])
@@ -75,17 +98,17 @@ def expect_dead_verdict(s, p, log, datadir, took, dead_after, before, phase):
     return r
 
 
-@scenario
-def repository_dead_during_restore():
-    """S3 killed while pgBackRest copies files (pgBackRest itself would retry for minutes:
-    the stack's io-timeout is 20 s): repository_unreachable within dead_after + 2 probe
-    timeouts, the probe's error quoted, the restore stopped, the repository untouched."""
+def dead_during_restore(dead_after, defaults=False):
+    """S3 killed mid-restore; the seconds from the kill to the verdict (checked). dead_after
+    None and defaults: pgdrill's and pgBackRest's defaults (scripts/bench-dead-repository.py)."""
     with Stack("deadrestore") as s:
         s.install_pgdrill()
         big_table(s, 100000)
         s.backup()
+        if defaults:
+            pgbackrest_defaults(s)
         before = repo_listing(s)
-        config = s.pgdrill_config(edit=with_dead_after(10))
+        config = s.pgdrill_config(edit=with_dead_after(dead_after))
         datadir = s.path("drill")
         p = start_bootstrap(s, config, datadir, "bootstrap.log")
         s.wait_for_log("bootstrap.log", r"restore progress: ", 120, alive=p)
@@ -94,7 +117,8 @@ def repository_dead_during_restore():
         while p.poll() is None and time.monotonic() - died < 300:
             time.sleep(0.2)
         took = time.monotonic() - died
-        r = expect_dead_verdict(s, p, "bootstrap.log", datadir, took, 10, before, "restore")
+        r = expect_dead_verdict(s, p, "bootstrap.log", datadir, took, dead_after, before,
+                                "restore")
         expect("pgbackrest restore wrote nothing for" in r["error"]["message"], "says what stood "
                "still", r["error"])
         expect(r["backup"]["label"], "the backup set being restored is named", r["backup"])
@@ -103,20 +127,28 @@ def repository_dead_during_restore():
                "the first failed probe is logged with the time left", tail(s.path("bootstrap.log")))
         # the source's archiver retries the dead repository: a fast shutdown would wait for it
         s.stop_postgres(s.path("source"), mode="immediate")
+        return took
 
 
 @scenario
-def repository_dead_during_replay():
-    """S3 stops answering (SIGSTOP), then dies (SIGKILL), while the asynchronous archive-get
-    fetches WAL that replay still needs (a queue of 4 segments, a window of about 12):
-    repository_unreachable within the bound (not target_not_reached: PostgreSQL takes the
-    failing archive-get for the end of the archive), the private postmaster and the
-    archive-get stopped, the repository untouched."""
+def repository_dead_during_restore():
+    """S3 killed while pgBackRest copies files (pgBackRest itself would retry for minutes:
+    the stack's io-timeout is 20 s), dead_after 10 s: repository_unreachable within
+    dead_after + 2 probe timeouts, the probe's error quoted, the restore stopped, the
+    repository untouched."""
+    dead_during_restore(10)
+
+
+def dead_during_replay(dead_after, defaults=False):
+    """S3 stalled then killed during the asynchronous fetch; the seconds from the stall to
+    the verdict (checked). dead_after and defaults as in dead_during_restore."""
     with Stack("deadreplay") as s:
         s.install_pgdrill()
         test_id, target = make_window(s, 180000)
+        if defaults:
+            pgbackrest_defaults(s)
         before = repo_listing(s)
-        config = s.pgdrill_config(edit=with_dead_after(10, lambda t: t.replace(
+        config = s.pgdrill_config(edit=with_dead_after(dead_after, lambda t: t.replace(
             "wal_prefetch: 1GB", "wal_prefetch: 64MB")))
         datadir = s.path("drill")
         spool = s.path("state", "wal-spool")
@@ -133,9 +165,21 @@ def repository_dead_during_replay():
         while p.poll() is None and time.monotonic() - died < 600:
             time.sleep(0.2)
         took = time.monotonic() - died
-        r = expect_dead_verdict(s, p, "bootstrap.log", datadir, took, 10, before, "replay")
+        r = expect_dead_verdict(s, p, "bootstrap.log", datadir, took, dead_after, before,
+                                "replay")
         expect("replay" in r["error"]["message"], "says that replay stood still", r["error"])
         expect_equal(r["phase"], "recovery", "phase")
+        return took
+
+
+@scenario
+def repository_dead_during_replay():
+    """S3 stops answering (SIGSTOP), then dies (SIGKILL), while the asynchronous archive-get
+    fetches WAL that replay still needs (a queue of 4 segments, a window of about 12),
+    dead_after 10 s: repository_unreachable within the bound (not target_not_reached:
+    PostgreSQL takes the failing archive-get for the end of the archive), the private
+    postmaster and the archive-get stopped, the repository untouched."""
+    dead_during_replay(10)
 
 
 @scenario
@@ -187,16 +231,16 @@ def start_throttle(s, rate):
 @scenario
 def repository_throttled():
     """A repository sending at 2 MB/s (a local rate-limiting proxy; TLS passes through) and
-    dead_after 10 s: the restore takes several times dead_after and the drill passes. Bytes
-    keep arriving, so pgdrill never even has to probe: it never says that nothing was
-    written."""
+    dead_after 10 s: the restore takes several times dead_after and the drill passes. One
+    restore process, so the biggest file (51 MB) comes alone and first: pgBackRest says
+    nothing for over 20 s, while bytes keep arriving, so pgdrill never even has to probe."""
     with Stack("throttled") as s:
         s.install_pgdrill()
         incompressible_table(s, 400000)  # 51 MB: about 26 s at 2 MB/s
         s.backup()
         conf = start_throttle(s, 2 * 1000 * 1000)
         config = s.pgdrill_config(edit=with_dead_after(10, lambda t: t.replace(
-            s.pgbackrest_conf, conf)))
+            s.pgbackrest_conf, conf).replace("  options: []", "  process_max: 1\n  options: []")))
         datadir = s.path("drill")
         p = s.bootstrap(config, datadir, "--verbose", timeout=600)
         r = s.report()
