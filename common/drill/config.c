@@ -184,7 +184,7 @@ static const key_spec config_keys[] = {
      .shown_default = "`60s` (at least `10s`)",
      .meaning = "how long the repository may fail every probe, while the restore or the WAL "
                 "fetch writes nothing, before the drill ends as `repository_unreachable`: after "
-                "5 s without a byte written pgdrill lists the stanza's backup directory "
+                "5 s in which nothing was written pgdrill lists the stanza's backup directory "
                 "(`pgbackrest repo-ls`, `--io-timeout=2`, killed after 15 s) every 5 s; a probe "
                 "that answers resets the clock, however slow the transfer. A dead repository "
                 "ends the drill within `dead_after` plus two probe timeouts (30 s): 90 s with "
