@@ -33,6 +33,7 @@ typedef struct drill {
     char *archived_segment; /* WAL segment holding the fence, confirmed archived */
     char *backup_label;
     char *archive_id; /* e.g. "15-1": where this cluster's WAL lives in the repository */
+    long backup_repo; /* the repository the restore took the backup from (its output); 0: unknown */
     int pg_major;
     char *pg_bindir;
 

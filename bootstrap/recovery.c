@@ -24,15 +24,19 @@
 #include "process.h"
 #include "quarantine.h"
 #include "recovery_log.h"
+#include "repo_watch.h"
 #include "wal.h"
 #include "xalloc.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* How soon the promotion is noticed: every tick is waited for in the drill's recovery phase. */
@@ -41,6 +45,16 @@
 #define SHUTDOWN_GRACE_MS (5 * 60 * 1000) /* a shutdown checkpoint of a big cluster takes time */
 #define ABORT_GRACE_MS    30000
 #define QUERY_TIMEOUT_MS  10000
+/* How often replay's progress and the WAL queue are looked at for the repository's watch. */
+#define SAMPLE_EVERY_MS 1000
+/*
+ * Less than this is not progress: after a fetch failed, replay still applies
+ * the records it holds of the segment before (measured: 19 kB), and
+ * pgBackRest's archive-get removes what it no longer wants from its queue
+ * (docs/design.md, F42). Replay and the fetch move megabytes.
+ */
+#define REPLAY_MIN_BYTES (1024 * 1024)
+#define QUEUED_MIN_BYTES (64 * 1024)
 
 typedef struct recovery_run {
     drill *d;
@@ -56,6 +70,13 @@ typedef struct recovery_run {
     char *spool_dir;
     pgd_guardian janitor;    /* stops the asynchronous archive-get if bootstrap is killed */
     int64_t redo_started_ms; /* when the log said "redo starts at" */
+    repo_watch repo;         /* probes the repository while nothing is replayed or fetched */
+    bool watching;           /* repo is initialised */
+    uint64_t replayed_lsn;   /* from the latest progress query */
+    uint64_t lsn_mark;       /* ... at the last progress */
+    char *seen_segment;      /* the last restored WAL segment at the last sample */
+    long long queued_mark;   /* the WAL queue's bytes at the last progress (or less); -1 none */
+    int64_t last_sample_ms;
 } recovery_run;
 
 static void on_server_line(void *arg, pgd_proc_stream stream, const char *line)
@@ -224,12 +245,31 @@ static char *replay_rate_text(const recovery_run *run, uint64_t replayed_to)
     return text;
 }
 
+/*
+ * "; nothing replayed or fetched for 35 s; probing the repository since ...",
+ * or "" while replay moves (caller frees).
+ */
+static char *stall_text(const recovery_run *run)
+{
+    int64_t now = pgd_monotonic_ms();
+    char *probing = run->watching ? repo_clock_describe(&run->repo.clock, now) : NULL;
+    char *text;
+
+    if (probing == NULL)
+        return pgd_strdup("");
+    text = pgd_asprintf("; nothing replayed or fetched for %lld s; %s",
+                        (long long)((now - run->repo.clock.quiet_since_ms) / 1000), probing);
+    free(probing);
+    return text;
+}
+
 static void report_progress(recovery_run *run)
 {
     char *errmsg = NULL;
     PGresult *res;
     uint64_t lsn = 0;
     char *rate;
+    char *stall;
 
     if (pgd_monotonic_ms() - run->last_progress_ms < PROGRESS_EVERY_MS)
         return;
@@ -241,10 +281,12 @@ static void report_progress(recovery_run *run)
             pgd_wal_segment_start(run->log.last_restored_segment, run->before.wal_segment_size,
                                   &lsn);
         rate = replay_rate_text(run, lsn);
-        pgd_info("replay progress: %s (target %s)%s",
+        stall = stall_text(run);
+        pgd_info("replay progress: %s (target %s)%s%s",
                  run->log.last_restored_segment ? run->log.last_restored_segment
                                                 : "no WAL segment restored yet",
-                 run->d->target_time, rate);
+                 run->d->target_time, rate, stall);
+        free(stall);
         free(rate);
         return;
     }
@@ -262,12 +304,88 @@ static void report_progress(recovery_run *run)
     }
     if (!pgd_wal_parse_lsn(PQgetvalue(res, 0, 1), &lsn))
         lsn = 0;
+    run->replayed_lsn = lsn;
     rate = replay_rate_text(run, lsn);
-    pgd_info("replay progress: replayed to %s (LSN %s), target %s%s",
+    stall = stall_text(run);
+    pgd_info("replay progress: replayed to %s (LSN %s), target %s%s%s",
              PQgetisnull(res, 0, 0) ? "no transaction yet" : PQgetvalue(res, 0, 0),
-             PQgetvalue(res, 0, 1), run->d->target_time, rate);
+             PQgetvalue(res, 0, 1), run->d->target_time, rate, stall);
+    free(stall);
     free(rate);
     PQclear(res);
+}
+
+/*
+ * Bytes of WAL in pgBackRest's queue (<spool>/archive/<stanza>/in, F19): the
+ * segments and the ones being written, not its .ok and .error status files (F42);
+ * -1 without a queue. The queue holds at most recovery.wal_prefetch: a few
+ * dozen entries.
+ */
+static long long queued_wal_bytes(const recovery_run *run)
+{
+    char *path = pgd_asprintf("%s/archive/%s/in", run->spool_dir, run->d->cfg->pgbackrest.stanza);
+    DIR *dir = opendir(path);
+    struct dirent *e;
+    long long bytes = 0;
+
+    free(path);
+    if (dir == NULL)
+        return -1;
+    while ((e = readdir(dir)) != NULL) {
+        const char *dot = strrchr(e->d_name, '.');
+        struct stat st;
+
+        if (e->d_name[0] == '.' ||
+            (dot != NULL && (strcmp(dot, ".ok") == 0 || strcmp(dot, ".error") == 0)))
+            continue;
+        if (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            bytes += (long long)st.st_size;
+    }
+    closedir(dir);
+    return bytes;
+}
+
+/*
+ * Did replay or the WAL fetch move since the last look? A segment restored,
+ * replay advanced by a megabyte, or the asynchronous archive-get wrote into
+ * the queue: then the repository is alive or not needed yet, and the watch
+ * starts over.
+ */
+static void sample_replay(recovery_run *run, int64_t now)
+{
+    const char *segment = run->log.last_restored_segment;
+    long long queued;
+    bool moved = false;
+
+    if (now - run->last_sample_ms < SAMPLE_EVERY_MS)
+        return;
+    run->last_sample_ms = now;
+    if (run->log.stop_point != NULL || run->log.promoted) {
+        /*
+         * The WAL up to the target is replayed: what recovery still asks the
+         * repository for (timeline history files) it does without when it
+         * cannot get it, so the repository is no longer watched (F43).
+         */
+        repo_watch_progress(&run->repo);
+        return;
+    }
+    queued = run->spool_dir != NULL ? queued_wal_bytes(run) : -1;
+    if (queued - run->queued_mark >= QUEUED_MIN_BYTES) {
+        run->queued_mark = queued;
+        moved = true;
+    } else if (queued < run->queued_mark)
+        run->queued_mark = queued; /* replay took segments out, or pgBackRest removed some */
+    if (run->replayed_lsn >= run->lsn_mark + REPLAY_MIN_BYTES) {
+        run->lsn_mark = run->replayed_lsn;
+        moved = true;
+    }
+    if (segment != NULL && (run->seen_segment == NULL || strcmp(segment, run->seen_segment) != 0)) {
+        free(run->seen_segment);
+        run->seen_segment = pgd_strdup(segment);
+        moved = true;
+    }
+    if (moved)
+        repo_watch_progress(&run->repo);
 }
 
 static void close_connection(recovery_run *run)
@@ -332,14 +450,41 @@ static bool archive_has_later_wal(drill *d, const char *missing)
     return later;
 }
 
+/*
+ * Replay ran out of WAL: because the repository does not answer? The last
+ * probe's error while the probes were failing, else a probe now's; NULL
+ * when it answers (caller frees). pgBackRest's archive-get fails on a dead
+ * repository, and PostgreSQL takes any failure of restore_command for the
+ * end of the archive (F42).
+ */
+static char *repository_down(recovery_run *run)
+{
+    if (run->watching && repo_clock_failing(&run->repo.clock))
+        return pgd_strdup(run->repo.clock.last_error);
+    return repo_probe(run->d, run->d->backup_repo);
+}
+
 static void classify_failure(recovery_run *run, const pgd_proc_result *r)
 {
     drill *d = run->d;
     char *missing = recovery_missing_segment(&run->log, run->before.wal_segment_size);
     bool later = false;
     char *how = pgd_proc_describe(r);
+    char *down = run->log.target_not_reached ? repository_down(run) : NULL;
     recovery_failure f;
 
+    if (down != NULL) {
+        drill_fail(d, PGD_ERR_REPOSITORY_UNREACHABLE,
+                   "replay stopped%s%s before the target %s because WAL could not be fetched: the "
+                   "repository does not answer: %s",
+                   run->log.last_restored_segment ? " after " : "",
+                   run->log.last_restored_segment ? run->log.last_restored_segment : "",
+                   d->target_time, down);
+        free(down);
+        free(how);
+        free(missing);
+        return;
+    }
     if (run->log.target_not_reached && missing != NULL) {
         /* The fence's segment was archived before the restore: anything up to it must be there. */
         later = d->archived_segment != NULL && pgd_wal_not_after(missing, d->archived_segment);
@@ -475,7 +620,32 @@ static bool start_server(recovery_run *run)
     return ok;
 }
 
-/* Follow replay until promotion, exit, timeout or signal. True when promoted. */
+/* The probes found the repository dead: record it and stop the recovery at once. */
+static void give_up(recovery_run *run)
+{
+    int64_t now = pgd_monotonic_ms();
+    char *why = repo_clock_verdict(&run->repo.clock, now);
+    pgd_proc_result r;
+
+    drill_fail(run->d, PGD_ERR_REPOSITORY_UNREACHABLE,
+               "nothing was replayed or fetched for %lld s (last restored WAL segment %s, target "
+               "%s) and %s; the recovery was stopped",
+               (long long)((now - run->repo.clock.quiet_since_ms) / 1000),
+               run->log.last_restored_segment ? run->log.last_restored_segment : "(none)",
+               run->d->target_time, why);
+    free(why);
+    close_connection(run);
+    /* Immediate shutdown: this recovery is abandoned, a restartpoint would only delay the end. */
+    pgd_proc_stop(&run->proc, SIGQUIT, PGD_PROC_EXITED);
+    pgd_proc_finish(&run->proc, &r);
+    run->started = false;
+    pgd_proc_result_free(&r);
+}
+
+/*
+ * Follow replay until promotion, exit, timeout, signal, or the repository
+ * found dead while nothing moves. True when promoted.
+ */
 static bool follow_replay(recovery_run *run)
 {
     drill *d = run->d;
@@ -508,6 +678,11 @@ static bool follow_replay(recovery_run *run)
             return false;
         }
         report_progress(run);
+        sample_replay(run, pgd_monotonic_ms());
+        if (repo_watch_step(&run->repo)) {
+            give_up(run);
+            return false;
+        }
     }
 }
 
@@ -605,6 +780,10 @@ bool recover_and_promote(drill *d)
     run.spool_dir = prefetch_spool_dir(d->cfg);
     run.restore_command = prefetch_prepare(d, run.before.wal_segment_size);
     prefetch_start_janitor(&run.janitor, run.spool_dir);
+    repo_watch_init(&run.repo, d, pgd_monotonic_ms());
+    run.repo.repo = d->backup_repo;
+    run.watching = true;
+    run.queued_mark = -1;
     if (!start_server(&run))
         goto out;
     if (follow_replay(&run)) {
@@ -623,6 +802,9 @@ out:
         pgd_proc_result_free(&r);
     }
     drill_record_timing(d, "recovery", start);
+    if (run.watching)
+        repo_watch_end(&run.repo);
+    free(run.seen_segment);
     if (run.spool_dir != NULL)
         prefetch_cleanup(run.spool_dir);
     pgd_guardian_release(&run.janitor);

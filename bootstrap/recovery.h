@@ -9,9 +9,10 @@
 /*
  * Start the restored cluster privately, follow replay to the target and the
  * promotion, shut it down cleanly and remove the recovery settings, so that
- * Patroni finds a "shut down" cluster on a new timeline. Errors:
- * wal_missing, target_not_reached, recovery_failed, timeout, interrupted,
- * internal.
+ * Patroni finds a "shut down" cluster on a new timeline. While nothing is
+ * replayed or fetched, the repository is probed (repo_watch.h). Errors:
+ * wal_missing, target_not_reached, repository_unreachable, recovery_failed,
+ * timeout, interrupted, internal.
  */
 bool recover_and_promote(drill *d);
 

@@ -14,6 +14,7 @@
 #include "pgbackrest.h"
 #include "pgbin.h"
 #include "process.h"
+#include "repo_watch.h"
 #include "signals.h"
 #include "xalloc.h"
 
@@ -26,7 +27,15 @@
 
 #define POLL_MS           500
 #define PROGRESS_EVERY_MS 5000
-/* No output for this long: say so (an S3 server that stalls), and again every such period. */
+/* How often the bytes the restore wrote are counted. */
+#define SAMPLE_EVERY_MS 1000
+/*
+ * Less written than this since the last progress is not progress: while
+ * pgBackRest waits for a dead repository, its retries write a few hundred
+ * bytes to their sockets (docs/design.md, F41).
+ */
+#define PROGRESS_MIN_BYTES (64 * 1024)
+/* Nothing written for this long: say so, and again every such period (5 s while probes fail). */
 #define STALL_NOTICE_MS 30000
 /*
  * pgBackRest 2.45 can log "restore command end: aborted with exception" and
@@ -44,9 +53,12 @@ typedef struct restore_watch {
     char *error_line; /* first "ERROR: [nnn]: ..." line */
     char *percent;    /* latest "NN.NN%" from detail lines */
     int64_t last_progress_ms;
-    int64_t last_output_ms;
     int64_t last_stall_note_ms;
     int64_t aborted_ms; /* when pgBackRest reported "aborted with exception", or 0 */
+    repo_watch repo;    /* probes the repository while nothing is written */
+    int64_t written;    /* bytes the restore's processes had written at the last progress */
+    int64_t last_sample_ms;
+    bool dead; /* the probes declared the repository dead: repository_unreachable recorded */
 } restore_watch;
 
 static void record_backup_set(drill *d, json_t *info, const char *label);
@@ -57,15 +69,17 @@ static void on_restore_line(void *arg, pgd_proc_stream stream, const char *line)
     pgbackrest_restore_line parsed;
 
     (void)stream;
-    w->last_output_ms = pgd_monotonic_ms();
     pgbackrest_parse_restore_line(line, &parsed);
     if (parsed.backup_set != NULL && w->label == NULL) {
         /* Named in the report now: a restore that fails says which set it was. */
         w->label = parsed.backup_set;
         parsed.backup_set = NULL;
         record_backup_set(w->d, w->info, w->label);
-        if (parsed.repo > 0)
+        if (parsed.repo > 0) {
             pgd_report_set_nested_integer(w->d->report, "backup", "repo", parsed.repo);
+            /* Probe the repository the backup comes from (the replay's WAL too). */
+            w->repo.repo = w->d->backup_repo = parsed.repo;
+        }
     }
     if (parsed.aborted_code != 0 && w->aborted_ms == 0)
         w->aborted_ms = pgd_monotonic_ms();
@@ -80,6 +94,7 @@ static void on_restore_line(void *arg, pgd_proc_stream stream, const char *line)
         free(w->percent);
         w->percent = parsed.percent;
         parsed.percent = NULL;
+        repo_watch_progress(&w->repo); /* a file was restored */
         if (pgd_monotonic_ms() - w->last_progress_ms >= PROGRESS_EVERY_MS) {
             w->last_progress_ms = pgd_monotonic_ms();
             pgd_info("restore progress: %s of the backup set copied", w->percent);
@@ -239,13 +254,25 @@ static char *host_problem(const char *datadir)
     return NULL;
 }
 
-static void classify_failure(drill *d, const pgd_proc_result *r, const restore_watch *w,
-                             json_t *info)
+/*
+ * After a restore that failed for no reason pgBackRest named: is the
+ * repository down? The last probe's error when the probes were failing, else
+ * a probe now's; NULL when it answers (caller frees).
+ */
+static char *repository_down(restore_watch *w)
+{
+    if (repo_clock_failing(&w->repo.clock))
+        return pgd_strdup(w->repo.clock.last_error);
+    return repo_probe(w->d, w->repo.repo);
+}
+
+static void classify_failure(drill *d, const pgd_proc_result *r, restore_watch *w, json_t *info)
 {
     char *what = pgd_proc_describe(r);
     const char *why = w->error_line ? w->error_line : pgd_proc_error_lines(r);
     pgd_error_class error_class = pgbackrest_restore_error_class(w->error_line);
     char *host = error_class == PGD_ERR_RESTORE_FAILED ? host_problem(d->datadir) : NULL;
+    char *down = NULL;
 
     if (drill_interrupted(d))
         ;
@@ -266,16 +293,77 @@ static void classify_failure(drill *d, const pgd_proc_result *r, const restore_w
         free(newest);
     } else if (host != NULL)
         drill_fail(d, PGD_ERR_RESTORE_HOST_ERROR, "pgbackrest restore %s: %s; %s", what, why, host);
+    else if (error_class == PGD_ERR_RESTORE_FAILED && (down = repository_down(w)) != NULL)
+        /* pgBackRest gave up on the repository under an error code of its own. */
+        drill_fail(d, PGD_ERR_REPOSITORY_UNREACHABLE,
+                   "pgbackrest restore %s: %s; the repository does not answer: %s", what, why,
+                   down);
     else
         drill_fail(d, error_class, "pgbackrest restore %s: %s", what, why);
+    free(down);
     free(host);
     free(what);
 }
 
-/* Follow the restore until it ends, is stopped, or hangs after reporting its end. */
+/* Count what the restore wrote; enough of it is progress (the repository is alive). */
+static void sample_written(restore_watch *w, pgd_proc *proc, int64_t now)
+{
+    int64_t written;
+
+    if (now - w->last_sample_ms < SAMPLE_EVERY_MS)
+        return;
+    w->last_sample_ms = now;
+    /* Its processes' writes, not the file system's: other writers share it (F41). */
+    written = pgd_proc_group_written(proc);
+    if (written < 0)
+        return;
+    if (written - w->written >= PROGRESS_MIN_BYTES) {
+        w->written = written;
+        repo_watch_progress(&w->repo);
+    } else if (written < w->written)
+        w->written = written; /* a worker exited, taking its count along */
+}
+
+/* Nothing written for a while: say so, with what the probes found. */
+static void note_stall(restore_watch *w, int64_t now)
+{
+    int64_t quiet = now - w->repo.clock.quiet_since_ms;
+    bool failing = repo_clock_failing(&w->repo.clock);
+    char *probing;
+
+    if (now - w->last_stall_note_ms < (failing ? PROGRESS_EVERY_MS : STALL_NOTICE_MS) ||
+        (!failing && quiet < STALL_NOTICE_MS))
+        return;
+    probing = repo_clock_describe(&w->repo.clock, now);
+    if (probing == NULL)
+        return;
+    w->last_stall_note_ms = now;
+    pgd_info("restore progress: nothing written for %lld s (at %s of the backup set); %s",
+             (long long)(quiet / 1000), w->percent ? w->percent : "0%", probing);
+    free(probing);
+}
+
+/* The probes found the repository dead: record it and stop the restore. */
+static void give_up(drill *d, pgd_proc *proc, restore_watch *w, int64_t now)
+{
+    char *why = repo_clock_verdict(&w->repo.clock, now);
+
+    drill_fail(d, PGD_ERR_REPOSITORY_UNREACHABLE,
+               "pgbackrest restore wrote nothing for %lld s (at %s of the backup set) and %s; "
+               "the restore was stopped",
+               (long long)((now - w->repo.clock.quiet_since_ms) / 1000),
+               w->percent ? w->percent : "0%", why);
+    free(why);
+    w->dead = true;
+    pgd_proc_stop(proc, SIGTERM, PGD_PROC_EXITED);
+}
+
+/*
+ * Follow the restore until it ends, is stopped, hangs after reporting its end,
+ * or the repository is found dead while nothing is written.
+ */
 static void follow_restore(drill *d, pgd_proc *proc, restore_watch *w)
 {
-    w->last_output_ms = w->last_stall_note_ms = pgd_monotonic_ms();
     while (!pgd_proc_poll(proc, POLL_MS)) {
         int64_t now = pgd_monotonic_ms();
 
@@ -295,12 +383,12 @@ static void follow_restore(drill *d, pgd_proc *proc, restore_watch *w)
             pgd_proc_stop(proc, SIGTERM, PGD_PROC_EXITED);
             return;
         }
-        if (now - w->last_output_ms >= STALL_NOTICE_MS &&
-            now - w->last_stall_note_ms >= STALL_NOTICE_MS) {
-            w->last_stall_note_ms = now;
-            pgd_info("restore progress: nothing moved for %lld s (still at %s of the backup set)",
-                     (long long)((now - w->last_output_ms) / 1000), w->percent ? w->percent : "0%");
+        sample_written(w, proc, now);
+        if (repo_watch_step(&w->repo)) {
+            give_up(d, proc, w, pgd_monotonic_ms());
+            return;
         }
+        note_stall(w, now);
     }
 }
 
@@ -361,14 +449,16 @@ bool restore_backup(drill *d)
         ok = false;
         goto out;
     }
+    repo_watch_init(&w.repo, d, pgd_monotonic_ms());
     follow_restore(d, &proc, &w);
     pgd_proc_finish(&proc, &r);
     drill_record_timing(d, "restore", start);
-    ok = r.outcome == PGD_PROC_EXITED && r.exit_code == 0;
-    if (!ok)
+    ok = r.outcome == PGD_PROC_EXITED && r.exit_code == 0 && !w.dead;
+    if (!ok && !w.dead)
         classify_failure(d, &r, &w, info);
-    else if (w.label == NULL)
+    else if (ok && w.label == NULL)
         pgd_warn("pgbackrest did not name the restored backup set");
+    repo_watch_end(&w.repo);
 
     if (ok) {
         const char *archive_id = pgbackrest_info_archive_id(info);

@@ -97,6 +97,15 @@ bool pgd_proc_start(pgd_proc *proc, const pgd_proc_spec *spec, char **errmsg);
  */
 bool pgd_proc_poll(pgd_proc *proc, int wait_ms);
 
+/*
+ * Bytes the child's process group has written so far: the sum of wchar in
+ * /proc/PID/io over its live members (every write(2): to files, pipes and
+ * sockets alike). A member that exits takes its count along, so the sum may
+ * fall. -1 when the kernel tells nothing (no /proc, or no member readable).
+ * Costs one read of /proc/PID/stat per process on the host.
+ */
+int64_t pgd_proc_group_written(const pgd_proc *proc);
+
 /* Send sig to the child's whole process group. */
 void pgd_proc_signal(pgd_proc *proc, int sig);
 

@@ -59,7 +59,10 @@ static const class_info classes[] = {
                                 "run `pgbackrest verify`, take a new full backup"},
     [PGD_ERR_REPOSITORY_UNREACHABLE] = {"repository_unreachable", PGD_VERDICT_INCONCLUSIVE,
                                         "pgBackRest could not reach the repository (connection, "
-                                        "TLS, 5xx answers, credentials); its error is quoted",
+                                        "DNS, TLS, 5xx answers, credentials), or the repository "
+                                        "failed every probe for `pgbackrest.dead_after` while the "
+                                        "restore or the replay wrote nothing; pgBackRest's or the "
+                                        "probe's error is quoted",
                                         "check the repository's endpoint, network and credentials; "
                                         "the backup itself was not judged"},
     [PGD_ERR_RESTORE_HOST_ERROR] = {"restore_host_error", PGD_VERDICT_INCONCLUSIVE,

@@ -188,6 +188,19 @@ static const key_spec config_keys[] = {
                 "a key on a command line shows in `ps`, so they belong in pgBackRest's "
                 "configuration file or its environment (`PGBACKREST_REPO1_S3_KEY`); an error names "
                 "the option, never its value"},
+    {.path = "pgbackrest.dead_after",
+     .kind = K_DURATION,
+     .offset = AT(pgbackrest.dead_after),
+     .min = 10,
+     .max = PGD_DURATION_MAX_SECONDS,
+     .shown_default = "`60s` (at least `10s`)",
+     .meaning = "how long the repository may fail every probe, while the restore or the WAL "
+                "fetch writes nothing, before the drill ends as `repository_unreachable`: after "
+                "5 s in which nothing was written pgdrill lists the stanza's backup directory "
+                "(`pgbackrest repo-ls`, `--io-timeout=2`, killed after 15 s) every 5 s; a probe "
+                "that answers resets the clock, however slow the transfer. A dead repository "
+                "ends the drill within `dead_after` plus two probe timeouts (30 s): 90 s with "
+                "the default (see [When things break](#when-things-break))"},
     {.path = "postgres", .kind = K_SECTION},
     {.path = "postgres.bin_dir",
      .kind = K_PATH,
@@ -476,6 +489,7 @@ static void set_defaults(pgd_config *cfg)
     cfg->marker.archive_timeout = 5 * 60;
     cfg->pgbackrest.config = pgd_strdup("");
     cfg->pgbackrest.process_max = pgd_default_process_max();
+    cfg->pgbackrest.dead_after = 60;
     cfg->postgres.bin_dir = pgd_strdup("");
     cfg->recovery.timeout = 6 * 3600;
     cfg->recovery.wal_prefetch = PGD_DEFAULT_WAL_PREFETCH;

@@ -73,6 +73,8 @@ typedef struct pgd_config {
         pgd_strlist options;
         char *set; /* "latest", "oldest" or a backup label */
         long repo; /* 0: pgBackRest's choice */
+        /* seconds the repository may fail every probe while nothing is written (repo_watch.h) */
+        long dead_after;
     } pgbackrest;
     struct {
         char *bin_dir;

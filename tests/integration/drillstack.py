@@ -190,8 +190,11 @@ class Stack:
 
     def stop(self):
         # Patroni first (it stops its postmaster), then any postmaster, then etcd, then s3rver:
-        # an archiver whose S3 is gone blocks a shutdown for over a minute.
-        for kind in ("patroni", "postgres", "etcd", "s3rver"):
+        # an archiver whose S3 is gone blocks a shutdown for over a minute. Daemons of other
+        # kinds a test started (a proxy in front of s3rver) go before s3rver.
+        kinds = ["patroni", "postgres", "etcd"]
+        kinds += [k for k, _ in self.daemons if k not in kinds + ["s3rver"]] + ["s3rver"]
+        for kind in dict.fromkeys(kinds):
             if kind == "postgres":
                 self.stop_postgres_all()
             for k, proc in self.daemons:

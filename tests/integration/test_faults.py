@@ -55,7 +55,9 @@ def slow_replay(delay):
 
 @scenario
 def fault_repository_killed_mid_restore():
-    """S3 dies while pgBackRest copies files: repository_unreachable, pgBackRest's words, soon."""
+    """S3 dies while pgBackRest copies files and pgBackRest gives up before pgdrill's probes
+    would (--io-timeout=1, dead_after 60 s): repository_unreachable, pgBackRest's words, soon.
+    (pgdrill's own probes deciding: test_repository.py.)"""
     with Stack("s3dead") as s:
         s.install_pgdrill()
         s.psql("CREATE TABLE big AS SELECT g, md5(g::text) || repeat('x', 200) AS pad"

@@ -106,6 +106,7 @@ static void test_defaults(void **state)
     assert_true(cfg.pgbackrest.process_max >= 1 &&
                 cfg.pgbackrest.process_max <= PGD_PROCESS_MAX_DEFAULT_CAP);
     assert_int_equal(cfg.recovery.wal_prefetch, PGD_DEFAULT_WAL_PREFETCH);
+    assert_int_equal(cfg.pgbackrest.dead_after, 60);
     assert_int_equal(cfg.pgbackrest.options.count, 0);
     assert_string_equal(cfg.postgres.bin_dir, "");
     assert_int_equal(cfg.recovery.timeout, 6 * 3600);
@@ -180,6 +181,7 @@ static void test_every_type_parsed(void **state)
                     "pgbackrest:\n"
                     "  stanza: s\n"
                     "  process_max: 8\n"
+                    "  dead_after: 2m\n"
                     "  options: [--repo1-s3-uri-style=path, \"--log-level-console=detail\"]\n"
                     "recovery:\n"
                     "  timeout: 1d\n"
@@ -203,6 +205,7 @@ static void test_every_type_parsed(void **state)
     assert_string_equal(cfg.marker.schema, "we\"ird; name");
     assert_int_equal(cfg.marker.archive_timeout, 7200);
     assert_int_equal(cfg.pgbackrest.process_max, 8);
+    assert_int_equal(cfg.pgbackrest.dead_after, 120);
     assert_int_equal(cfg.pgbackrest.options.count, 2);
     assert_string_equal(cfg.pgbackrest.options.items[1], "--log-level-console=detail");
     assert_int_equal(cfg.recovery.timeout, 86400);
@@ -370,6 +373,9 @@ static void test_bad_durations(void **state)
                     "duration unit");
     assert_rejected(MINIMAL "recovery:\n  timeout: 0s\n",
                     "4: recovery.timeout: must be at least 1s");
+    /* a probe of a dead repository takes about 8 s: two failed probes at least decide */
+    assert_rejected("pgbackrest: {stanza: s, dead_after: 9s}\n",
+                    "1: pgbackrest.dead_after: must be at least 10s");
     assert_rejected(MINIMAL "source:\n  connect_timeout: 2h\n",
                     "4: source.connect_timeout: must be at most 3600s");
     assert_rejected(

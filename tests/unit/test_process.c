@@ -337,6 +337,51 @@ static void test_start_poll_stop(void **state)
     pgd_proc_result_free(&r);
 }
 
+/*
+ * What the process group wrote: a grandchild's file writes count (the restore's
+ * workers are children of pgBackRest), and nothing more is counted while the
+ * group only waits.
+ */
+static void test_group_written(void **state)
+{
+    char dir[] = "/tmp/pgdrill-test-written-XXXXXX";
+    char *script;
+    const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+    collected c;
+    pgd_proc_spec spec = {.argv = argv, .on_line = collect, .on_line_arg = &c, .quiet = true};
+    pgd_proc proc;
+    pgd_proc_result r;
+    char *errmsg = NULL;
+    int64_t written = -1;
+    int64_t still;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    script =
+        pgd_asprintf("(head -c 300000 /dev/zero > %s/f; echo done; exec sleep 60) & wait", dir);
+    argv[2] = script;
+    pgd_buf_init(&c.out);
+    pgd_buf_init(&c.err);
+    assert_true(pgd_proc_start(&proc, &spec, &errmsg));
+    for (int i = 0; i < 100 && strstr(c.out.data, "done") == NULL; i++)
+        assert_false(pgd_proc_poll(&proc, 50));
+    written = pgd_proc_group_written(&proc);
+    assert_true(written >= 300000);
+    assert_false(pgd_proc_poll(&proc, 300));
+    still = pgd_proc_group_written(&proc);
+    assert_true(still >= 300000 && still - written < 1000);
+    pgd_proc_stop(&proc, SIGTERM, PGD_PROC_EXITED);
+    pgd_proc_finish(&proc, &r);
+    assert_int_equal(pgd_proc_group_written(&proc), -1); /* reaped: nothing to ask */
+    pgd_proc_result_free(&r);
+    free_collected(&c);
+    free(script);
+    script = pgd_asprintf("%s/f", dir);
+    unlink(script);
+    rmdir(dir);
+    free(script);
+}
+
 static void test_secrets_masked_in_tails(void **state)
 {
     collected c;
@@ -377,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_children_die_with_us),
         cmocka_unit_test(test_our_termination_signal),
         cmocka_unit_test(test_start_poll_stop),
+        cmocka_unit_test(test_group_written),
         cmocka_unit_test(test_secrets_masked_in_tails),
         cmocka_unit_test(test_format_argv),
     };
