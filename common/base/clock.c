@@ -86,45 +86,50 @@ static bool take_offset(const char *p, long *seconds, const char **why)
     return true;
 }
 
-double pgd_parse_timestamp(const char *text, const char **why)
+bool pgd_parse_timestamp_us(const char *text, int64_t *us, const char **why)
 {
     const char *p = text;
     const char *ignored = NULL;
     struct tm tm;
     int year, month, day, hour, minute, second;
-    double fraction = 0;
+    int64_t fraction_us = 0;
     long offset;
 
     why = why != NULL ? why : &ignored;
     *why = "not YYYY-MM-DD HH:MM:SS[.ffffff] with a UTC offset";
     if (text == NULL)
-        return -1;
+        return false;
+    /* RFC 3339 (5.6) allows a space and a lower-case t and z as well. */
     if (!take_digits(&p, 4, &year) || *p++ != '-' || !take_digits(&p, 2, &month) || *p++ != '-' ||
-        !take_digits(&p, 2, &day) || (*p != ' ' && *p != 'T'))
-        return -1;
+        !take_digits(&p, 2, &day) || (*p != ' ' && *p != 'T' && *p != 't'))
+        return false;
     p++;
     if (!take_digits(&p, 2, &hour) || *p++ != ':' || !take_digits(&p, 2, &minute) || *p++ != ':' ||
         !take_digits(&p, 2, &second))
-        return -1;
+        return false;
     if (*p == '.') {
         const char *start = ++p;
+        int64_t scale = 100000;
 
-        while (*p >= '0' && *p <= '9')
+        while (*p >= '0' && *p <= '9') {
+            fraction_us += (*p - '0') * scale;
+            scale /= 10;
             p++;
+        }
+        /* PostgreSQL keeps microseconds: a finer instant would be rounded by someone. */
         if (p == start || p - start > 6)
-            return -1;
-        fraction = strtod(start - 1, NULL);
+            return false;
     }
     if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) {
         *why = "no such date";
-        return -1;
+        return false;
     }
     if (hour > 23 || minute > 59 || second > 59) {
         *why = "no such time of day";
-        return -1;
+        return false;
     }
-    if (!take_offset(p, &offset, why))
-        return -1;
+    if (!take_offset(strcmp(p, "z") == 0 ? "Z" : p, &offset, why))
+        return false;
     memset(&tm, 0, sizeof(tm));
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;
@@ -133,7 +138,38 @@ double pgd_parse_timestamp(const char *text, const char **why)
     tm.tm_min = minute;
     tm.tm_sec = second;
     *why = NULL;
-    return (double)timegm(&tm) - (double)offset + fraction;
+    *us = ((int64_t)timegm(&tm) - offset) * 1000000 + fraction_us;
+    return true;
+}
+
+double pgd_parse_timestamp(const char *text, const char **why)
+{
+    int64_t us;
+    int64_t whole;
+
+    if (!pgd_parse_timestamp_us(text, &us, why))
+        return -1;
+    /* whole seconds and fraction apart: the sum rounds as the text's own digits would */
+    whole = us / 1000000;
+    return (double)whole + (double)(us % 1000000) / 1e6;
+}
+
+char *pgd_format_us(int64_t us, pgd_us_form form, char *buf, size_t size)
+{
+    time_t whole = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+    long micro = (long)(us - (int64_t)whole * 1000000);
+    struct tm tm;
+    char stamp[32];
+
+    gmtime_r(&whole, &tm);
+    if (form == PGD_US_TARGET) {
+        strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+        snprintf(buf, size, "%s.%06ld+00", stamp, micro);
+    } else {
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf, size, "%s.%06ldZ", stamp, micro);
+    }
+    return buf;
 }
 
 double pgd_parse_utc(const char *text)

@@ -27,6 +27,21 @@ double pgd_wall_seconds(void);
  */
 double pgd_parse_timestamp(const char *text, const char **why);
 
+/*
+ * pgd_parse_timestamp, exact: microseconds since the Unix epoch in *us
+ * (PostgreSQL's resolution; a double cannot hold today's instants to the
+ * microsecond). Also takes RFC 3339's lower-case t and z. False with *why.
+ */
+bool pgd_parse_timestamp_us(const char *text, int64_t *us, const char **why);
+
+typedef enum pgd_us_form {
+    PGD_US_TARGET, /* "2026-11-24 18:20:37.432350+00": a recovery target (F17) */
+    PGD_US_REPORT, /* "2026-11-24T18:20:37.432350Z": reports and messages */
+} pgd_us_form;
+
+/* An instant in microseconds since the Unix epoch, UTC, into buf; returns buf. */
+char *pgd_format_us(int64_t us, pgd_us_form form, char *buf, size_t size);
+
 /* pgd_parse_timestamp without the reason. */
 double pgd_parse_utc(const char *text);
 

@@ -78,12 +78,49 @@ static void test_format(void **state)
     assert_instant(pgd_format_utc(1795544437.25, true, buf, sizeof(buf)), 1795544437.25);
 }
 
+static void assert_us(const char *text, int64_t expected)
+{
+    const char *why = NULL;
+    int64_t us = -1;
+
+    if (!pgd_parse_timestamp_us(text, &us, &why) || us != expected)
+        fail_msg("%s: expected %lld us, got %lld (%s)", text, (long long)expected, (long long)us,
+                 why ? why : "");
+}
+
+/* Microseconds exactly, where a double would round the last digit. */
+static void test_microseconds(void **state)
+{
+    const char *why = NULL;
+    int64_t us;
+    char buf[40];
+
+    (void)state;
+    assert_us("2026-11-24 18:20:37.432351+00", 1795544437432351LL);
+    assert_us("2026-11-24T18:20:37.000001Z", 1795544437000001LL);
+    assert_us("2026-11-24T18:20:37.9Z", 1795544437900000LL);
+    /* RFC 3339 allows lower case */
+    assert_us("2026-11-24t20:20:37.000007+02:00", 1795544437000007LL);
+    assert_us("2026-11-24t18:20:37z", 1795544437000000LL);
+    assert_false(pgd_parse_timestamp_us("2026-11-24T18:20:37.1234567Z", &us, &why));
+    assert_false(pgd_parse_timestamp_us("2026-02-30T00:00:00Z", &us, &why));
+    assert_string_equal(why, "no such date");
+    assert_string_equal(pgd_format_us(1795544437432351LL, PGD_US_TARGET, buf, sizeof(buf)),
+                        "2026-11-24 18:20:37.432351+00");
+    assert_string_equal(pgd_format_us(1795544437000001LL, PGD_US_REPORT, buf, sizeof(buf)),
+                        "2026-11-24T18:20:37.000001Z");
+    /* what pgdrill writes as a target, it reads back to the microsecond */
+    assert_us(pgd_format_us(1795544437432351LL, PGD_US_TARGET, buf, sizeof(buf)),
+              1795544437432351LL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_instants),
         cmocka_unit_test(test_not_instants),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_microseconds),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
