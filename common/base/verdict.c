@@ -53,6 +53,14 @@ static const class_info classes[] = {
     [PGD_ERR_NO_BACKUP] = {"no_backup", PGD_VERDICT_FAILED, "no backup set ended before the target",
                            "check the backup schedule; a backup finishing in the same second as "
                            "the drill also causes this"},
+    [PGD_ERR_TARGET_UNREACHABLE] = {"target_unreachable", PGD_VERDICT_INCONCLUSIVE,
+                                    "`recovery.target` names an instant the repository cannot "
+                                    "restore to (before the end of its oldest backup set, in the "
+                                    "future, in a hole it reports, or before the end of the set "
+                                    "`pgbackrest.set` names); refused before any restore, naming "
+                                    "the window it reaches",
+                                    "pick a target inside the window named; nothing was "
+                                    "restored, the backup itself was not judged"},
     [PGD_ERR_RESTORE_FAILED] = {"restore_failed", PGD_VERDICT_FAILED,
                                 "`pgbackrest restore` failed (missing or corrupt file, checksum, "
                                 "repository error); its error line is quoted",
@@ -89,6 +97,14 @@ static const class_info classes[] = {
     [PGD_ERR_FENCE_PRESENT] = {"fence_present", PGD_VERDICT_FAILED,
                                "recovery replayed past the target",
                                "check `recovery_target_*` settings left in the configuration"},
+    [PGD_ERR_TARGET_MISMATCH] = {"target_mismatch", PGD_VERDICT_FAILED,
+                                 "a past target's copy holds a marker or fence row committed "
+                                 "after the target, or lacks one committed before it (the row's "
+                                 "test id, kind and time named)",
+                                 "recovery did not stop at the target: a restore to that instant "
+                                 "would hold the wrong data; check the clocks of source and "
+                                 "restore host and the `recovery_target_*` settings, then run the "
+                                 "drill again"},
     [PGD_ERR_ARCHIVING_ENABLED] = {"archiving_enabled", PGD_VERDICT_FAILED,
                                    "the restored instance would archive into production",
                                    "set `archive_mode: 'off'` in the drill's patroni.yml — "
