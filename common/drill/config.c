@@ -16,6 +16,7 @@
 #include "marker.h"
 #include "pgconf.h"
 #include "secret.h"
+#include "target.h"
 #include "xalloc.h"
 
 #include <yaml.h>
@@ -73,6 +74,7 @@ typedef struct key_spec {
 
 static bool check_amcheck_mode(const char *value, const char **why);
 static bool check_backup_set(const char *value, const char **why);
+static bool check_recovery_target(const char *value, const char **why);
 
 #define AT(member) offsetof(pgd_config, member)
 
@@ -208,6 +210,20 @@ static const key_spec config_keys[] = {
      .shown_default = "`pg_config --bindir`, else `/usr/lib/postgresql/<major>/bin`, else PATH",
      .meaning = "PostgreSQL programs; must match the backup's major version" ABSOLUTE_PATH},
     {.path = "recovery", .kind = K_SECTION},
+    {.path = "recovery.target",
+     .kind = K_STRING,
+     .offset = AT(recovery.target),
+     .nonempty = true,
+     .check = check_recovery_target,
+     .shown_default = "`latest`",
+     .meaning = "the instant the drill restores to: `latest` (just after the marker the drill "
+                "writes now), `oldest` (just after the oldest retained marker the repository can "
+                "still reach, written after the end of its oldest backup set; that marker's fence "
+                "is the fence), `random` (an instant drawn uniformly between that marker and now, "
+                "so that daily drills cover the window over time) or an RFC 3339 instant with `Z` "
+                "or an offset (`2026-11-30T14:02:00Z`, at most microseconds). A malformed value "
+                "is refused. This version drills `latest` only and refuses the others as "
+                "configuration errors until the drill can prove them (issue 21)"},
     {.path = "recovery.timeout",
      .kind = K_DURATION,
      .offset = AT(recovery.timeout),
@@ -491,6 +507,7 @@ static void set_defaults(pgd_config *cfg)
     cfg->pgbackrest.process_max = pgd_default_process_max();
     cfg->pgbackrest.dead_after = 60;
     cfg->postgres.bin_dir = pgd_strdup("");
+    cfg->recovery.target = pgd_strdup("latest");
     cfg->recovery.timeout = 6 * 3600;
     cfg->recovery.wal_prefetch = PGD_DEFAULT_WAL_PREFETCH;
     cfg->pgbackrest.set = pgd_strdup("latest");
@@ -1121,6 +1138,38 @@ static bool check_backup_set(const char *value, const char **why)
     ok = regexec(&re, value, 0, NULL, 0) == 0;
     regfree(&re);
     return ok;
+}
+
+/*
+ * recovery.target: a word or an instant (target.h). Until the drill can
+ * restore to a past instant and prove it (issue 21) only latest is drilled:
+ * accepting the others would let a drill of "now" pass for one of the past.
+ */
+static bool check_recovery_target(const char *value, const char **why)
+{
+    /* Config loading is single-threaded; the reason quotes what the parser found wrong. */
+    static char reason[256];
+    pgd_target target;
+    const char *parse_why = NULL;
+
+    if (!pgd_target_parse(value, &target, &parse_why)) {
+        if (value[0] < '0' || value[0] > '9')
+            *why = parse_why;
+        else {
+            snprintf(reason, sizeof(reason),
+                     "not an instant (%s); expected latest, oldest, random or an RFC 3339 "
+                     "instant such as 2026-11-30T14:02:00Z",
+                     parse_why);
+            *why = reason;
+        }
+        return false;
+    }
+    if (target.kind != PGD_TARGET_LATEST) {
+        *why = "this version of pgdrill drills latest only: a past target (oldest, random, an "
+               "instant) is not restored and proven yet";
+        return false;
+    }
+    return true;
 }
 
 /* One {name, database, sql} mapping of verify.assertions into *out. */

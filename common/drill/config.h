@@ -80,6 +80,7 @@ typedef struct pgd_config {
         char *bin_dir;
     } postgres;
     struct {
+        char *target; /* latest, oldest, random or an RFC 3339 instant (target.h) */
         long timeout;
         pgd_settings settings;
         long wal_prefetch; /* bytes of WAL fetched ahead of replay; 0: off */

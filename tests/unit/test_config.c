@@ -690,6 +690,39 @@ static void test_data_proof_keys(void **state)
                     "pgbackrest.set)");
 }
 
+/* recovery.target: a word or an instant; only latest is drilled by this version. */
+static void test_recovery_target(void **state)
+{
+    pgd_config cfg;
+
+    (void)state;
+    assert_accepted(MINIMAL, &cfg);
+    assert_string_equal(cfg.recovery.target, "latest");
+    pgd_config_free(&cfg);
+    assert_accepted(MINIMAL "recovery:\n  target: latest\n", &cfg);
+    assert_string_equal(cfg.recovery.target, "latest");
+    pgd_config_free(&cfg);
+
+    assert_rejected(MINIMAL "recovery:\n  target: newest\n",
+                    "4: recovery.target: expected latest, oldest, random or an RFC 3339 instant "
+                    "such as 2026-11-30T14:02:00Z");
+    assert_rejected(MINIMAL "recovery:\n  target: 2026-11-31T14:02:00Z\n",
+                    "4: recovery.target: not an instant (no such date); expected latest, oldest, "
+                    "random or an RFC 3339 instant such as 2026-11-30T14:02:00Z");
+    assert_rejected(MINIMAL "recovery:\n  target: 2026-11-30 14:02:00\n",
+                    "4: recovery.target: not an instant (no UTC offset (write +00 or Z)); "
+                    "expected latest, oldest, random or an RFC 3339 instant such as "
+                    "2026-11-30T14:02:00Z");
+    assert_rejected(MINIMAL "recovery:\n  target: \"\"\n", "4: recovery.target: must not be empty");
+    /* well-formed, but not drilled yet: refused rather than silently drilled as latest */
+    assert_rejected(MINIMAL "recovery:\n  target: oldest\n",
+                    "4: recovery.target: this version of pgdrill drills latest only: a past "
+                    "target (oldest, random, an instant) is not restored and proven yet");
+    assert_rejected(MINIMAL "recovery:\n  target: 2026-11-30T14:02:00+01:00\n",
+                    "4: recovery.target: this version of pgdrill drills latest only: a past "
+                    "target (oldest, random, an instant) is not restored and proven yet");
+}
+
 /* The report and the token never travel unencrypted unless the file says so. */
 static void test_plain_http_needs_consent(void **state)
 {
@@ -884,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_cross_checks),
         cmocka_unit_test(test_plain_http_needs_consent),
         cmocka_unit_test(test_data_proof_keys),
+        cmocka_unit_test(test_recovery_target),
         cmocka_unit_test(test_config_path_precedence),
         cmocka_unit_test(test_readme_table_matches),
     };
