@@ -7,7 +7,7 @@
  * writes now), oldest (just after the oldest retained marker the repository
  * can still reach), random (an instant drawn uniformly between that marker
  * and now) or an RFC 3339 instant. Everything here is pure: the facts come
- * from `pgbackrest info` (the backup sets' stop times, docs/design.md F75),
+ * from `pgbackrest info` (the backup sets' stop times, docs/design.md F75, F76),
  * the marker table on the source and the copy (F77), and the clock; the
  * judges return a decision and, for a refusal or a failure, a message that
  * names what was reachable or which marker was wrong.
@@ -161,7 +161,7 @@ typedef struct pgd_bracket {
 
 /*
  * The proof of a past target: every row committed at or before target_us
- * (recovery_target_inclusive, F76) is in the copy, every row committed after
+ * (recovery_target_inclusive, F77) is in the copy, every row committed after
  * it is not, and there is one on each side. A row whose bounds straddle the
  * target is not judged; a row no longer on the source that is in the copy
  * is judged by its bounds as well.

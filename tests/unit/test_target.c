@@ -408,7 +408,7 @@ static void test_bracket_straddling_rows_not_judged(void **state)
     assert_int_equal(b.undecided, 1);
     assert_int_equal(b.lower, 4); /* C's marker */
     assert_int_equal(b.upper, 6); /* D's marker */
-    /* a commit exactly at the target is inside (recovery_target_inclusive, F76) */
+    /* a commit exactly at the target is inside (recovery_target_inclusive, F77) */
     rows[4].commit_after_us = rows[4].commit_by_us = target;
     rows[4].in_copy = false;
     pgd_target_bracket(rows, 7, target, &b);
