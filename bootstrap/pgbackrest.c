@@ -164,6 +164,31 @@ const char *pgbackrest_info_archive_id(json_t *info)
         json_object_get(json_array_get(archives, json_array_size(archives) - 1), "id"));
 }
 
+size_t pgbackrest_info_window(json_t *info, pgd_target_backup **backups, const char **newest_wal)
+{
+    json_t *sets = pgbackrest_info_backups(info);
+    json_t *archives = json_object_get(json_array_get(info, 0), "archive");
+    json_t *set;
+    size_t i;
+    size_t n = 0;
+
+    *backups = pgd_malloc((json_array_size(sets) + 1) * sizeof(**backups));
+    json_array_foreach(sets, i, set)
+    {
+        const char *label = json_string_value(json_object_get(set, "label"));
+        json_t *stop = json_object_get(json_object_get(set, "timestamp"), "stop");
+
+        if (label == NULL || !json_is_integer(stop))
+            continue;
+        (*backups)[n].label = label;
+        (*backups)[n].stop_s = (int64_t)json_integer_value(stop);
+        n++;
+    }
+    *newest_wal = json_string_value(
+        json_object_get(json_array_get(archives, json_array_size(archives) - 1), "max"));
+    return n;
+}
+
 bool pgbackrest_repo_ls(const drill *d, const char *path, char **listing, char **errmsg)
 {
     pgd_argv argv;

@@ -12,6 +12,7 @@
 
 #include "argv.h"
 #include "drill.h"
+#include "target.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -54,6 +55,16 @@ json_t *pgbackrest_info_backups(json_t *info);
 
 /* The id of the stanza's newest archive ("15-1"), or NULL (borrowed). */
 const char *pgbackrest_info_archive_id(json_t *info);
+
+/*
+ * What the stanza's info says about the window (docs/design.md, F75): its
+ * sets, oldest first, with their stop times, into *backups (the array is
+ * the caller's to free, the labels are borrowed from info), and in
+ * *newest_wal the newest archived segment of the newest database (NULL when
+ * none). Sets without a label or a stop time are left out. Returns their
+ * count.
+ */
+size_t pgbackrest_info_window(json_t *info, pgd_target_backup **backups, const char **newest_wal);
 
 /* Run `pgbackrest repo-ls <path>`: its output in *listing, or false with *errmsg. */
 bool pgbackrest_repo_ls(const drill *d, const char *path, char **listing, char **errmsg);

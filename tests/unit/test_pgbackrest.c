@@ -80,6 +80,41 @@ static void test_info(void **state)
     json_decref(ok);
 }
 
+/* The window facts, from info as pgBackRest 2.45 prints it (F75). */
+static void test_info_window(void **state)
+{
+    json_t *info =
+        json_loads("[{\"archive\":[{\"database\":{\"id\":1,\"repo-key\":1},\"id\":\"14-1\","
+                   "\"max\":\"000000010000000000000009\",\"min\":\"000000010000000000000001\"},"
+                   "{\"database\":{\"id\":2,\"repo-key\":1},\"id\":\"15-2\","
+                   "\"max\":\"00000001000000000000002A\",\"min\":\"000000010000000000000003\"}],"
+                   "\"backup\":[{\"label\":\"20261104-182000F\",\"type\":\"full\","
+                   "\"timestamp\":{\"start\":1793989200,\"stop\":1793989237}},"
+                   "{\"label\":\"20261105-182000F_20261105-183000D\",\"type\":\"diff\"},"
+                   "{\"label\":\"20261114-182000F\",\"type\":\"full\","
+                   "\"timestamp\":{\"start\":1794853200,\"stop\":1794853237}}],"
+                   "\"name\":\"orders\",\"status\":{\"code\":0,\"message\":\"ok\"}}]",
+                   0, NULL);
+    json_t *empty = json_loads("[{\"archive\":[],\"backup\":[],\"name\":\"orders\"}]", 0, NULL);
+    pgd_target_backup *backups = NULL;
+    const char *newest = NULL;
+
+    (void)state;
+    assert_int_equal(pgbackrest_info_window(info, &backups, &newest), 2);
+    assert_string_equal(backups[0].label, "20261104-182000F");
+    assert_true(backups[0].stop_s == 1793989237);
+    /* a set without a stop time is left out, not read as ending in 1970 */
+    assert_string_equal(backups[1].label, "20261114-182000F");
+    assert_true(backups[1].stop_s == 1794853237);
+    assert_string_equal(newest, "00000001000000000000002A"); /* the newest database's */
+    free(backups);
+    assert_int_equal(pgbackrest_info_window(empty, &backups, &newest), 0);
+    assert_null(newest);
+    free(backups);
+    json_decref(info);
+    json_decref(empty);
+}
+
 static void test_restore_lines(void **state)
 {
     pgbackrest_restore_line l;
@@ -186,6 +221,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_argv),
         cmocka_unit_test(test_info),
+        cmocka_unit_test(test_info_window),
         cmocka_unit_test(test_restore_lines),
         cmocka_unit_test(test_restore_error_class),
         cmocka_unit_test(test_strip_recovery_settings),
