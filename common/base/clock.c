@@ -99,9 +99,8 @@ bool pgd_parse_timestamp_us(const char *text, int64_t *us, const char **why)
     *why = "not YYYY-MM-DD HH:MM:SS[.ffffff] with a UTC offset";
     if (text == NULL)
         return false;
-    /* RFC 3339 (5.6) allows a space and a lower-case t and z as well. */
     if (!take_digits(&p, 4, &year) || *p++ != '-' || !take_digits(&p, 2, &month) || *p++ != '-' ||
-        !take_digits(&p, 2, &day) || (*p != ' ' && *p != 'T' && *p != 't'))
+        !take_digits(&p, 2, &day) || (*p != ' ' && *p != 'T'))
         return false;
     p++;
     if (!take_digits(&p, 2, &hour) || *p++ != ':' || !take_digits(&p, 2, &minute) || *p++ != ':' ||
@@ -128,7 +127,7 @@ bool pgd_parse_timestamp_us(const char *text, int64_t *us, const char **why)
         *why = "no such time of day";
         return false;
     }
-    if (!take_offset(strcmp(p, "z") == 0 ? "Z" : p, &offset, why))
+    if (!take_offset(p, &offset, why))
         return false;
     memset(&tm, 0, sizeof(tm));
     tm.tm_year = year - 1900;

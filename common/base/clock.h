@@ -30,7 +30,7 @@ double pgd_parse_timestamp(const char *text, const char **why);
 /*
  * pgd_parse_timestamp, exact: microseconds since the Unix epoch in *us
  * (PostgreSQL's resolution; a double cannot hold today's instants to the
- * microsecond). Also takes RFC 3339's lower-case t and z. False with *why.
+ * microsecond). False with *why.
  */
 bool pgd_parse_timestamp_us(const char *text, int64_t *us, const char **why);
 
