@@ -314,3 +314,20 @@ void pgd_target_bracket(const pgd_marker_row *rows, size_t n, int64_t target_us,
     } else
         out->result = PGD_BRACKET_PASS;
 }
+
+bool pgd_target_provable(const pgd_marker_row *rows, size_t n, int64_t target_us, char **why)
+{
+    pgd_marker_row *expected = pgd_malloc((n + 1) * sizeof(*expected));
+    pgd_bracket b;
+
+    /* The copy a correct restore would give: every row on its side. */
+    for (size_t i = 0; i < n; i++) {
+        expected[i] = rows[i];
+        expected[i].in_copy =
+            rows[i].commit_by_us != PGD_TARGET_UNKNOWN && rows[i].commit_by_us <= target_us;
+    }
+    pgd_target_bracket(expected, n, target_us, &b);
+    free(expected);
+    *why = b.why;
+    return b.result == PGD_BRACKET_PASS;
+}

@@ -143,6 +143,14 @@ uint64_t pgd_target_system_random(void *arg);
  */
 int64_t pgd_target_random(int64_t from_us, int64_t to_us, pgd_random_fn draw, void *arg);
 
+/*
+ * Before any restore: can a copy restored to target_us be proven at all,
+ * from the source's rows alone? True when one row is proven committed at or
+ * before it and one after it; else false with *why naming the missing side
+ * (caller frees), so that no restore is spent on a drill nothing can judge.
+ */
+bool pgd_target_provable(const pgd_marker_row *rows, size_t n, int64_t target_us, char **why);
+
 typedef enum pgd_bracket_result {
     PGD_BRACKET_PASS,         /* every decided row on its side, at least one on each */
     PGD_BRACKET_MISMATCH,     /* a row committed before the target is missing, or one after it

@@ -417,6 +417,26 @@ static void test_bracket_straddling_rows_not_judged(void **state)
     free(b.why);
 }
 
+static void test_provable_before_restore(void **state)
+{
+    pgd_marker_row rows[7];
+    char *why = NULL;
+
+    (void)state;
+    markers(rows);
+    /* between B's fence and C's marker: a row on each side */
+    assert_true(pgd_target_provable(rows, 7, T0 - 18 * DAY - S, &why));
+    assert_null(why);
+    /* before every marker: nothing on the lower side */
+    assert_false(pgd_target_provable(rows, 7, T0 - 21 * DAY - S, &why));
+    assert_contains(why, "no marker committed before the target");
+    free(why);
+    /* after every row given: nothing on the upper side */
+    assert_false(pgd_target_provable(rows, 6, T0 - DAY, &why));
+    assert_contains(why, "no marker committed after the target");
+    free(why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_bracket_missing_before_target_fails),
         cmocka_unit_test(test_bracket_inconclusive_without_lower),
         cmocka_unit_test(test_bracket_straddling_rows_not_judged),
+        cmocka_unit_test(test_provable_before_restore),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
