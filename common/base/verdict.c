@@ -57,8 +57,9 @@ static const class_info classes[] = {
                                     "`recovery.target` names an instant the repository cannot "
                                     "restore to (before the end of its oldest backup set, in the "
                                     "future, in a hole it reports, or before the end of the set "
-                                    "`pgbackrest.set` names); refused before any restore, naming "
-                                    "the window it reaches",
+                                    "`pgbackrest.set` names), or one without a retained marker "
+                                    "on each side to prove it with; refused before any restore, "
+                                    "naming the window it reaches",
                                     "pick a target inside the window named; nothing was "
                                     "restored, the backup itself was not judged"},
     [PGD_ERR_RESTORE_FAILED] = {"restore_failed", PGD_VERDICT_FAILED,
