@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void pgd_cli_print_version(void)
 {
@@ -68,6 +69,19 @@ int pgd_cli_check_config(const char *option_path)
     printf("%s: configuration %s is valid\n", pgd_log_progname(), pgd_config_path(option_path));
     pgd_config_free(&cfg);
     return PGD_EXIT_OK;
+}
+
+void pgd_cli_override_state_dir(pgd_config *cfg, const char *dir)
+{
+    char *default_report = pgd_asprintf("%s/report.json", cfg->state_dir);
+
+    if (strcmp(cfg->report.file, default_report) == 0) {
+        free(cfg->report.file);
+        cfg->report.file = pgd_asprintf("%s/report.json", dir);
+    }
+    free(default_report);
+    free(cfg->state_dir);
+    cfg->state_dir = pgd_strdup(dir);
 }
 
 int pgd_cli_lock_state_dir(const pgd_config *cfg)
