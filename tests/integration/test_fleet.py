@@ -5,9 +5,10 @@ import calendar
 import os
 import signal
 import subprocess
+import sys
 import time
 
-from drillstack import (Stack, as_user, expect, expect_equal, free_port, processes_mentioning,
+from drillstack import (PG_BIN, Stack, as_user, expect, expect_equal, free_port, processes_mentioning,
                         scenario)
 from fleetstack import (LAUNCHER, HistoryStack, drill_config, fleet, fleet_env, history,
                         history_dsn, install_fleet, launches, plan, start_source_clusters,
@@ -41,6 +42,13 @@ def wait_terminal(s, test_ids, timeout):
     return {line.split("|")[0]: tuple(line.split("|")[1:]) for line in history(s, sql).splitlines()}
 
 
+def wait_published(s, yml, env, scopes):
+    """Until Patroni wrote each scope's leader key and the leader's member key (its first HA
+    loop after bootstrap does)."""
+    s.wait_for("Patroni to publish the leaders of %s in etcd" % ", ".join(scopes),
+               lambda: all(plan(s, yml, env).get(c, {}).get("source_host") for c in scopes), 30)
+
+
 @scenario
 def fleet_drills_two_clusters():
     """Two Patroni clusters found in etcd, both drilled under Patroni by one run, proven at
@@ -58,6 +66,7 @@ def fleet_drills_two_clusters():
                 s, "\"patroni\", \"{drill_name}\"", "\"stop\", \"{drill_name}\"",
                 extra="max_concurrent: 2"))
 
+            wait_published(s, yml, env, ["alpha", "beta"])
             rows = plan(s, yml, env)
             expect_equal(sorted(rows), ["alpha", "beta"], "the scopes in etcd")
             for scope in ("alpha", "beta"):
@@ -117,6 +126,7 @@ def fleet_drills_two_clusters():
 
             # a third cluster appears in etcd: due at the next pass, no configuration change
             start_source_clusters(s, ["gamma"], backup=False)
+            wait_published(s, yml, env, ["gamma"])
             rows = plan(s, yml, env)
             expect_equal((rows["gamma"]["due"], rows["gamma"]["reason"]),
                          (True, "never proven"), "the new cluster")
@@ -274,20 +284,53 @@ def fleet_faults():
                      "k2 was scheduled by the killed pass: not launched again, it ends "
                      "never_started after launch_timeout")
 
-        # two runs at once: every scope launched exactly once
-        scopes = ["c%d" % i for i in range(1, 7)]
-        env["FLEET_TEST_MODES"] = ",".join("%s=record" % c for c in scopes)
+        # two runs at once: every scope launched exactly once. Thirty scopes, so that a pass
+        # takes a while between reading the history and its COMMIT, and a launch command that
+        # only notes the scope (sh, the test's choice; pgdrill-fleet runs no shell itself)
+        scopes = ["c%02d" % i for i in range(1, 31)]
+        noted = s.path("concurrent-launches")
         both = write_fleet_yml(s, "both.yml", fleet_yml(
-            s, "\"by-scope\", \"{scope}\", \"{drill_name}\"", etcd=False,
-            static=[(c, 5432, c) for c in scopes], extra="max_concurrent: 100"))
+            s, "", etcd=False, static=[(c, 5432, c) for c in scopes],
+            extra="max_concurrent: 100").replace(
+                "[\"/usr/bin/python3\", \"%s\", ]" % LAUNCHER,
+                "[\"/bin/sh\", \"-c\", \"echo $0 >> %s\", \"{scope}\"]" % noted))
+        # both wait on the table (held by this session) before either reads it: they meet
+        holder = subprocess.Popen(as_user([PG_BIN + "/psql", "-X", "-q", "-h", s.socket_dir, "-p",
+                                           str(s.pg_port), "-U", "postgres", "-d", "postgres",
+                                           "-c", "BEGIN", "-c", "LOCK TABLE pgdrill.drill_status"
+                                           " IN ACCESS EXCLUSIVE MODE", "-c",
+                                           "SELECT pg_sleep(4)", "-c", "COMMIT"]),
+                                  stdout=subprocess.DEVNULL, env=s.env)
+        s.wait_for("the table lock", lambda: history(
+            s, "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted"
+               " AND relation = 'pgdrill.drill_status'::regclass") == "1", 20)
         procs = [subprocess.Popen(as_user([os.path.join(s.bindir, "pgdrill-fleet"),
                                            "--config=" + both, "run"]),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                   env=env) for _ in range(2)]
+        s.wait_for("both passes to wait", lambda: int(history(
+            s, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+               " AND application_name = 'pgdrill'")) == 2, 20)
+        holder.wait(30)
         for p in procs:
             _, err = p.communicate(timeout=60)
             expect_equal(p.returncode, 0, "a concurrent run")
-        expect_equal(sorted(a for m, a, _ in launches(s) if a in scopes), scopes,
-                     "each scope launched once")
-        expect_equal([len(scheduled_ids(s, c)) for c in scopes], [1] * 6,
+        expect_equal(sorted(open(noted).read().split()), scopes, "each scope launched once")
+        expect_equal([len(scheduled_ids(s, c)) for c in scopes], [1] * 30,
                      "each scope scheduled once")
+
+        # watch: a pass every tick until SIGTERM, then exit 0
+        env["FLEET_TEST_MODES"] = "w1=record"
+        watch = write_fleet_yml(s, "watch.yml", fleet_yml(
+            s, "\"by-scope\", \"{scope}\", \"{drill_name}\"", etcd=False,
+            static=[("w1", 5432, "w1")], extra="tick: 1s\nmax_concurrent: 100"))
+        proc = subprocess.Popen(as_user([os.path.join(s.bindir, "pgdrill-fleet"),
+                                         "--config=" + watch, "watch"]),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                env=env)
+        time.sleep(3.5)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+        expect_equal(proc.returncode, 0, "watch after SIGTERM")
+        expect(err.count("pass done") >= 3, "a pass every second", err[-3000:])
+        expect_equal(len(scheduled_ids(s, "w1")), 1, "launched once across passes")
