@@ -128,6 +128,13 @@ static const key_spec keys[] = {
      .max = DAY,
      .shown_default = "`5m`",
      .meaning = "`watch`: the time from the start of one pass to the start of the next"},
+    {.path = "metrics_file",
+     .kind = K_STRING,
+     .offset = AT(metrics_file),
+     .shown_default = "`\"\"` (off)",
+     .meaning = "Prometheus textfile-collector file replaced after every pass of `run` and "
+                "`watch`, e.g. `/var/lib/node_exporter/textfile/pgdrill-fleet.prom` ([The "
+                "fleet's metrics and alerts](#the-fleets-metrics-and-alerts))"},
     {.path = "scopes",
      .kind = K_ITEMS,
      .offset = AT(scopes),
@@ -291,6 +298,7 @@ static void set_defaults(fleet_config *cfg)
     cfg->stale_after = 12 * 3600;
     cfg->launch_timeout = 30 * 60;
     cfg->tick = 5 * 60;
+    cfg->metrics_file = pgd_strdup("");
     cfg->inventory.etcd.namespace_prefix = pgd_strdup("/service/");
     cfg->inventory.etcd.cacert = pgd_strdup("");
     cfg->inventory.etcd.cert = pgd_strdup("");

@@ -66,7 +66,8 @@ typedef struct fleet_config {
     long stale_after;
     long launch_timeout;
     long tick;
-    fleet_list scopes; /* fleet_scope_policy */
+    char *metrics_file; /* "": off */
+    fleet_list scopes;  /* fleet_scope_policy */
     struct {
         struct {
             fleet_strlist endpoints;

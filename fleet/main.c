@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "exitcode.h"
 #include "fleet_config.h"
+#include "fleet_metrics.h"
 #include "fleet_usage.h"
 #include "log.h"
 #include "output.h"
@@ -125,6 +126,14 @@ static int run_pass(const fleet_config *cfg)
 
         pgd_info("pass done in %.1f s: %s", plan.duration, summary);
         free(summary);
+    }
+    if (cfg->metrics_file[0] != '\0') {
+        char *why = NULL;
+
+        if (!fleet_metrics_write(cfg, &plan, rc, &why)) {
+            pgd_warn("could not write the metrics file: %s", why);
+            free(why);
+        }
     }
     fleet_plan_free(&plan);
     return rc;

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import promtext
 from drillstack import (PG_BIN, Stack, as_user, expect, expect_equal, free_port, processes_mentioning,
                         scenario)
 from fleetstack import (LAUNCHER, HistoryStack, drill_config, fleet, fleet_env, history,
@@ -62,9 +63,10 @@ def fleet_drills_two_clusters():
             start_source_clusters(s, ["alpha", "beta"])
             config = drill_config(s)
             env = fleet_env(s, config)
+            metrics = s.path("fleet.prom")
             yml = write_fleet_yml(s, "fleet.yml", fleet_yml(
                 s, "\"patroni\", \"{drill_name}\"", "\"stop\", \"{drill_name}\"",
-                extra="max_concurrent: 2"))
+                extra="max_concurrent: 2\nmetrics_file: %s" % metrics))
 
             wait_published(s, yml, env, ["alpha", "beta"])
             rows = plan(s, yml, env)
@@ -110,6 +112,18 @@ def fleet_drills_two_clusters():
 
             # the next run launches nothing and cleans up after both drills, once
             fleet(s, yml, "run", env=env, check_rc=0)
+            m = promtext.parse(open(metrics).read())
+            subprocess.run(["promtool", "check", "metrics"], input=open(metrics).read(),
+                           text=True, check=True, capture_output=True, timeout=30)
+            v = promtext.value
+            for scope in ("alpha", "beta"):
+                expect_equal((v(m, "pgdrill_fleet_scope_overdue", scope=scope, stanza=scope),
+                              v(m, "pgdrill_fleet_scope_never_proven", scope=scope)), (0, 0), scope)
+                expect(0 < v(m, "pgdrill_fleet_scope_last_success_age_seconds", scope=scope) < 600,
+                       "%s proven minutes ago" % scope, m)
+            expect_equal((v(m, "pgdrill_fleet_scopes"), v(m, "pgdrill_fleet_scopes_proven"),
+                          v(m, "pgdrill_fleet_last_pass_success"),
+                          v(m, "pgdrill_fleet_inventory_up")), (2, 2, 1, 1), "fleet totals")
             expect_equal(sorted(m for m, _, _ in launches(s) if m == "patroni"),
                          ["patroni", "patroni"], "no second launch")
             expect_equal(sorted(a for m, a, _ in launches(s) if m == "stop"),
@@ -143,6 +157,11 @@ def fleet_drills_two_clusters():
             expect("could not read the fleet from etcd" in p.stderr, "the reason", p.stderr)
             expect_equal(history(s, "SELECT count(*) FROM pgdrill.drill_status"), before,
                          "no row written")
+            m = promtext.parse(open(metrics).read())
+            expect_equal((promtext.value(m, "pgdrill_fleet_last_pass_success"),
+                          promtext.value(m, "pgdrill_fleet_inventory_up"),
+                          promtext.value(m, "pgdrill_fleet_scopes")), (0, 0, 2),
+                         "the metrics say the inventory is stale and keep the scopes")
             fleet(s, yml, "plan", env=env, check_rc=3)
         finally:
             stop_drills(s)
