@@ -10,9 +10,11 @@
 #include "conninfo.h"
 #include "duration.h"
 #include "fsutil.h"
+#include "kube.h"
 #include "secret.h"
 #include "template.h"
 #include "xalloc.h"
+#include "yamljson.h"
 
 #include <yaml.h>
 
@@ -41,6 +43,7 @@ typedef enum key_kind {
     K_URLS,     /* a list of http(s) URLs */
     K_ARGV,     /* a list of strings with placeholders: a command without a shell */
     K_ITEMS,    /* a list of mappings whose keys are the rows "<path>[].<key>" */
+    K_LABELS,   /* a mapping of Kubernetes label names to values */
     K_NAMESPACE /* Patroni's namespace: "/service" */
 } key_kind;
 
@@ -223,6 +226,56 @@ static const key_spec keys[] = {
      .max = 3600,
      .shown_default = "`10s`",
      .meaning = "connect and total timeout of each request to etcd"},
+    {.path = "inventory.kubernetes", .kind = K_SECTION},
+    {.path = "inventory.kubernetes.namespace",
+     .kind = K_STRING,
+     .offset = AT(inventory.kubernetes.namespace_name),
+     .shown_default = "`default`",
+     .meaning = "the namespace of Patroni's objects (Patroni's `kubernetes.namespace`); the "
+                "section being there turns this source on"},
+    {.path = "inventory.kubernetes.labels",
+     .kind = K_LABELS,
+     .offset = AT(inventory.kubernetes.labels),
+     .shown_default = "`{application: patroni}`",
+     .meaning = "Patroni's `kubernetes.labels`: the pods and ConfigMaps (or Endpoints) of every "
+                "cluster of the fleet carry them"},
+    {.path = "inventory.kubernetes.scope_label",
+     .kind = K_STRING,
+     .offset = AT(inventory.kubernetes.scope_label),
+     .shown_default = "`cluster-name`",
+     .meaning = "Patroni's `kubernetes.scope_label`: the label that names an object's scope"},
+    {.path = "inventory.kubernetes.use_endpoints",
+     .kind = K_BOOL,
+     .offset = AT(inventory.kubernetes.use_endpoints),
+     .shown_default = "`false`",
+     .meaning = "Patroni's `kubernetes.use_endpoints`: the leader is in Endpoints `<scope>`, "
+                "not in the ConfigMap `<scope>-leader`"},
+    {.path = "inventory.kubernetes.api_url",
+     .kind = K_STRING,
+     .offset = AT(inventory.kubernetes.access.api_url),
+     .shown_default = "`\"\"` (in-cluster)",
+     .meaning = "the API server; in a pod: `https://$KUBERNETES_SERVICE_HOST:"
+                "$KUBERNETES_SERVICE_PORT`"},
+    {.path = "inventory.kubernetes.token_file",
+     .kind = K_STRING,
+     .offset = AT(inventory.kubernetes.access.token_file),
+     .shown_default = "the pod's service account token",
+     .meaning = "bearer token file (`/var/run/secrets/kubernetes.io/serviceaccount/token`); "
+                "read at each pass, never logged; `\"\"`: none"},
+    {.path = "inventory.kubernetes.ca_file",
+     .kind = K_STRING,
+     .offset = AT(inventory.kubernetes.access.ca_file),
+     .shown_default = "the pod's service account CA",
+     .meaning = "CA bundle of the API server "
+                "(`/var/run/secrets/kubernetes.io/serviceaccount/ca.crt`); verification is "
+                "always on"},
+    {.path = "inventory.kubernetes.timeout",
+     .kind = K_DURATION,
+     .offset = AT(inventory.kubernetes.access.timeout),
+     .min = 1,
+     .max = 3600,
+     .shown_default = "`10s`",
+     .meaning = "connect and total timeout of each request"},
     {.path = "inventory.static",
      .kind = K_ITEMS,
      .offset = AT(inventory.static_clusters),
@@ -275,6 +328,54 @@ static const key_spec keys[] = {
      .shown_default = "`5m`",
      .meaning = "bound of each command: then its process group is killed and the launch "
                 "recorded `launch_failed`"},
+    {.path = "launch.kubernetes", .kind = K_SECTION},
+    {.path = "launch.kubernetes.template",
+     .kind = K_STRING,
+     .offset = AT(launch.kubernetes.template_file),
+     .shown_default = "— (required)",
+     .meaning = "the Kubernetes runner: a Job manifest (YAML); `{scope}`, `{test_id}`, "
+                "`{drill_name}` ... in its strings are replaced, other braces stay; loaded and "
+                "checked with the configuration"},
+    {.path = "launch.kubernetes.namespace",
+     .kind = K_STRING,
+     .offset = AT(launch.kubernetes.namespace_name),
+     .shown_default = "`pgdrill`",
+     .meaning = "where the drills' Jobs are created"},
+    {.path = "launch.kubernetes.retention",
+     .kind = K_DURATION,
+     .offset = AT(launch.kubernetes.retention),
+     .min = 0,
+     .max = 366 * DAY,
+     .shown_default = "`24h`",
+     .meaning = "a finished Job is deleted this long after it ended, with the Patroni DCS "
+                "objects its drill's scope (`{drill_name}`) left in the namespace"},
+    {.path = "launch.kubernetes.scope_label",
+     .kind = K_STRING,
+     .offset = AT(launch.kubernetes.scope_label),
+     .shown_default = "`cluster-name`",
+     .meaning = "the drills' Patroni `kubernetes.scope_label`: the label of those DCS objects"},
+    {.path = "launch.kubernetes.api_url",
+     .kind = K_STRING,
+     .offset = AT(launch.kubernetes.access.api_url),
+     .shown_default = "`\"\"` (in-cluster)",
+     .meaning = "as `inventory.kubernetes.api_url`"},
+    {.path = "launch.kubernetes.token_file",
+     .kind = K_STRING,
+     .offset = AT(launch.kubernetes.access.token_file),
+     .shown_default = "the pod's service account token",
+     .meaning = "as `inventory.kubernetes.token_file`"},
+    {.path = "launch.kubernetes.ca_file",
+     .kind = K_STRING,
+     .offset = AT(launch.kubernetes.access.ca_file),
+     .shown_default = "the pod's service account CA",
+     .meaning = "as `inventory.kubernetes.ca_file`"},
+    {.path = "launch.kubernetes.timeout",
+     .kind = K_DURATION,
+     .offset = AT(launch.kubernetes.access.timeout),
+     .min = 1,
+     .max = 3600,
+     .shown_default = "`10s`",
+     .meaning = "connect and total timeout of each request"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -286,6 +387,14 @@ typedef struct loader {
     char *errmsg;
     int seen_line[N_KEYS]; /* top-level keys: 0 = not in the file */
 } loader;
+
+static void kube_access_defaults(fleet_kube_access *access)
+{
+    access->api_url = pgd_strdup("");
+    access->token_file = pgd_strdup(FLEET_KUBE_TOKEN_FILE);
+    access->ca_file = pgd_strdup(FLEET_KUBE_CA_FILE);
+    access->timeout = 10;
+}
 
 static void set_defaults(fleet_config *cfg)
 {
@@ -307,6 +416,17 @@ static void set_defaults(fleet_config *cfg)
     cfg->inventory.etcd.password_file = pgd_strdup("");
     cfg->inventory.etcd.timeout = 10;
     cfg->launch.timeout = 5 * 60;
+    cfg->inventory.kubernetes.namespace_name = pgd_strdup("default");
+    cfg->inventory.kubernetes.labels.items = pgd_calloc(1, sizeof(fleet_label));
+    cfg->inventory.kubernetes.labels.items[0].name = pgd_strdup("application");
+    cfg->inventory.kubernetes.labels.items[0].value = pgd_strdup("patroni");
+    cfg->inventory.kubernetes.labels.count = 1;
+    cfg->inventory.kubernetes.scope_label = pgd_strdup("cluster-name");
+    cfg->launch.kubernetes.namespace_name = pgd_strdup("pgdrill");
+    cfg->launch.kubernetes.retention = DAY;
+    cfg->launch.kubernetes.scope_label = pgd_strdup("cluster-name");
+    kube_access_defaults(&cfg->inventory.kubernetes.access);
+    kube_access_defaults(&cfg->launch.kubernetes.access);
 }
 
 /* Defaults of a new list item. */
@@ -346,6 +466,16 @@ static void strlist_free(fleet_strlist *list)
 
 static void free_value(void *base, const key_spec *spec);
 
+static void labels_free(fleet_labels *labels)
+{
+    for (size_t i = 0; i < labels->count; i++) {
+        free(labels->items[i].name);
+        free(labels->items[i].value);
+    }
+    free(labels->items);
+    memset(labels, 0, sizeof(*labels));
+}
+
 static void items_free(const key_spec *list, fleet_list *items)
 {
     for (size_t i = 0; i < items->count; i++) {
@@ -378,6 +508,9 @@ static void free_value(void *base, const key_spec *spec)
     case K_ITEMS:
         items_free(spec, field(base, spec));
         break;
+    case K_LABELS:
+        labels_free(field(base, spec));
+        break;
     case K_SECTION:
     case K_DURATION:
     case K_INT:
@@ -392,6 +525,7 @@ void fleet_config_free(fleet_config *cfg)
         if (!is_item_key(&keys[i]))
             free_value(cfg, &keys[i]);
     }
+    json_decref(cfg->launch.kubernetes.job);
     free(cfg->path);
     free(cfg->key_lines);
     memset(cfg, 0, sizeof(*cfg));
@@ -625,6 +759,54 @@ static bool apply_strlist(loader *ld, const key_spec *spec, const char *key, voi
 static bool walk_mapping(loader *ld, const yaml_node_t *map, const char *prefix,
                          const char *shown_prefix, void *base, fleet_item_head *item);
 
+/* Kubernetes' label syntax, loosely: a selector built from these must not be ambiguous. */
+static bool label_text_ok(const char *text, bool is_name)
+{
+    if (text[0] == '\0' || strlen(text) > 253)
+        return false;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (!isalnum((unsigned char)*p) && strchr(is_name ? "-._/" : "-._", *p) == NULL)
+            return false;
+    }
+    return true;
+}
+
+static bool apply_labels(loader *ld, const key_spec *spec, const char *key, void *base,
+                         const yaml_node_t *value, int line)
+{
+    fleet_labels *labels = field(base, spec);
+
+    labels_free(labels);
+    if (value->type != YAML_MAPPING_NODE)
+        return fail(ld, line, key, "expected a mapping of label names to values, found %s",
+                    node_type_name(value));
+    for (yaml_node_pair_t *pair = value->data.mapping.pairs.start;
+         pair < value->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+        fleet_label *label;
+
+        if (k->type != YAML_SCALAR_NODE || !label_text_ok(scalar_text(k), true))
+            return fail(ld, node_line(k), key, "not a label name");
+        if (v->type != YAML_SCALAR_NODE || !label_text_ok(scalar_text(v), false))
+            return fail(ld, node_line(k), key,
+                        "%s: expected a label value (letters, digits, "
+                        "'-', '_', '.')",
+                        scalar_text(k));
+        for (size_t i = 0; i < labels->count; i++) {
+            if (strcmp(labels->items[i].name, scalar_text(k)) == 0)
+                return fail(ld, node_line(k), key, "%s: duplicate label", scalar_text(k));
+        }
+        labels->items = pgd_realloc(labels->items, (labels->count + 1) * sizeof(*label));
+        label = &labels->items[labels->count++];
+        label->name = pgd_strdup(scalar_text(k));
+        label->value = pgd_strdup(scalar_text(v));
+    }
+    if (labels->count == 0)
+        return fail(ld, line, key, "an empty selector would take every object of the namespace");
+    return true;
+}
+
 static bool apply_items(loader *ld, const key_spec *spec, const char *key, void *base,
                         const yaml_node_t *value, int line)
 {
@@ -700,6 +882,8 @@ static bool apply_value(loader *ld, const key_spec *spec, const char *key, void 
         return apply_strlist(ld, spec, key, base, value, line);
     case K_ITEMS:
         return apply_items(ld, spec, key, base, value, line);
+    case K_LABELS:
+        return apply_labels(ld, spec, key, base, value, line);
     }
     return fail(ld, line, key, "internal error: unhandled key kind");
 }
@@ -793,6 +977,119 @@ static bool check_static(loader *ld)
     return true;
 }
 
+static size_t key_index(const char *path)
+{
+    size_t index = 0;
+
+    find_key(path, &index);
+    return index;
+}
+
+/* The first string of the Job template that is no valid template, as *where and *why. */
+static bool job_strings_ok(json_t *value, const char *path, char **where, char **why)
+{
+    const char *key;
+    json_t *item;
+    size_t index;
+
+    if (json_is_string(value)) {
+        if (fleet_manifest_check(json_string_value(value), why))
+            return true;
+        *where = pgd_strdup(path);
+        return false;
+    }
+    json_object_foreach(value, key, item)
+    {
+        char *sub = pgd_asprintf("%s.%s", path, key);
+        bool ok = job_strings_ok(item, sub, where, why);
+
+        free(sub);
+        if (!ok)
+            return false;
+    }
+    json_array_foreach(value, index, item)
+    {
+        char *sub = pgd_asprintf("%s[%zu]", path, index);
+        bool ok = job_strings_ok(item, sub, where, why);
+
+        free(sub);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool text_is(json_t *value, const char *text)
+{
+    return json_is_string(value) && strcmp(json_string_value(value), text) == 0;
+}
+
+/* launch.kubernetes.template: a Job (batch/v1) with containers, every string a template. */
+static bool load_job(loader *ld)
+{
+    const char *path = ld->cfg->launch.kubernetes.template_file;
+    int line = seen_line_of(ld, "launch.kubernetes.template");
+    char *why = NULL;
+    char *where = NULL;
+    char *text;
+    json_t *job;
+    json_t *containers;
+
+    if (path == NULL || path[0] == '\0')
+        return fail(ld, seen_line_of(ld, "launch.kubernetes"), "launch.kubernetes.template",
+                    "required key is missing");
+    text = pgd_read_file(path, CONFIG_MAX_BYTES, &why);
+    if (text == NULL) {
+        fail(ld, line, "launch.kubernetes.template", "%s", why);
+        free(why);
+        return false;
+    }
+    job = fleet_yaml_to_json(text, &why);
+    free(text);
+    if (job == NULL) {
+        fail(ld, line, "launch.kubernetes.template", "%s:%s", path, why);
+        free(why);
+        return false;
+    }
+    ld->cfg->launch.kubernetes.job = job;
+    containers = json_object_get(
+        json_object_get(json_object_get(json_object_get(job, "spec"), "template"), "spec"),
+        "containers");
+    if (!json_is_object(job) || !text_is(json_object_get(job, "apiVersion"), "batch/v1") ||
+        !text_is(json_object_get(job, "kind"), "Job"))
+        return fail(ld, line, "launch.kubernetes.template",
+                    "%s: expected a Job (apiVersion batch/v1, kind Job)", path);
+    if (!json_is_array(containers) || json_array_size(containers) == 0)
+        return fail(ld, line, "launch.kubernetes.template",
+                    "%s: spec.template.spec.containers: expected a list of containers", path);
+    if (!job_strings_ok(job, "", &where, &why)) {
+        fail(ld, line, "launch.kubernetes.template", "%s: %s: %s", path, where + 1, why);
+        free(where);
+        free(why);
+        return false;
+    }
+    return true;
+}
+
+/* Exactly one runner: launch.command or launch.kubernetes. */
+static bool check_runner(loader *ld)
+{
+    const fleet_config *cfg = ld->cfg;
+
+    if (cfg->launch.kubernetes.enabled && cfg->launch.command.count > 0)
+        return fail(ld, seen_line_of(ld, "launch.kubernetes"), "launch.kubernetes",
+                    "launch.command is set too: one runner only");
+    if (cfg->launch.kubernetes.enabled && cfg->launch.cleanup.count > 0)
+        return fail(ld, seen_line_of(ld, "launch.cleanup"), "launch.cleanup",
+                    "the command runner's; the Kubernetes runner deletes its Jobs itself");
+    if (cfg->launch.kubernetes.enabled)
+        return load_job(ld);
+    if (cfg->launch.command.count == 0)
+        return fail(ld, seen_line_of(ld, "launch"), "launch.command",
+                    "no runner: set launch.command or launch.kubernetes");
+    return true;
+}
+
 /* Two keys that go together: one set without the other is refused at its line. */
 static bool check_pair(loader *ld, const char *a, const char *a_value, const char *b,
                        const char *b_value)
@@ -812,12 +1109,15 @@ static bool check_whole(loader *ld)
         if (keys[i].required && !is_item_key(&keys[i]) && ld->seen_line[i] == 0)
             return fail(ld, 1, keys[i].path, "required key is missing");
     }
-    if (cfg->inventory.etcd.endpoints.count == 0 && cfg->inventory.static_clusters.count == 0)
+    ld->cfg->inventory.kubernetes.enabled = ld->seen_line[key_index("inventory.kubernetes")] != 0;
+    ld->cfg->launch.kubernetes.enabled = ld->seen_line[key_index("launch.kubernetes")] != 0;
+    if (cfg->inventory.etcd.endpoints.count == 0 && cfg->inventory.static_clusters.count == 0 &&
+        !cfg->inventory.kubernetes.enabled)
         return fail(ld, seen_line_of(ld, "inventory"), "inventory",
-                    "no source of clusters: set inventory.etcd.endpoints or inventory.static");
-    if (cfg->launch.command.count == 0)
-        return fail(ld, seen_line_of(ld, "launch"), "launch.command",
-                    "no runner: set launch.command");
+                    "no source of clusters: set inventory.etcd.endpoints, inventory.kubernetes or "
+                    "inventory.static");
+    if (!check_runner(ld))
+        return false;
     if (!check_pair(ld, "inventory.etcd.username", cfg->inventory.etcd.username,
                     "inventory.etcd.password_file", cfg->inventory.etcd.password_file) ||
         !check_pair(ld, "inventory.etcd.cert", cfg->inventory.etcd.cert, "inventory.etcd.key",

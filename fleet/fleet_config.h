@@ -12,6 +12,7 @@
 
 #include "plan.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,6 +22,25 @@ typedef struct fleet_strlist {
     char **items;
     size_t count;
 } fleet_strlist;
+
+/* Kubernetes labels: name=value pairs. */
+typedef struct fleet_label {
+    char *name;
+    char *value;
+} fleet_label;
+
+typedef struct fleet_labels {
+    fleet_label *items;
+    size_t count;
+} fleet_labels;
+
+/* How to reach a Kubernetes API: in-cluster by default. */
+typedef struct fleet_kube_access {
+    char *api_url; /* "": https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT */
+    char *token_file;
+    char *ca_file;
+    long timeout;
+} fleet_kube_access;
 
 /* A list of mappings (scopes, inventory.static); items are of the key's item type. */
 typedef struct fleet_list {
@@ -80,11 +100,28 @@ typedef struct fleet_config {
             long timeout;
         } etcd;
         fleet_list static_clusters; /* fleet_static_cluster */
+        struct {
+            bool enabled; /* the section is in the file */
+            char *namespace_name;
+            fleet_labels labels; /* Patroni's kubernetes.labels */
+            char *scope_label;
+            bool use_endpoints;
+            fleet_kube_access access;
+        } kubernetes;
     } inventory;
     struct {
         fleet_strlist command;
         fleet_strlist cleanup;
         long timeout;
+        struct {
+            bool enabled; /* the section is in the file: the Kubernetes runner */
+            char *template_file;
+            json_t *job; /* the template, loaded and checked */
+            char *namespace_name;
+            long retention;
+            char *scope_label;
+            fleet_kube_access access;
+        } kubernetes;
     } launch;
 } fleet_config;
 

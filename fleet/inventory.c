@@ -519,3 +519,62 @@ bool fleet_etcd_parse_range(const char *json, size_t length, const char *namespa
     json_decref(root);
     return true;
 }
+
+/* ------------------------------------------------------------------ Kubernetes */
+
+static const char *object_label(json_t *object, const char *group, const char *name)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(object, "metadata"), group), name));
+}
+
+void fleet_kube_add_pods(fleet_inventory *inventory, json_t *items, const char *scope_label)
+{
+    size_t index;
+    json_t *pod;
+
+    json_array_foreach(items, index, pod)
+    {
+        const char *scope = object_label(pod, "labels", scope_label);
+        const char *name =
+            json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
+        const char *status = object_label(pod, "annotations", "status");
+        fleet_cluster *cluster;
+        fleet_member member;
+
+        if (scope == NULL || scope[0] == '\0' || name == NULL)
+            continue;
+        cluster = fleet_inventory_cluster(inventory, scope, FLEET_SOURCE_KUBERNETES);
+        if (status != NULL && fleet_member_parse(name, status, &member)) {
+            fleet_cluster_set_member(cluster, &member);
+            fleet_member_free(&member);
+        }
+    }
+}
+
+void fleet_kube_add_kinds(fleet_inventory *inventory, json_t *items, const char *scope_label,
+                          bool use_endpoints)
+{
+    size_t index;
+    json_t *object;
+
+    json_array_foreach(items, index, object)
+    {
+        const char *scope = object_label(object, "labels", scope_label);
+        const char *name =
+            json_string_value(json_object_get(json_object_get(object, "metadata"), "name"));
+        const char *leader = object_label(object, "annotations", "leader");
+        fleet_cluster *cluster;
+        char *leader_name;
+
+        if (scope == NULL || scope[0] == '\0' || name == NULL)
+            continue;
+        cluster = fleet_inventory_cluster(inventory, scope, FLEET_SOURCE_KUBERNETES);
+        leader_name = use_endpoints ? pgd_strdup(scope) : pgd_asprintf("%s-leader", scope);
+        if (strcmp(name, leader_name) == 0 && leader != NULL && leader[0] != '\0') {
+            free(cluster->leader);
+            cluster->leader = pgd_strdup(leader);
+        }
+        free(leader_name);
+    }
+}

@@ -9,6 +9,7 @@
 #ifndef PGDRILL_FLEET_INVENTORY_H
 #define PGDRILL_FLEET_INVENTORY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -104,6 +105,17 @@ bool fleet_conn_url_host_port(const char *url, char **host, char **port);
 bool fleet_etcd_parse_range(const char *json, size_t length, const char *namespace_prefix,
                             fleet_inventory *inventory, bool *more, char **last_key,
                             long long *revision, char **errmsg);
+
+/*
+ * Patroni's objects in its Kubernetes DCS (docs/design.md F52), from the API's lists (the
+ * "items" arrays): pods carry the scope in the label scope_label and their member data in
+ * the annotation "status"; the leader is the annotation "leader" of the ConfigMap
+ * <scope>-leader, or with use_endpoints of the Endpoints <scope>. Objects without the scope
+ * label are skipped.
+ */
+void fleet_kube_add_pods(fleet_inventory *inventory, json_t *items, const char *scope_label);
+void fleet_kube_add_kinds(fleet_inventory *inventory, json_t *items, const char *scope_label,
+                          bool use_endpoints);
 
 /* Standard base64 (with padding) into a new NUL-terminated buffer; NULL when invalid. */
 char *fleet_base64_decode(const char *text, size_t length, size_t *decoded_length);

@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "etcd.h"
+#include "kube_inventory.h"
 #include "exitcode.h"
 #include "log.h"
 #include "runner.h"
@@ -32,6 +33,7 @@ void fleet_plan_free(fleet_plan *plan)
         free(plan->rows[i].launch_error);
     }
     free(plan->rows);
+    fleet_launch_rows_free(&plan->ended);
     fleet_inventory_free(&plan->inventory);
     free(plan->error);
     memset(plan, 0, sizeof(*plan));
@@ -69,6 +71,12 @@ static bool gather(const fleet_config *cfg, fleet_plan *plan)
     fleet_inventory_init(&plan->inventory);
     if (cfg->inventory.etcd.endpoints.count > 0 && !fleet_etcd_read(cfg, &plan->inventory, &why)) {
         plan->error = pgd_asprintf("could not read the fleet from etcd: %s", why);
+        free(why);
+        return false;
+    }
+    if (cfg->inventory.kubernetes.enabled &&
+        !fleet_kube_read_inventory(cfg, &plan->inventory, &why)) {
+        plan->error = pgd_asprintf("could not read the fleet from Kubernetes: %s", why);
         free(why);
         return false;
     }
@@ -187,15 +195,20 @@ static char *new_test_id(void)
 }
 
 /* The "scheduled" row's detail: what a later pass and an SRE need to know of the launch. */
-static json_t *launch_detail(const fleet_row *row, const fleet_vars *vars)
+static const char *runner_name(const fleet_config *cfg)
+{
+    return cfg->launch.kubernetes.enabled ? FLEET_RUNNER_KUBERNETES : FLEET_RUNNER_COMMAND;
+}
+
+static json_t *launch_detail(const fleet_config *cfg, const fleet_row *row, const fleet_vars *vars)
 {
     char host[256] = "";
     json_t *detail;
 
     gethostname(host, sizeof(host) - 1);
     detail =
-        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s,s:I}", "runner", FLEET_RUNNER_COMMAND,
-                  "reason", fleet_reason_name(row->judgement.reason), "found_in",
+        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s,s:I}", "runner", runner_name(cfg), "reason",
+                  fleet_reason_name(row->judgement.reason), "found_in",
                   vars->value[FLEET_PH_FOUND_IN], "drill_name", vars->value[FLEET_PH_DRILL_NAME],
                   "source_host", vars->value[FLEET_PH_SOURCE_HOST], "source_port",
                   vars->value[FLEET_PH_SOURCE_PORT], "leader", vars->value[FLEET_PH_LEADER],
@@ -204,7 +217,7 @@ static json_t *launch_detail(const fleet_row *row, const fleet_vars *vars)
 }
 
 /* The "scheduled" rows of every launch, in the locked transaction. */
-static bool schedule(fleet_ledger *ledger, fleet_plan *plan, char **why)
+static bool schedule(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan *plan, char **why)
 {
     for (size_t i = 0; i < plan->count; i++) {
         fleet_row *row = &plan->rows[i];
@@ -218,7 +231,7 @@ static bool schedule(fleet_ledger *ledger, fleet_plan *plan, char **why)
             continue;
         row->test_id = new_test_id();
         row_vars(row, row->test_id, &vars, &found_in, &drill_name);
-        detail = launch_detail(row, &vars);
+        detail = launch_detail(cfg, row, &vars);
         ok = fleet_ledger_append(ledger, row->test_id, row->cluster->scope, row->stanza,
                                  "scheduled", NULL, detail, why);
         json_decref(detail);
@@ -231,9 +244,10 @@ static bool schedule(fleet_ledger *ledger, fleet_plan *plan, char **why)
 }
 
 /* A launch that failed ends at once, inconclusive (launch_failed): it must not block the cap. */
-static void record_launch_failure(fleet_ledger *ledger, fleet_row *row, const char *message)
+static void record_launch_failure(const fleet_config *cfg, fleet_ledger *ledger, fleet_row *row,
+                                  const char *message)
 {
-    json_t *detail = json_pack("{s:s,s:s}", "runner", FLEET_RUNNER_COMMAND, "message", message);
+    json_t *detail = json_pack("{s:s,s:s}", "runner", runner_name(cfg), "message", message);
     char *why = NULL;
 
     if (!fleet_ledger_append(ledger, row->test_id, row->cluster->scope, row->stanza, "inconclusive",
@@ -246,7 +260,21 @@ static void record_launch_failure(fleet_ledger *ledger, fleet_row *row, const ch
     json_decref(detail);
 }
 
-static void launch_all(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan *plan)
+/* One drill through the configured runner; false with *why. */
+static bool launch_one(const fleet_config *cfg, const fleet_kube *kube, const fleet_vars *vars,
+                       char **why)
+{
+    if (!cfg->launch.kubernetes.enabled)
+        return fleet_command_launch(cfg, vars, why);
+    if (kube == NULL) {
+        *why = pgd_strdup("the Kubernetes API could not be opened (see above)");
+        return false;
+    }
+    return fleet_kube_launch(cfg, kube, vars, why);
+}
+
+static void launch_all(const fleet_config *cfg, const fleet_kube *kube, fleet_ledger *ledger,
+                       fleet_plan *plan)
 {
     for (size_t i = 0; i < plan->count; i++) {
         fleet_row *row = &plan->rows[i];
@@ -260,7 +288,7 @@ static void launch_all(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan
         row_vars(row, row->test_id, &vars, &found_in, &drill_name);
         if (pgd_interrupted() != 0)
             why = pgd_strdup("not launched: pgdrill-fleet received a termination signal");
-        else if (fleet_command_launch(cfg, &vars, &why)) {
+        else if (launch_one(cfg, kube, &vars, &why)) {
             plan->launched++;
             pgd_info("launched drill %s of scope %s (stanza %s, %s)", row->test_id,
                      row->cluster->scope, row->stanza, fleet_reason_name(row->judgement.reason));
@@ -271,7 +299,7 @@ static void launch_all(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan
             /* a stopped deployer still records what it did not start */
             if (pgd_interrupted() != 0)
                 pgd_signals_hold();
-            record_launch_failure(ledger, row, why);
+            record_launch_failure(cfg, ledger, row, why);
             row->launch_error = why;
             plan->launch_failed++;
         }
@@ -291,12 +319,20 @@ static const fleet_row *row_of(const fleet_plan *plan, const char *scope)
 }
 
 /* The cleanup command of every launch that ended, once. */
-static void clean_up(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan *plan)
+static void clean_up(const fleet_config *cfg, const fleet_kube *kube, fleet_ledger *ledger,
+                     fleet_plan *plan)
 {
     fleet_launch_rows due;
     char *why = NULL;
 
-    if (cfg->launch.cleanup.count == 0 || pgd_interrupted() != 0)
+    if (pgd_interrupted() != 0)
+        return;
+    if (cfg->launch.kubernetes.enabled) {
+        if (kube != NULL)
+            plan->cleaned += fleet_kube_cleanup(cfg, kube, plan->now, &plan->ended);
+        return;
+    }
+    if (cfg->launch.cleanup.count == 0)
         return;
     if (!fleet_ledger_cleanup_due(ledger, FLEET_RUNNER_COMMAND, cfg->stale_after, &due, &why)) {
         pgd_warn("could not find the drills to clean up after: %s", why);
@@ -344,6 +380,27 @@ static void clean_up(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan *
     fleet_launch_rows_free(&due);
 }
 
+/* After the COMMIT: the launches and the cleanup, through the configured runner. */
+static void act(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan *plan)
+{
+    const fleet_kube_access *a = &cfg->launch.kubernetes.access;
+    fleet_kube kube;
+    bool kube_open = false;
+    char *why = NULL;
+
+    if (cfg->launch.kubernetes.enabled) {
+        kube_open = fleet_kube_open(&kube, a->api_url, a->token_file, a->ca_file, a->timeout, &why);
+        if (!kube_open) {
+            pgd_error("could not open the Kubernetes API for the drills' Jobs: %s", why);
+            free(why);
+        }
+    }
+    launch_all(cfg, kube_open ? &kube : NULL, ledger, plan);
+    clean_up(cfg, kube_open ? &kube : NULL, ledger, plan);
+    if (kube_open)
+        fleet_kube_close(&kube);
+}
+
 /* Under the lock: end silent launches, read the facts, judge, record the launches. */
 static bool decide(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan *plan)
 {
@@ -363,13 +420,13 @@ static bool decide(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan *pl
         pgd_warn("drill %s of scope %s never started: no status row within launch_timeout; "
                  "ended as never_started",
                  ended.items[i].test_id, ended.items[i].scope);
-    fleet_launch_rows_free(&ended);
+    plan->ended = ended;
     if (!read_facts(cfg, ledger, true, plan)) {
         fleet_ledger_rollback(ledger);
         return false;
     }
     judge_all(cfg, plan);
-    if (!schedule(ledger, plan, &why) || !fleet_ledger_commit(ledger, &why)) {
+    if (!schedule(cfg, ledger, plan, &why) || !fleet_ledger_commit(ledger, &why)) {
         fleet_ledger_rollback(ledger);
         plan->error = pgd_asprintf("could not record the launches: %s", why);
         free(why);
@@ -409,10 +466,8 @@ int fleet_pass(const fleet_config *cfg, fleet_mode mode, fleet_plan *plan)
             free(why);
         } else {
             plan->history_ok = decide(cfg, &ledger, plan);
-            if (plan->history_ok) {
-                launch_all(cfg, &ledger, plan);
-                clean_up(cfg, &ledger, plan);
-            }
+            if (plan->history_ok)
+                act(cfg, &ledger, plan);
         }
         if (!plan->history_ok)
             rc = fail_pass(plan, pgd_strdup(plan->error));

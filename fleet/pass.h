@@ -43,7 +43,8 @@ typedef struct fleet_plan {
     long max_concurrent; /* the cap */
     size_t launched;
     size_t launch_failed;
-    size_t never_started; /* launches this pass ended as never_started */
+    size_t never_started;    /* launches this pass ended as never_started */
+    fleet_launch_rows ended; /* ... their "scheduled" rows */
     size_t cleaned;
     double started_at; /* wall clock, Unix seconds */
     double duration;   /* seconds */

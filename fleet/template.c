@@ -49,20 +49,32 @@ static fleet_placeholder lookup(const char *name, size_t len)
     return FLEET_PH_COUNT;
 }
 
+/* The length of a placeholder-like name at p: lowercase letters and '_' up to '}', or 0. */
+static size_t word_before_brace(const char *p)
+{
+    size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+
+    return n > 0 && p[n] == '}' ? n : 0;
+}
+
 /*
  * Walk text: literal runs go to out (when not NULL), placeholders are looked up. False at the
- * first mistake, with *why.
+ * first mistake, with *why. Lenient (manifests, whose shell scripts hold ${f%.conf} and
+ * { ...; }): only "{word}" of lowercase letters and '_' is a placeholder, and must be a known
+ * one; every other brace is itself, and there are no "{{" escapes.
  */
-static bool walk(const char *text, const fleet_vars *vars, pgd_buf *out, char **why)
+static bool walk(const char *text, const fleet_vars *vars, pgd_buf *out, char **why, bool lenient)
 {
     const char *p = text;
 
     while (*p != '\0') {
-        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+        size_t word = *p == '{' ? word_before_brace(p + 1) : 0;
+
+        if (!lenient && ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}'))) {
             if (out != NULL)
                 pgd_buf_append_n(out, p, 1);
             p += 2;
-        } else if (*p == '{') {
+        } else if (*p == '{' && (word > 0 || !lenient)) {
             const char *end = strchr(p + 1, '}');
             fleet_placeholder ph =
                 end != NULL ? lookup(p + 1, (size_t)(end - p - 1)) : FLEET_PH_COUNT;
@@ -73,20 +85,20 @@ static bool walk(const char *text, const fleet_vars *vars, pgd_buf *out, char **
                 if (end == NULL)
                     *why = pgd_asprintf("\"{\" without \"}\" (write \"{{\" for a brace)");
                 else
-                    *why = pgd_asprintf("unknown placeholder \"%.*s\" (known: %s; \"{{\" for a "
-                                        "brace)",
-                                        (int)(end - p + 1), p, known);
+                    *why = pgd_asprintf("unknown placeholder \"%.*s\" (known: %s%s)",
+                                        (int)(end - p + 1), p, known,
+                                        lenient ? "" : "; \"{{\" for a brace");
                 free(known);
                 return false;
             }
             if (out != NULL && vars->value[ph] != NULL)
                 pgd_buf_append(out, vars->value[ph]);
             p = end + 1;
-        } else if (*p == '}') {
+        } else if (*p == '}' && !lenient) {
             *why = pgd_asprintf("\"}\" without \"{\" (write \"}}\" for a brace)");
             return false;
         } else {
-            size_t run = strcspn(p, "{}");
+            size_t run = *p == '{' || *p == '}' ? 1 : strcspn(p, "{}");
 
             if (out != NULL)
                 pgd_buf_append_n(out, p, run);
@@ -98,22 +110,37 @@ static bool walk(const char *text, const fleet_vars *vars, pgd_buf *out, char **
 
 bool fleet_template_check(const char *text, char **why)
 {
-    return walk(text, NULL, NULL, why);
+    return walk(text, NULL, NULL, why, false);
 }
 
-char *fleet_template_expand(const char *text, const fleet_vars *vars)
+static char *expand(const char *text, const fleet_vars *vars, bool lenient)
 {
     pgd_buf out;
     char *why = NULL;
 
     pgd_buf_init(&out);
-    if (!walk(text, vars, &out, &why)) {
+    if (!walk(text, vars, &out, &why, lenient)) {
         /* checked at load time; an unchecked template expands to what it says */
         free(why);
         pgd_buf_reset(&out);
         pgd_buf_append(&out, text);
     }
     return pgd_buf_steal(&out);
+}
+
+char *fleet_template_expand(const char *text, const fleet_vars *vars)
+{
+    return expand(text, vars, false);
+}
+
+bool fleet_manifest_check(const char *text, char **why)
+{
+    return walk(text, NULL, NULL, why, true);
+}
+
+char *fleet_manifest_expand(const char *text, const fleet_vars *vars)
+{
+    return expand(text, vars, true);
 }
 
 char *fleet_drill_name(const char *scope, const char *test_id)

@@ -46,6 +46,15 @@ bool fleet_template_check(const char *text, char **why);
 char *fleet_template_expand(const char *text, const fleet_vars *vars);
 
 /*
+ * The same for the strings of a manifest (the Kubernetes runner's Job), leniently: only
+ * "{word}" of lowercase letters and '_' is a placeholder (and must be a known one); every
+ * other brace stays as it is, so a container's shell script (${f%.conf}, { ...; }) needs no
+ * escaping, and there are no "{{" escapes.
+ */
+bool fleet_manifest_check(const char *text, char **why);
+char *fleet_manifest_expand(const char *text, const fleet_vars *vars);
+
+/*
  * A DNS-1123 label from scope and test id: lowercase letters, digits and '-', at most 63
  * characters, "<scope>-<first 8 characters of the test id>" (caller frees).
  */

@@ -2,18 +2,22 @@
 each archiving into its own stanza of the S3 repository; real drills under Patroni started
 by the command runner; the status history in a real PostgreSQL."""
 import calendar
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 
 import promtext
-from drillstack import (PG_BIN, Stack, as_user, expect, expect_equal, free_port, processes_mentioning,
-                        scenario)
+import yaml
+from drillstack import (PG_BIN, REPO, Stack, as_user, expect, expect_equal, free_port,
+                        processes_mentioning, scenario)
 from fleetstack import (LAUNCHER, HistoryStack, drill_config, fleet, fleet_env, history,
                         history_dsn, install_fleet, launches, plan, start_source_clusters,
                         stop_drills, write_fleet_yml)
+from kube_api import RecordedApi
 
 TERMINAL = "('passed', 'failed', 'inconclusive', 'deferred')"
 
@@ -353,3 +357,134 @@ def fleet_faults():
         expect_equal(proc.returncode, 0, "watch after SIGTERM")
         expect(err.count("pass done") >= 3, "a pass every second", err[-3000:])
         expect_equal(len(scheduled_ids(s, "w1")), 1, "launched once across passes")
+
+
+def rbac_allows(request):
+    """Whether the Roles of patroni-examples/kubernetes-fleet/rbac.yaml allow this request
+    (the scenario's namespaces are the manifests': db and pgdrill)."""
+    method, path = request[0], request[1]
+    route, _, query = path.partition("?")
+    m = re.fullmatch(r"/(?:api/v1|apis/(\w+)/v1)/namespaces/([^/]+)/(\w+)(?:/([^/]+))?", route)
+    if not m:
+        return False
+    group, namespace, resource, name = m.group(1) or "", m.group(2), m.group(3), m.group(4)
+    verb = {"GET": "get" if name else "list", "POST": "create",
+            "DELETE": "delete" if name else "deletecollection"}[method]
+    with open(os.path.join(REPO, "patroni-examples", "kubernetes-fleet", "rbac.yaml")) as f:
+        roles = [d for d in yaml.safe_load_all(f) if d and d["kind"] == "Role"]
+    return any(r["metadata"]["namespace"] == namespace and group in rule["apiGroups"]
+               and resource in rule["resources"] and verb in rule["verbs"]
+               for r in roles for rule in r["rules"])
+
+
+@scenario
+def fleet_kubernetes_recorded():
+    """The Kubernetes inventory and runner against recorded API answers (there is no API
+    server here): Patroni's pods and ConfigMaps paged, the shipped Job template expanded,
+    labelled and created (valid to kubernetes-models), a refused Job recorded launch_failed,
+    finished Jobs deleted after the retention with their drill's DCS objects, a Job that
+    never reported deleted at once; every request authorised by the manifests' RBAC."""
+    with HistoryStack("fleetk8s") as s:
+        s.install_pgdrill()
+        install_fleet(s)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-keyout", s.path("api-key.pem"), "-out", s.path("api-cert.pem"),
+                        "-subj", "/CN=kubernetes", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        s.own(s.path("api-cert.pem"))
+        token = "eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.fleet-token-do-not-print"
+        token_file = s.write("token", token + "\n", mode=0o600)
+        with open(os.path.join(REPO, "patroni-examples", "kubernetes-fleet", "configmap.yaml")) as f:
+            configmap = yaml.safe_load(f)
+        template = s.write("job-template.yaml", configmap["data"]["job-template.yaml"], mode=0o644)
+        api = RecordedApi(s.path("api-cert.pem"), s.path("api-key.pem"), token)
+        try:
+            access = ("    api_url: %s\n    token_file: %s\n    ca_file: %s\n    timeout: 5s\n"
+                      % (api.url, token_file, s.path("api-cert.pem")))
+            yml = write_fleet_yml(s, "fleet.yml", "\n".join([
+                "history_dsn: \"%s\"" % history_dsn(s), "max_concurrent: 5", "launch_timeout: 10s",
+                "inventory:", "  kubernetes:", "    namespace: db", access.rstrip("\n"),
+                "launch:", "  kubernetes:", "    template: %s" % template,
+                "    namespace: pgdrill", "    retention: 1h", access.rstrip("\n"), ""]))
+            env = fleet_env(s, "/nonexistent.yml")
+
+            rows = plan(s, yml, env)
+            expect_equal(sorted(rows), ["analytics", "billing", "orders"], "the scopes in Kubernetes")
+            expect_equal((rows["orders"]["leader"], rows["orders"]["source_host"],
+                          rows["orders"]["source_port"], rows["orders"]["found_in"]),
+                         ("orders-0", "10.2.0.11", "5432", "kubernetes"), "orders' leader")
+            expect_equal(rows["billing"]["source_host"], "10.2.1.21", "billing, on the second page")
+            expect_equal(rows["analytics"]["reason"], "no leader", "a scope without pods")
+            expect(not [r for r in api.requests if r[0] != "GET"], "plan changes nothing")
+
+            p = fleet(s, yml, "run", env=env, check_rc=0)
+            posts = [r for r in api.requests if r[0] == "POST"]
+            expect_equal(len(posts), 2, "two Jobs asked for")
+            created, refused = posts[0][3], posts[1][3]
+            scheduled = dict(line.split("|") for line in history(
+                s, "SELECT scope, test_id FROM pgdrill.drill_status WHERE status = 'scheduled'"
+                   " AND detail->>'runner' = 'kubernetes'").splitlines())
+            expect_equal(sorted(scheduled), ["billing", "orders"], "scheduled rows")
+            job_scope = created["metadata"]["annotations"]["pgdrill.io/scope"]
+            test_id = scheduled[job_scope]
+            meta = created["metadata"]
+            expect_equal((meta["name"], meta["namespace"], meta["labels"]["pgdrill.io/test-id"],
+                          meta["labels"]["app.kubernetes.io/managed-by"],
+                          meta["labels"]["app.kubernetes.io/instance"]),
+                         ("%s-%s" % (job_scope, test_id[:8]), "pgdrill", test_id, "pgdrill-fleet",
+                          "%s-%s" % (job_scope, test_id[:8])), "the Job's name and labels")
+            pod = created["spec"]["template"]
+            expect_equal(pod["metadata"]["labels"]["pgdrill.io/test-id"], test_id, "the pod's label")
+            drill_env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+            expect_equal((drill_env.get("PGDRILL_TEST_ID"), drill_env.get("PGDRILL_SOURCE_SCOPE"),
+                          drill_env.get("PGDRILL_STANZA"), drill_env.get("PGDRILL_SOURCE_HOST"),
+                          drill_env.get("PGDRILL_SOURCE_PORT"), drill_env.get("PGDRILL_CONFIG")),
+                         (test_id, job_scope, job_scope, rows[job_scope]["source_host"], "5432",
+                          "/etc/pgdrill/pgdrill.yml"), "bootstrap's variables in the drill's pod")
+            # the init container's shell script kept its braces
+            expect("${f##*/}" in " ".join(pod["spec"]["initContainers"][0]["command"]),
+                   "a manifest's own braces stay")
+            # the Jobs as the API got them: valid to the Kubernetes API schema
+            jobs = s.mkdir("posted-jobs")
+            for i, (_, _, _, body) in enumerate(posts):
+                with open(os.path.join(jobs, "job-%d.yaml" % i), "w") as f:
+                    json.dump(body, f)
+            v = subprocess.run(["node", os.path.join(REPO, "tests", "kubernetes", "validate-schema.mjs"),
+                                os.path.join(REPO, ".deps", "npm", "node_modules"), jobs],
+                               capture_output=True, text=True, timeout=120)
+            expect(v.returncode == 0, "the posted Jobs are valid Kubernetes objects", v.stdout, v.stderr)
+            refused_scope = refused["metadata"]["annotations"]["pgdrill.io/scope"]
+            expect_equal(row_of(s, scheduled[refused_scope], "inconclusive").split("|")[0],
+                         "launch_failed", "the refused Job's row")
+            expect("exceeded quota" in p.stderr, "the API's reason logged", p.stderr[-2000:])
+            # finished Jobs: the one beyond the retention goes, with its drill's DCS objects
+            deletes = sorted(r[1] for r in api.requests if r[0] == "DELETE")
+            expect_equal(deletes, sorted([
+                "/apis/batch/v1/namespaces/pgdrill/jobs/orders-0a1b2c3d?propagationPolicy=Background",
+                "/api/v1/namespaces/pgdrill/configmaps?labelSelector=cluster-name%3Dorders-0a1b2c3d",
+                "/api/v1/namespaces/pgdrill/endpoints?labelSelector=cluster-name%3Dorders-0a1b2c3d"]),
+                "deleted after the retention, nothing else")
+
+            # the created Job never reports: after launch_timeout it ends never_started and its
+            # Job is deleted at once
+            time.sleep(10.5)
+            before = len(api.requests)
+            fleet(s, yml, "run", env=env, check_rc=0)
+            expect_equal(row_of(s, test_id, "inconclusive").split("|")[0], "never_started",
+                         "the silent Job's launch")
+            deletes = [r[1] for r in api.requests[before:] if r[0] == "DELETE"]
+            expect("/apis/batch/v1/namespaces/pgdrill/jobs/%s?propagationPolicy=Background"
+                   % meta["name"] in deletes, "the never started Job deleted", deletes)
+            expect(not [r for r in api.requests[before:] if r[0] == "POST"],
+                   "nothing launched again before retry_after")
+
+            expect_equal(api.unexpected, [], "requests nothing was recorded for")
+            expect(all(r[2] == "Bearer " + token for r in api.requests), "every request authorised")
+            denied = [r[:2] for r in api.requests if not rbac_allows(r)]
+            expect_equal(denied, [], "requests the manifests' RBAC does not allow")
+            expect(token not in open(s.path("pids")).read() + p.stderr, "the token never printed")
+        finally:
+            api.stop()
+        # the API server gone: nothing launched, exit 3
+        p = fleet(s, yml, "run", env=env, check_rc=3)
+        expect("could not read the fleet from Kubernetes" in p.stderr, "the reason", p.stderr)

@@ -211,13 +211,13 @@ static void test_errors(void **state)
     (void)state;
     assert_rejected("", "1: history_dsn: required key is missing");
     assert_rejected("history_dsn: dbname=x\nlaunch: {command: [a]}\n",
-                    "1: inventory: no source of clusters: set inventory.etcd.endpoints or "
-                    "inventory.static");
+                    "1: inventory: no source of clusters: set inventory.etcd.endpoints, "
+                    "inventory.kubernetes or inventory.static");
     assert_rejected("history_dsn: dbname=x\ninventory:\n  static: []\nlaunch: {command: [a]}\n",
-                    "2: inventory: no source of clusters: set inventory.etcd.endpoints or "
-                    "inventory.static");
+                    "2: inventory: no source of clusters: set inventory.etcd.endpoints, "
+                    "inventory.kubernetes or inventory.static");
     assert_rejected("history_dsn: dbname=x\ninventory: {etcd: {endpoints: [http://e]}}\n",
-                    "1: launch.command: no runner: set launch.command");
+                    "1: launch.command: no runner: set launch.command or launch.kubernetes");
     assert_rejected(BASE "evry: 1h\n", "4: evry: unknown key");
     assert_rejected(BASE "every: 1h\nevery: 2h\n", "5: every: duplicate key (first set on line 4)");
     assert_rejected(BASE "every: soon\n",
@@ -300,6 +300,130 @@ static void test_item_errors(void **state)
                     "5: inventory.static[0].scope: must not be empty");
 }
 
+/* A Job template next to the configuration file. */
+static char template_path[] = "/tmp/pgdrill-test-fleet-job-XXXXXX";
+
+static void write_template(const char *text)
+{
+    FILE *fp = fopen(template_path, "w");
+
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+#define KUBE_CONFIG                                                                                \
+    "history_dsn: dbname=x\n"                                                                      \
+    "inventory:\n"                                                                                 \
+    "  kubernetes:\n"                                                                              \
+    "    namespace: db\n"                                                                          \
+    "launch:\n"                                                                                    \
+    "  kubernetes:\n"                                                                              \
+    "    template: %s\n"
+
+#define JOB                                                                                        \
+    "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec:\n  backoffLimit: 0\n"             \
+    "  template:\n    spec:\n      containers:\n        - name: c\n"                               \
+    "          args: [\"{scope}\", \"sh -c 'echo ${HOME%%/}'\"]\n"
+
+static void test_kubernetes(void **state)
+{
+    fleet_config cfg;
+    char *text;
+
+    (void)state;
+    close(mkstemp(template_path));
+    write_template(JOB);
+    text = pgd_asprintf(KUBE_CONFIG, template_path);
+    assert_accepted(text, &cfg);
+    free(text);
+    assert_true(cfg.inventory.kubernetes.enabled);
+    assert_true(cfg.launch.kubernetes.enabled);
+    assert_string_equal(cfg.inventory.kubernetes.namespace_name, "db");
+    assert_int_equal(cfg.inventory.kubernetes.labels.count, 1);
+    assert_string_equal(cfg.inventory.kubernetes.labels.items[0].name, "application");
+    assert_string_equal(cfg.inventory.kubernetes.labels.items[0].value, "patroni");
+    assert_string_equal(cfg.inventory.kubernetes.scope_label, "cluster-name");
+    assert_false(cfg.inventory.kubernetes.use_endpoints);
+    assert_string_equal(cfg.inventory.kubernetes.access.token_file,
+                        "/var/run/secrets/kubernetes.io/serviceaccount/token");
+    assert_string_equal(cfg.launch.kubernetes.namespace_name, "pgdrill");
+    assert_int_equal(cfg.launch.kubernetes.retention, 86400);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(cfg.launch.kubernetes.job, "spec"), "backoffLimit")),
+                     0);
+    fleet_config_free(&cfg);
+
+    /* no Kubernetes section: neither source nor runner */
+    assert_accepted(BASE, &cfg);
+    assert_false(cfg.inventory.kubernetes.enabled);
+    assert_false(cfg.launch.kubernetes.enabled);
+    fleet_config_free(&cfg);
+
+    text = pgd_asprintf(KUBE_CONFIG "  command: [a]\n", template_path);
+    assert_rejected(text, "6: launch.kubernetes: launch.command is set too: one runner only");
+    free(text);
+    assert_rejected("history_dsn: dbname=x\ninventory: {kubernetes: {labels: {}}}\n"
+                    "launch: {command: [a]}\n",
+                    "2: inventory.kubernetes.labels: an empty selector would take every object "
+                    "of the namespace");
+    assert_rejected("history_dsn: dbname=x\ninventory: {kubernetes: {labels: {a: \"b,c\"}}}\n"
+                    "launch: {command: [a]}\n",
+                    "2: inventory.kubernetes.labels: a: expected a label value (letters, digits, "
+                    "'-', '_', '.')");
+    assert_rejected(
+        "history_dsn: dbname=x\ninventory: {kubernetes: {}}\nlaunch: {kubernetes: {}}\n",
+        "3: launch.kubernetes.template: required key is missing");
+    unlink(template_path);
+}
+
+static void test_kubernetes_template_errors(void **state)
+{
+    static const struct {
+        const char *job;
+        const char *reason;
+    } cases[] = {
+        {"kind: Job\n", "expected a Job (apiVersion batch/v1, kind Job)"},
+        {"apiVersion: batch/v1\nkind: CronJob\n", "expected a Job (apiVersion batch/v1, kind Job)"},
+        {"apiVersion: batch/v1\nkind: Job\nspec: {template: {spec: {containers: []}}}\n",
+         "spec.template.spec.containers: expected a list of containers"},
+        {"apiVersion: batch/v1\nkind: Job\nspec: {template: {spec: {containers: [{name: "
+         "\"{scpoe}\"}]}}}\n",
+         "spec.template.spec.containers[0].name: unknown placeholder \"{scpoe}\" (known: "
+         "{scope}, {stanza}, {test_id}, {source_host}, {source_port}, {leader}, {api_url}, "
+         "{found_in}, {drill_name})"},
+        {"a: [1\n", NULL},
+    };
+
+    (void)state;
+    close(mkstemp(template_path));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fleet_config cfg;
+        char *text = pgd_asprintf(KUBE_CONFIG, template_path);
+        char *errmsg;
+
+        write_template(cases[i].job);
+        errmsg = load(text, &cfg);
+        assert_non_null(errmsg);
+        assert_non_null(strstr(errmsg, ":7: launch.kubernetes.template: "));
+        assert_non_null(strstr(errmsg, template_path));
+        if (cases[i].reason != NULL && strstr(errmsg, cases[i].reason) == NULL)
+            fail_msg("%s lacks %s", errmsg, cases[i].reason);
+        free(errmsg);
+        free(text);
+    }
+    unlink(template_path);
+    {
+        fleet_config cfg;
+        char *text = pgd_asprintf(KUBE_CONFIG, template_path);
+        char *errmsg = load(text, &cfg);
+
+        assert_non_null(strstr(errmsg, ":7: launch.kubernetes.template: could not open"));
+        free(errmsg);
+        free(text);
+    }
+}
+
 /* The password of history_dsn is masked from then on. */
 static void test_secrets_registered(void **state)
 {
@@ -359,6 +483,8 @@ int main(void)
         cmocka_unit_test_teardown(test_errors, clear_secrets),
         cmocka_unit_test_teardown(test_item_errors, clear_secrets),
         cmocka_unit_test_teardown(test_secrets_registered, clear_secrets),
+        cmocka_unit_test_teardown(test_kubernetes, clear_secrets),
+        cmocka_unit_test_teardown(test_kubernetes_template_errors, clear_secrets),
         cmocka_unit_test(test_path),
         cmocka_unit_test(test_readme_table),
     };

@@ -285,6 +285,55 @@ static void test_move(void **state)
     fleet_inventory_free(&a);
 }
 
+/* Patroni's Kubernetes DCS: pods with the scope label and the status annotation, the leader
+ * in <scope>-leader (or with use_endpoints in the Endpoints <scope>). */
+static void test_kubernetes_objects(void **state)
+{
+    const char *pods =
+        "[{\"metadata\":{\"name\":\"orders-0\",\"labels\":{\"cluster-name\":\"orders\"},"
+        "\"annotations\":{\"status\":\"{\\\"conn_url\\\":\\\"postgres://10.0.0.5:5432/postgres\\\","
+        "\\\"role\\\":\\\"master\\\"}\"}}},"
+        "{\"metadata\":{\"name\":\"orders-1\",\"labels\":{\"cluster-name\":\"orders\"}}},"
+        "{\"metadata\":{\"name\":\"stray\",\"labels\":{\"app\":\"x\"}}}]";
+    const char *configmaps =
+        "[{\"metadata\":{\"name\":\"orders-leader\",\"labels\":{\"cluster-name\":\"orders\"},"
+        "\"annotations\":{\"leader\":\"orders-0\"}}},"
+        "{\"metadata\":{\"name\":\"orders-config\",\"labels\":{\"cluster-name\":\"orders\"},"
+        "\"annotations\":{\"leader\":\"not-this\"}}},"
+        "{\"metadata\":{\"name\":\"search-config\",\"labels\":{\"cluster-name\":\"search\"}}}]";
+    const char *endpoints =
+        "[{\"metadata\":{\"name\":\"billing\",\"labels\":{\"cluster-name\":\"billing\"},"
+        "\"annotations\":{\"leader\":\"billing-0\"}}}]";
+    json_t *p = json_loads(pods, 0, NULL);
+    json_t *c = json_loads(configmaps, 0, NULL);
+    json_t *e = json_loads(endpoints, 0, NULL);
+    fleet_inventory inv;
+    const fleet_cluster *cluster;
+
+    (void)state;
+    assert_non_null(p);
+    assert_non_null(c);
+    assert_non_null(e);
+    fleet_inventory_init(&inv);
+    fleet_kube_add_kinds(&inv, c, "cluster-name", false);
+    fleet_kube_add_kinds(&inv, e, "cluster-name", true);
+    fleet_kube_add_pods(&inv, p, "cluster-name");
+    fleet_inventory_finish(&inv);
+    assert_int_equal(inv.count, 3);
+    cluster = fleet_inventory_find(&inv, "orders");
+    assert_string_equal(cluster->leader, "orders-0");
+    assert_int_equal(cluster->member_count, 1);
+    assert_string_equal(cluster->source_host, "10.0.0.5");
+    assert_int_equal(cluster->sources, FLEET_SOURCE_KUBERNETES);
+    assert_string_equal(fleet_inventory_find(&inv, "billing")->leader, "billing-0");
+    assert_null(fleet_inventory_find(&inv, "search")->leader);
+    assert_null(fleet_inventory_find(&inv, "stray"));
+    fleet_inventory_free(&inv);
+    json_decref(p);
+    json_decref(c);
+    json_decref(e);
+}
+
 static void test_base64(void **state)
 {
     static const char *const texts[] = {"", "f", "fo", "foo", "foob", "fooba", "/service/"};
@@ -318,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_conn_url),
         cmocka_unit_test(test_merge_sources),
         cmocka_unit_test(test_move),
+        cmocka_unit_test(test_kubernetes_objects),
         cmocka_unit_test(test_base64),
     };
 

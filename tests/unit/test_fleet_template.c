@@ -66,6 +66,32 @@ static void test_check(void **state)
     free(why);
 }
 
+/* A manifest's shell scripts keep their braces; a placeholder-like word must be known. */
+static void test_manifest(void **state)
+{
+    fleet_vars vars;
+    char *why = NULL;
+    char *out;
+
+    (void)state;
+    memset(&vars, 0, sizeof(vars));
+    vars.value[FLEET_PH_DRILL_NAME] = "orders-8c1f0e9a";
+    assert_true(
+        fleet_manifest_check("for f in \"$1\"/*; do cat \"$f\" >\"$2/${f##*/}\"; done", &why));
+    assert_true(fleet_manifest_check("{ cat \"$3\"; printf '\\n'; } >x; {}", &why));
+    out = fleet_manifest_expand("name: {drill_name} ${f##*/} {X} { a; }", &vars);
+    assert_string_equal(out, "name: orders-8c1f0e9a ${f##*/} {X} { a; }");
+    free(out);
+    assert_false(fleet_manifest_check("{drill_nmae}", &why));
+    assert_string_equal(why, "unknown placeholder \"{drill_nmae}\" (known: {scope}, {stanza}, "
+                             "{test_id}, {source_host}, {source_port}, {leader}, {api_url}, "
+                             "{found_in}, {drill_name})");
+    free(why);
+    /* strict templates (argv) refuse what manifests allow */
+    assert_false(fleet_template_check("${f##*/}", &why));
+    free(why);
+}
+
 static void test_drill_name(void **state)
 {
     static const struct {
@@ -97,6 +123,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_expand),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_manifest),
         cmocka_unit_test(test_drill_name),
     };
 
