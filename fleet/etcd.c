@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,81 +125,124 @@ static char *authenticate(const fleet_config *cfg, const char *endpoint, char **
     return token;
 }
 
-/* One page from start (base64) at revision (0: the newest); parsed into inventory. */
-static bool read_page(const fleet_config *cfg, const char *endpoint, const char *token,
-                      const char *start_b64, const char *end_b64, long long *revision,
-                      fleet_inventory *inventory, bool *more, char **last_key, char **errmsg)
-{
-    json_t *body = json_pack("{s:s,s:s,s:I}", "key", start_b64, "range_end", end_b64, "limit",
-                             (json_int_t)PAGE_KEYS);
+/* One page of the range from start (base64) at revision (0: the newest), unparsed. */
+typedef struct page_request {
+    const fleet_config *cfg;
+    const char *endpoint;
+    const char *token;
+    char *start_b64;
+    const char *end_b64;
+    long long revision;
     fleet_http_response response;
-    char *text;
+    char *errmsg;
     bool ok;
+} page_request;
 
-    if (*revision > 0)
-        json_object_set_new(body, "revision", json_integer((json_int_t)*revision));
+static void *fetch_page(void *arg)
+{
+    page_request *r = arg;
+    json_t *body = json_pack("{s:s,s:s,s:I}", "key", r->start_b64, "range_end", r->end_b64, "limit",
+                             (json_int_t)PAGE_KEYS);
+    char *text;
+
+    if (r->revision > 0)
+        json_object_set_new(body, "revision", json_integer((json_int_t)r->revision));
     text = json_dumps(body, JSON_COMPACT);
-    ok = call(cfg, endpoint, "/v3/kv/range", text, token, &response, errmsg);
-    if (ok) {
-        long long page_revision = 0;
-        char *why = NULL;
-
-        ok = fleet_etcd_parse_range(response.body.data, response.body.len,
-                                    cfg->inventory.etcd.namespace_prefix, inventory, more, last_key,
-                                    &page_revision, &why);
-        if (!ok)
-            *errmsg = pgd_asprintf("unexpected answer to /v3/kv/range: %s", why);
-        else if (*revision == 0)
-            *revision = page_revision;
-        free(why);
-    }
-    fleet_http_response_free(&response);
+    r->ok = call(r->cfg, r->endpoint, "/v3/kv/range", text, r->token, &r->response, &r->errmsg);
     free(text);
     json_decref(body);
+    return NULL;
+}
+
+/* Parse one fetched page into inventory; false with *errmsg. */
+static bool parse_page(const fleet_config *cfg, page_request *page, fleet_inventory *inventory,
+                       bool expect_more, char **errmsg)
+{
+    long long revision = 0;
+    char *last_key = NULL;
+    char *why = NULL;
+    bool more = false;
+    bool ok;
+
+    if (!page->ok) {
+        *errmsg = page->errmsg;
+        page->errmsg = NULL;
+        return false;
+    }
+    ok = fleet_etcd_parse_range(page->response.body.data, page->response.body.len,
+                                cfg->inventory.etcd.namespace_prefix, inventory, &more, &last_key,
+                                &revision, &why);
+    if (!ok)
+        *errmsg = pgd_asprintf("unexpected answer to /v3/kv/range: %s", why);
+    else if (more != expect_more) {
+        *errmsg = pgd_strdup("unexpected answer to /v3/kv/range: \"more\" not as its text says");
+        ok = false;
+    }
+    free(last_key);
+    free(why);
     return ok;
 }
 
-/* The whole namespace from one endpoint, page by page at the first page's revision. */
+/*
+ * The whole namespace from one endpoint, page by page at the first page's revision. While a
+ * page is parsed, the next one is already being fetched by a thread of its own: etcd's JSON
+ * encoding is most of the time (README Performance), so both CPUs work.
+ */
 static bool read_endpoint(const fleet_config *cfg, const char *endpoint, fleet_inventory *inventory,
                           size_t *pages, char **errmsg)
 {
     const char *prefix = cfg->inventory.etcd.namespace_prefix;
     char *end = prefix_end(prefix);
-    char *end_b64 = b64(end, strlen(end));
-    char *start_b64 = b64(prefix, strlen(prefix));
+    page_request page;
     char *token = NULL;
-    long long revision = 0;
-    bool more = true;
     bool ok = true;
 
+    memset(&page, 0, sizeof(page));
+    page.cfg = cfg;
+    page.endpoint = endpoint;
+    page.start_b64 = b64(prefix, strlen(prefix));
+    page.end_b64 = b64(end, strlen(end));
     if (cfg->inventory.etcd.username[0] != '\0') {
         token = authenticate(cfg, endpoint, errmsg);
         ok = token != NULL;
     }
-    while (ok && more) {
-        char *last_key = NULL;
+    page.token = token;
+    if (ok)
+        fetch_page(&page);
+    while (ok) {
+        page_request next = page;
+        pthread_t thread;
+        bool prefetch = false;
 
-        ok = read_page(cfg, endpoint, token, start_b64, end_b64, &revision, inventory, &more,
-                       &last_key, errmsg);
         (*pages)++;
-        if (ok && more && last_key != NULL) {
-            /* the next page starts right after the last key: the key with a NUL appended */
-            size_t n = strlen(last_key);
-            char *next = pgd_malloc(n + 1);
-
-            memcpy(next, last_key, n);
-            next[n] = '\0';
-            free(start_b64);
-            start_b64 = b64(next, n + 1);
-            free(next);
-        } else if (ok && more) {
-            more = false;
+        next.start_b64 = NULL;
+        if (page.ok)
+            next.start_b64 = fleet_etcd_next_page(page.response.body.data, page.response.body.len,
+                                                  next.revision == 0 ? &next.revision : NULL);
+        next.errmsg = NULL;
+        memset(&next.response, 0, sizeof(next.response));
+        if (next.start_b64 != NULL) {
+            prefetch = pthread_create(&thread, NULL, fetch_page, &next) == 0;
+            if (!prefetch)
+                fetch_page(&next);
         }
-        free(last_key);
+        ok = parse_page(cfg, &page, inventory, next.start_b64 != NULL, errmsg);
+        if (prefetch)
+            pthread_join(thread, NULL);
+        free(page.start_b64);
+        free(page.errmsg);
+        fleet_http_response_free(&page.response);
+        page = next;
+        if (page.start_b64 == NULL)
+            break;
     }
+    /* a page fetched but not parsed (the one before failed) */
+    free(page.start_b64);
+    free(page.errmsg);
+    if (page.response.body.data != NULL)
+        fleet_http_response_free(&page.response);
+    free((char *)page.end_b64);
     free(token);
-    free(start_b64);
-    free(end_b64);
     free(end);
     return ok;
 }

@@ -960,21 +960,35 @@ static int seen_line_of(const loader *ld, const char *path)
     return ld->seen_line[index];
 }
 
+static int static_order(const void *a, const void *b)
+{
+    const fleet_static_cluster *x = *(const fleet_static_cluster *const *)a;
+    const fleet_static_cluster *y = *(const fleet_static_cluster *const *)b;
+    int c = strcmp(x->scope, y->scope);
+
+    return c != 0 ? c : (x->head.line > y->head.line) - (x->head.line < y->head.line);
+}
+
+/* Each scope once in inventory.static (sorted, not pairwise: a list may be long). */
 static bool check_static(loader *ld)
 {
     const fleet_list *list = &ld->cfg->inventory.static_clusters;
+    const fleet_static_cluster **sorted =
+        pgd_calloc(list->count + 1, sizeof(const fleet_static_cluster *));
+    bool ok = true;
 
-    for (size_t i = 0; i < list->count; i++) {
-        const fleet_static_cluster *a = fleet_config_static(ld->cfg, i);
-
-        for (size_t k = 0; k < i; k++) {
-            if (strcmp(fleet_config_static(ld->cfg, k)->scope, a->scope) == 0)
-                return fail(ld, a->head.line, "inventory.static",
-                            "scope \"%s\" is listed twice (first on line %d)", a->scope,
-                            fleet_config_static(ld->cfg, k)->head.line);
-        }
+    for (size_t i = 0; i < list->count; i++)
+        sorted[i] = fleet_config_static(ld->cfg, i);
+    if (list->count > 1)
+        qsort(sorted, list->count, sizeof(const fleet_static_cluster *), static_order);
+    for (size_t i = 1; i < list->count && ok; i++) {
+        if (strcmp(sorted[i - 1]->scope, sorted[i]->scope) == 0)
+            ok = fail(ld, sorted[i]->head.line, "inventory.static",
+                      "scope \"%s\" is listed twice (first on line %d)", sorted[i]->scope,
+                      sorted[i - 1]->head.line);
     }
-    return true;
+    free(sorted);
+    return ok;
 }
 
 static size_t key_index(const char *path)

@@ -520,6 +520,36 @@ bool fleet_etcd_parse_range(const char *json, size_t length, const char *namespa
     return true;
 }
 
+char *fleet_etcd_next_page(const char *json, size_t length, long long *revision)
+{
+    static const char field[] = "\"key\":\"";
+    static const char header[] = "\"revision\":\"";
+    const size_t field_len = sizeof(field) - 1;
+    const char *last = NULL;
+    const char *at;
+    size_t n;
+    char *key;
+    char *next;
+
+    if (revision != NULL) {
+        at = strstr(json, header);
+        *revision = at != NULL ? strtoll(at + sizeof(header) - 1, NULL, 10) : 0;
+    }
+    /* "more" and the last key are at the end: search backwards, not through 20 MB */
+    for (const char *p = json + length; p >= json + field_len && last == NULL; p--) {
+        if (memcmp(p - field_len, field, field_len) == 0)
+            last = p;
+    }
+    if (last == NULL || strstr(last, "\"more\":true") == NULL)
+        return NULL;
+    key = fleet_base64_decode(last, strcspn(last, "\""), &n);
+    if (key == NULL)
+        return NULL;
+    next = fleet_base64_encode(key, n + 1); /* the decoded key's NUL terminator included */
+    free(key);
+    return next;
+}
+
 /* ------------------------------------------------------------------ Kubernetes */
 
 static const char *object_label(json_t *object, const char *group, const char *name)

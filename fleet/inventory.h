@@ -107,6 +107,16 @@ bool fleet_etcd_parse_range(const char *json, size_t length, const char *namespa
                             long long *revision, char **errmsg);
 
 /*
+ * Where the page after this one starts, read from the raw answer without parsing it (so
+ * that the next page can be fetched while this one is parsed): the last "key" of its kvs
+ * (base64 holds no quote, so the text "key":" is always that field, searched from the end)
+ * with a NUL byte appended, as base64; NULL when the answer does not say "more":true.
+ * revision (may be NULL) gets the header's revision (its first "revision": the kvs only
+ * hold create_revision and mod_revision), 0 when absent.
+ */
+char *fleet_etcd_next_page(const char *json, size_t length, long long *revision);
+
+/*
  * Patroni's objects in its Kubernetes DCS (docs/design.md F52), from the API's lists (the
  * "items" arrays): pods carry the scope in the label scope_label and their member data in
  * the annotation "status"; the leader is the annotation "leader" of the ConfigMap

@@ -22,15 +22,16 @@
 
 /*
  * What the deployer adds to history.c's schema: indexes for its per-scope questions (the
- * last passing drill, the last drill that ended: one index probe each, however long a
- * scope's history; README Performance) and for the launches still only scheduled, and the
- * table of cleaned-up drills.
+ * last drill that ended, with its status and class; the last passing drill: index-only
+ * probes, however long a scope's history; README Performance) and for the launches still
+ * only scheduled, and the table of cleaned-up drills. The time bounds of its queries are
+ * statement_timestamp(), so that they are index bounds (clock_timestamp() is volatile).
  */
 static const char *const fleet_schema[] = {
     "CREATE INDEX IF NOT EXISTS drill_status_scope_passed ON " PGD_HISTORY_TABLE
     " (scope, time DESC) WHERE status = 'passed'",
     "CREATE INDEX IF NOT EXISTS drill_status_scope_ended ON " PGD_HISTORY_TABLE
-    " (scope, time DESC) WHERE status IN (" TERMINAL ")",
+    " (scope, time DESC) INCLUDE (status, error_class) WHERE status IN (" TERMINAL ")",
     "CREATE INDEX IF NOT EXISTS drill_status_scheduled ON " PGD_HISTORY_TABLE
     " (time) WHERE status = 'scheduled'",
     "CREATE TABLE IF NOT EXISTS " FLEET_CLEANUP_TABLE " ("
@@ -191,8 +192,8 @@ bool fleet_ledger_end_silent_launches(fleet_ledger *ledger, long stale_after, lo
         "   $2::int, s.time), 'scheduled_at', s.time)"
         " FROM " PGD_HISTORY_TABLE " s"
         " WHERE s.status = 'scheduled'"
-        "  AND s.time > clock_timestamp() - make_interval(secs => $1::int)"
-        "  AND s.time <= clock_timestamp() - make_interval(secs => $2::int)"
+        "  AND s.time > statement_timestamp() - make_interval(secs => $1::int)"
+        "  AND s.time <= statement_timestamp() - make_interval(secs => $2::int)"
         "  AND NOT EXISTS (SELECT 1 FROM " PGD_HISTORY_TABLE " o"
         "   WHERE o.test_id = s.test_id AND o.status <> 'scheduled')"
         " RETURNING test_id, scope, stanza, detail::text",
@@ -246,61 +247,96 @@ static fleet_verdict verdict_of(const char *status)
 }
 
 /*
- * Per scope, three index probes (README Performance): the latest row (is a drill in
- * progress, and since when), the latest terminal row (the last verdict) and the latest
- * passing row; the index (scope, time DESC) and the deployer's partial indexes serve them.
+ * Per scope, one index-only probe in the common case: the last drill that ended, its status
+ * and class, from drill_status_scope_ended; only when that one did not pass, a second probe
+ * for the last passing drill (drill_status_scope_passed). README Performance.
  */
-#define FACTS_QUERY                                                                                \
-    "SELECT l.test_id, l.status, extract(epoch FROM l.time),"                                      \
-    "  CASE WHEN l.status NOT IN (" TERMINAL ") THEN"                                              \
-    "   (SELECT extract(epoch FROM min(f.time)) FROM " PGD_HISTORY_TABLE " f"                      \
-    "    WHERE f.test_id = l.test_id AND f.status IN ('scheduled', 'started')) END,"               \
-    "  t.status, t.error_class, extract(epoch FROM t.time), extract(epoch FROM p.time)"            \
+#define ENDED_QUERY                                                                                \
+    "SELECT t.status, t.error_class, extract(epoch FROM t.time),"                                  \
+    "  CASE WHEN t.status = 'passed' THEN extract(epoch FROM t.time)"                              \
+    "   ELSE extract(epoch FROM p.time) END"                                                       \
     " FROM unnest($1::text[]) WITH ORDINALITY AS s(scope, n)"                                      \
-    " LEFT JOIN LATERAL (SELECT d.test_id, d.status, d.time FROM " PGD_HISTORY_TABLE " d"          \
-    "  WHERE d.scope = s.scope ORDER BY d.time DESC LIMIT 1) l ON true"                            \
     " LEFT JOIN LATERAL (SELECT d.status, d.error_class, d.time FROM " PGD_HISTORY_TABLE " d"      \
     "  WHERE d.scope = s.scope AND d.status IN (" TERMINAL ") ORDER BY d.time DESC LIMIT 1) t"     \
     "  ON true"                                                                                    \
     " LEFT JOIN LATERAL (SELECT d.time FROM " PGD_HISTORY_TABLE " d"                               \
-    "  WHERE d.scope = s.scope AND d.status = 'passed' ORDER BY d.time DESC LIMIT 1) p ON true"    \
+    "  WHERE d.scope = s.scope AND d.status = 'passed' AND t.status IS DISTINCT FROM 'passed'"     \
+    "  ORDER BY d.time DESC LIMIT 1) p ON true"                                                    \
     " ORDER BY s.n"
 
-static void facts_of_row(const PGresult *result, int row, long stale_after, double now,
-                         fleet_scope_facts *out)
+/*
+ * The drills in progress, from the rows of the last stale_after alone (the index on time):
+ * per scope the latest row of the window; not terminal, and its drill was scheduled or
+ * started within the window: in progress since then. A drill that began earlier is dead,
+ * by the same rule as bootstrap's count.
+ */
+#define RECENT_QUERY                                                                               \
+    "WITH latest AS (SELECT DISTINCT ON (scope) scope, test_id, status FROM " PGD_HISTORY_TABLE    \
+    "  WHERE time > statement_timestamp() - make_interval(secs => $1::int)"                        \
+    "  ORDER BY scope, time DESC)"                                                                 \
+    " SELECT l.scope, l.test_id, l.status, extract(epoch FROM ("                                   \
+    "  SELECT min(f.time) FROM " PGD_HISTORY_TABLE " f WHERE f.test_id = l.test_id"                \
+    "   AND f.status IN ('scheduled', 'started')"                                                  \
+    "   AND f.time > statement_timestamp() - make_interval(secs => $1::int)))"                     \
+    " FROM latest l WHERE l.status NOT IN (" TERMINAL ")"
+
+static void ended_of_row(const PGresult *result, int row, fleet_scope_facts *out)
 {
     fleet_facts *f = &out->facts;
 
     f->last_verdict = FLEET_VERDICT_NONE;
     f->last_finished_at = NAN;
-    f->last_passed_at = epoch_or_nan(result, row, 7);
+    f->last_passed_at = epoch_or_nan(result, row, 3);
     f->in_progress_since = NAN;
-    if (!PQgetisnull(result, row, 4)) {
-        f->last_verdict = verdict_of(PQgetvalue(result, row, 4));
-        f->last_finished_at = epoch_or_nan(result, row, 6);
-        if (!PQgetisnull(result, row, 5))
-            out->last_error_class = pgd_strdup(PQgetvalue(result, row, 5));
-    }
-    /* the latest row is not terminal and its drill began within stale_after: in progress */
-    if (!PQgetisnull(result, row, 3)) {
-        double since = epoch_or_nan(result, row, 3);
-
-        if (now - since < (double)stale_after) {
-            f->in_progress = true;
-            f->in_progress_since = since;
-            f->launch_pending = strcmp(PQgetvalue(result, row, 1), "scheduled") == 0;
-            out->in_progress_test_id = pgd_strdup(PQgetvalue(result, row, 0));
-        }
+    if (!PQgetisnull(result, row, 0)) {
+        f->last_verdict = verdict_of(PQgetvalue(result, row, 0));
+        f->last_finished_at = epoch_or_nan(result, row, 2);
+        if (!PQgetisnull(result, row, 1))
+            out->last_error_class = pgd_strdup(PQgetvalue(result, row, 1));
     }
 }
 
+static int scope_order(const void *key, const void *item)
+{
+    return strcmp((const char *)key, *(const char *const *)item);
+}
+
+/* The drills in progress into out (scopes sorted, as the inventory sorts them). */
+static bool in_progress_facts(fleet_ledger *ledger, const char *const *scopes, size_t count,
+                              long stale_after, fleet_scope_facts *out, char **errmsg)
+{
+    char stale[32];
+    const char *params[] = {stale};
+    PGresult *result;
+
+    seconds_param(stale, sizeof(stale), stale_after);
+    result = pgd_pq_exec(ledger->conn, RECENT_QUERY, 1, params, ledger->timeout_ms, errmsg, NULL);
+    if (result == NULL)
+        return false;
+    for (int row = 0; row < PQntuples(result); row++) {
+        const char *const *found =
+            bsearch(PQgetvalue(result, row, 0), scopes, count, sizeof(*scopes), scope_order);
+        fleet_scope_facts *facts;
+
+        if (found == NULL || PQgetisnull(result, row, 3))
+            continue;
+        facts = &out[found - scopes];
+        facts->facts.in_progress = true;
+        facts->facts.in_progress_since = epoch_or_nan(result, row, 3);
+        facts->facts.launch_pending = strcmp(PQgetvalue(result, row, 2), "scheduled") == 0;
+        facts->in_progress_test_id = pgd_strdup(PQgetvalue(result, row, 1));
+    }
+    PQclear(result);
+    return true;
+}
+
 bool fleet_ledger_facts(fleet_ledger *ledger, const char *const *scopes, size_t count,
-                        long stale_after, double now, fleet_scope_facts *out, char **errmsg)
+                        long stale_after, fleet_scope_facts *out, char **errmsg)
 {
     char *array = text_array(scopes, count);
     const char *params[] = {array};
     PGresult *result =
-        pgd_pq_exec(ledger->conn, FACTS_QUERY, 1, params, ledger->timeout_ms, errmsg, NULL);
+        pgd_pq_exec(ledger->conn, ENDED_QUERY, 1, params, ledger->timeout_ms, errmsg, NULL);
 
     free(array);
     if (result == NULL)
@@ -312,10 +348,10 @@ bool fleet_ledger_facts(fleet_ledger *ledger, const char *const *scopes, size_t 
     }
     for (size_t i = 0; i < count; i++) {
         memset(&out[i], 0, sizeof(out[i]));
-        facts_of_row(result, (int)i, stale_after, now, &out[i]);
+        ended_of_row(result, (int)i, &out[i]);
     }
     PQclear(result);
-    return true;
+    return in_progress_facts(ledger, scopes, count, stale_after, out, errmsg);
 }
 
 void fleet_scope_facts_free(fleet_scope_facts *facts)
@@ -356,9 +392,9 @@ bool fleet_ledger_cleanup_due(fleet_ledger *ledger, const char *runner, long sta
         ledger->conn,
         "SELECT s.test_id, s.scope, s.stanza, s.detail::text FROM " PGD_HISTORY_TABLE " s"
         " WHERE s.status = 'scheduled' AND s.detail->>'runner' = $1"
-        "  AND s.time > clock_timestamp() - " CLEANUP_HORIZON
+        "  AND s.time > statement_timestamp() - " CLEANUP_HORIZON
         "  AND NOT EXISTS (SELECT 1 FROM " FLEET_CLEANUP_TABLE " c WHERE c.test_id = s.test_id)"
-        "  AND (s.time < clock_timestamp() - make_interval(secs => $2::int)"
+        "  AND (s.time < statement_timestamp() - make_interval(secs => $2::int)"
         "   OR (SELECT o.status FROM " PGD_HISTORY_TABLE " o WHERE o.test_id = s.test_id"
         "    ORDER BY o.time DESC LIMIT 1) IN (" TERMINAL "))"
         " ORDER BY s.time",

@@ -82,11 +82,11 @@ typedef struct fleet_scope_facts {
 } fleet_scope_facts;
 
 /*
- * The facts of count scopes (out has count entries, filled in order), at the history
- * server's clock now, drills older than stale_after counting as dead.
+ * The facts of count scopes, sorted by strcmp (out has count entries, filled in order),
+ * drills older than stale_after counting as dead.
  */
 bool fleet_ledger_facts(fleet_ledger *ledger, const char *const *scopes, size_t count,
-                        long stale_after, double now, fleet_scope_facts *out, char **errmsg);
+                        long stale_after, fleet_scope_facts *out, char **errmsg);
 
 void fleet_scope_facts_free(fleet_scope_facts *facts);
 

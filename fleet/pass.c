@@ -67,6 +67,7 @@ static void add_static(const fleet_config *cfg, fleet_inventory *inventory)
 static bool gather(const fleet_config *cfg, fleet_plan *plan)
 {
     char *why = NULL;
+    int64_t start = pgd_monotonic_ms();
 
     fleet_inventory_init(&plan->inventory);
     if (cfg->inventory.etcd.endpoints.count > 0 && !fleet_etcd_read(cfg, &plan->inventory, &why)) {
@@ -83,6 +84,9 @@ static bool gather(const fleet_config *cfg, fleet_plan *plan)
     add_static(cfg, &plan->inventory);
     fleet_inventory_finish(&plan->inventory);
     plan->inventory_ok = true;
+    /* scripts/bench-fleet.py reads these timings (README Performance) */
+    pgd_debug("inventory: %zu scopes in %.3f s", plan->inventory.count,
+              (double)(pgd_monotonic_ms() - start) / 1000.0);
     return true;
 }
 
@@ -134,6 +138,7 @@ static bool read_facts(const fleet_config *cfg, fleet_ledger *ledger, bool histo
                        fleet_plan *plan)
 {
     const char **scopes = pgd_calloc(plan->count + 1, sizeof(*scopes));
+    int64_t start = pgd_monotonic_ms();
     char *why = NULL;
     bool ok;
 
@@ -145,8 +150,7 @@ static bool read_facts(const fleet_config *cfg, fleet_ledger *ledger, bool histo
 
         ok = fleet_ledger_in_progress(ledger, cfg->stale_after, cfg->launch_timeout,
                                       &plan->in_progress, &why) &&
-             fleet_ledger_facts(ledger, scopes, plan->count, cfg->stale_after, plan->now, facts,
-                                &why);
+             fleet_ledger_facts(ledger, scopes, plan->count, cfg->stale_after, facts, &why);
         for (size_t i = 0; ok && i < plan->count; i++)
             plan->rows[i].facts = facts[i];
         free(facts);
@@ -161,7 +165,9 @@ static bool read_facts(const fleet_config *cfg, fleet_ledger *ledger, bool histo
     if (!ok) {
         plan->error = pgd_asprintf("could not read the status history: %s", why);
         free(why);
-    }
+    } else
+        pgd_debug("history: facts of %zu scopes in %.3f s", plan->count,
+                  (double)(pgd_monotonic_ms() - start) / 1000.0);
     return ok;
 }
 

@@ -148,6 +148,31 @@ static void test_etcd_other_namespace_and_errors(void **state)
     fleet_inventory_free(&inv);
 }
 
+/* The next page's start, read from the raw answer. */
+static void test_etcd_next_page(void **state)
+{
+    char *json = range_answer(true);
+    long long revision = 0;
+    char *next = fleet_etcd_next_page(json, strlen(json), &revision);
+    size_t n = 0;
+    char *decoded;
+
+    (void)state;
+    assert_int_equal(revision, 42);
+    assert_non_null(next);
+    decoded = fleet_base64_decode(next, strlen(next), &n);
+    assert_int_equal(n, strlen("/service/citus/0/leader") + 1);
+    assert_string_equal(decoded, "/service/citus/0/leader"); /* then the NUL byte */
+    free(decoded);
+    free(next);
+    free(json);
+    json = range_answer(false);
+    assert_null(fleet_etcd_next_page(json, strlen(json), NULL));
+    free(json);
+    assert_null(fleet_etcd_next_page("{\"more\":true}", 14, &revision));
+    assert_int_equal(revision, 0);
+}
+
 static void test_member_parse(void **state)
 {
     fleet_member m;
@@ -363,6 +388,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_etcd_range),
         cmocka_unit_test(test_etcd_other_namespace_and_errors),
+        cmocka_unit_test(test_etcd_next_page),
         cmocka_unit_test(test_member_parse),
         cmocka_unit_test(test_conn_url),
         cmocka_unit_test(test_merge_sources),
