@@ -138,15 +138,16 @@ def history_dsn(s):
     return "host=%s port=%d dbname=postgres user=postgres" % (s.socket_dir, s.pg_port)
 
 
-def drill_config(s):
-    """One pgdrill.yml for every drill of the fleet: the example with its history, without a
-    scope or report file of its own (the launcher's options give them per drill)."""
+def drill_config(s, max_concurrent=0):
+    """One pgdrill.yml for every drill of the fleet: the example with its history (and the
+    drills' own cap, bootstrap's admission), without a scope or report file of its own (the
+    launcher's options give them per drill)."""
     def edit(text):
         lines = [line for line in text.splitlines()
                  if not line.startswith("scope:") and not line.strip().startswith("file:")]
         text = "\n".join(lines) + "\n"
-        return text.replace("  rto_target: 0", "  rto_target: 0\n  history_dsn: \"%s\""
-                            % history_dsn(s))
+        return text.replace("  rto_target: 0", "  rto_target: 0\n  history_dsn: \"%s\"\n"
+                            "  max_concurrent: %d" % (history_dsn(s), max_concurrent))
     return s.pgdrill_config("fleet-pgdrill.yml", edit=edit)
 
 

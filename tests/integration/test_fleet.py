@@ -184,14 +184,17 @@ def row_of(s, test_id, status):
 
 @scenario
 def fleet_cap_and_retry():
-    """max_concurrent: 1 starts one drill at a time; a drill that failed (a real bootstrap:
-    stanza_missing) is retried after retry_after and not before; a launch that never reports
-    ends never_started after launch_timeout and is cleaned up after."""
+    """max_concurrent: 1 starts one drill at a time; the drills' own cap (bootstrap's
+    admission, report.max_concurrent: 1) admits a drill the deployer launched (its own
+    scheduled row does not count) and defers one started by hand while a launch is in
+    progress: one cap; a drill that failed (a real bootstrap: stanza_missing) is retried
+    after retry_after and not before; a launch that never reports ends never_started after
+    launch_timeout and is cleaned up after."""
     with Stack("fleetcap") as s:
         try:
             s.install_pgdrill()
             install_fleet(s)
-            config = drill_config(s)
+            config = drill_config(s, max_concurrent=1)
             env = fleet_env(s, config)
             env["FLEET_TEST_MODES"] = "s1=bootstrap,s2=record"
             yml = write_fleet_yml(s, "fleet.yml", fleet_yml(
@@ -226,6 +229,11 @@ def fleet_cap_and_retry():
             expect(abs(next_due - (failed_at + 15)) <= 1, "next due at failure + 15 s",
                    rows["s1"], failed_at)
             expect_equal(rows["s2"]["reason"], "in progress", "s2's launch")
+            # one cap: a drill started by hand now waits for s2's launch (bootstrap's admission)
+            hand = s.bootstrap(config, s.path("hand-data"), "--state-dir=" + s.mkdir("hand-state"))
+            expect_equal(hand.returncode, 3, "the hand-started drill's exit code")
+            with open(s.path("hand-state", "report.json")) as f:
+                expect_equal(json.load(f)["error"]["class"], "deferred", "the hand-started drill")
             expect(("stop", "s1-" + s1[0][:8], s1[0]) in launches(s), "s1's drill cleaned up",
                    launches(s))
 
