@@ -27,7 +27,7 @@ static const pgd_exit_code_doc exit_codes[] = {
      "recorded; watch: stopped by SIGTERM)"},
     {2, "usage", "bad arguments or configuration; nothing was done"},
     {3, "inconclusive",
-     "the inventory (etcd) or the status history could not be read, or a "
+     "the inventory (etcd, Kubernetes) or the status history could not be read, or a "
      "signal stopped the pass: nothing was launched"},
 };
 
@@ -40,9 +40,9 @@ const pgd_exit_code_doc *fleet_exit_code_docs(size_t *count)
 const pgd_usage pgd_fleet_usage = {
     .program = "pgdrill-fleet",
     .summary = "start restore drills of every PostgreSQL cluster of a Patroni fleet on schedule",
-    .description = "finds the Patroni clusters of a fleet (etcd, a static list), decides from "
-                   "the drills' status history which are due and starts their restore drills "
-                   "within a fleet-wide cap, recording each launch.",
+    .description = "finds the Patroni clusters of a fleet (etcd, Kubernetes, a static list), "
+                   "decides from the drills' status history which are due and starts their "
+                   "restore drills within a fleet-wide cap, recording each launch.",
     .synopsis = "[OPTION]... plan|run|watch",
     .operands = "plan prints every scope and whether it is due (it changes nothing); run does "
                 "one pass: it ends launches that never reported, starts the due drills and "

@@ -66,8 +66,6 @@ void fleet_print_json(const fleet_plan *plan, FILE *out)
         json_object_set_new(o, "next_due_at", time_value(row->judgement.next_due_at));
         json_object_set_new(o, "in_progress_test_id", text_or_null(row->facts.in_progress_test_id));
         json_object_set_new(o, "every", json_integer(row->policy.every));
-        if (row->test_id != NULL)
-            json_object_set_new(o, "launched_test_id", json_string(row->test_id));
         text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(out, "%s\n", text);
         free(text);

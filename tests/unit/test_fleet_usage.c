@@ -44,7 +44,8 @@ static void test_help(void **state)
     assert_non_null(
         strstr(text, "      --json               plan: one JSON object per scope and line\n"));
     /* the fleet's exit codes, not a drill's */
-    assert_non_null(strstr(text, "  3  inconclusive  the inventory (etcd) or the status history"));
+    assert_non_null(
+        strstr(text, "  3  inconclusive  the inventory (etcd, Kubernetes) or the status"));
     assert_null(strstr(text, "NOT proven restorable"));
     for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
         assert_in_range(strlen(line), 0, 79);
