@@ -47,7 +47,8 @@ static char *answer_error(const fleet_http_response *response)
     if (message == NULL)
         message = json_string_value(json_object_get(root, "error"));
     if (message != NULL)
-        text = pgd_asprintf("HTTP %ld: %s", response->status, message);
+        text = pgd_asprintf("HTTP %ld: %.*s", response->status, (int)strcspn(message, "\r\n"),
+                            message);
     else
         text = pgd_asprintf("HTTP %ld: %.200s", response->status, response->body.data);
     json_decref(root);

@@ -4,7 +4,8 @@
  * etcd 3.4 serves its v3 API as JSON over HTTP next to gRPC (the gateway: /v3/kv/range,
  * keys and values base64), which is what Patroni's etcd3 DCS uses too (docs/design.md,
  * F50); so libcurl and jansson suffice. The namespace is read in pages of one revision:
- * the fleet as it was at one moment, however large.
+ * the fleet as it was at one moment, however large. Through the gateway, TLS client
+ * certificates and a user and password do not go together (F53).
  */
 #ifndef PGDRILL_FLEET_ETCD_H
 #define PGDRILL_FLEET_ETCD_H

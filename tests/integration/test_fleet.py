@@ -496,3 +496,107 @@ def fleet_kubernetes_recorded():
         # the API server gone: nothing launched, exit 3
         p = fleet(s, yml, "run", env=env, check_rc=3)
         expect("could not read the fleet from Kubernetes" in p.stderr, "the reason", p.stderr)
+
+
+def tls_files(s):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate signed by it."""
+    d = s.mkdir("tls", mode=0o755)
+
+    def ssl(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, timeout=60,
+                       cwd=d)
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", "ca.key",
+        "-out", "ca.pem", "-subj", "/CN=pgdrill-test-ca")
+    # etcd 3.4 presents its server certificate as client to its own gateway: clientAuth too
+    for name, ext in (("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth"),
+                      ("client", "extendedKeyUsage=clientAuth")):
+        with open(os.path.join(d, name + ".ext"), "w") as f:
+            f.write(ext + "\n")
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
+            name + ".csr", "-subj", "/CN=" + ("etcd" if name == "server" else "pgdrill-fleet"))
+        ssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext")
+    for f in os.listdir(d):
+        s.own(os.path.join(d, f))
+    return d
+
+
+def start_tls_etcd(s, d, name, client_certs):
+    """etcd on https://127.0.0.1 with the test CA's server certificate; client_certs: it
+    demands a client certificate signed by that CA. Returns its port."""
+    port, peer = free_port(), free_port()
+    argv = ["etcd", "--name", name, "--data-dir", s.mkdir("etcd-" + name),
+            "--listen-client-urls", "https://127.0.0.1:%d" % port,
+            "--advertise-client-urls", "https://127.0.0.1:%d" % port,
+            "--listen-peer-urls", "http://127.0.0.1:%d" % peer,
+            "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % peer,
+            "--initial-cluster", "%s=http://127.0.0.1:%d" % (name, peer),
+            "--cert-file", os.path.join(d, "server.pem"),
+            "--key-file", os.path.join(d, "server.key")]
+    if client_certs:
+        argv += ["--client-cert-auth", "--trusted-ca-file", os.path.join(d, "ca.pem")]
+    s.start_daemon("etcd", argv, "etcd-%s.log" % name)
+    s.wait_for_log("etcd-%s.log" % name, r"ready to serve client requests", 30)
+    return port
+
+
+@scenario
+def fleet_etcd_tls_and_auth():
+    """etcd as production fleets run it, with Patroni's etcd3 options: TLS verified against
+    a private CA (cacert) and a client certificate (cert, key): the fleet is read, and
+    without the certificate nothing (exit 3); a user whose role may only read Patroni's
+    namespace (username, password_file): the fleet is read, a wrong password reads nothing
+    (exit 3), the password is never printed. (etcd 3.4's JSON gateway refuses client
+    certificates once authentication is on, docs/design.md F53: two etcds.)"""
+    with HistoryStack("fleetetcd") as s:
+        s.install_pgdrill()
+        install_fleet(s)
+        d = tls_files(s)
+        certs = start_tls_etcd(s, d, "certs", True)
+        users = start_tls_etcd(s, d, "users", False)
+        env = dict(s.env, ETCDCTL_API="3")
+        member = json.dumps({"conn_url": "postgres://10.9.0.1:5432/postgres", "role": "master",
+                             "api_url": "http://10.9.0.1:8008/patroni", "state": "running"})
+        password = "etcd-Fleet-pw-do-not-print"
+        for port, extra in ((certs, []), (users, [
+                ["put", "/other/secret/leader", "x"],
+                ["user", "add", "root", "--new-user-password=root-pw"],
+                ["role", "add", "patroni-reader"],
+                ["role", "grant-permission", "patroni-reader", "read", "/service/", "--prefix=true"],
+                ["user", "add", "fleet", "--new-user-password=" + password],
+                ["user", "grant-role", "fleet", "patroni-reader"],
+                ["auth", "enable"]])):
+            ctl = ["etcdctl", "--endpoints=https://127.0.0.1:%d" % port, "--cacert",
+                   os.path.join(d, "ca.pem"), "--cert", os.path.join(d, "client.pem"), "--key",
+                   os.path.join(d, "client.key")]
+            for args in [["put", "/service/orders/leader", "orders-0"],
+                         ["put", "/service/orders/members/orders-0", member]] + extra:
+                subprocess.run(ctl + args, check=True, capture_output=True, timeout=30, env=env)
+        s.write("etcd.password", password + "\n", mode=0o600)
+        s.write("wrong.password", "not-it\n", mode=0o600)
+
+        def config(name, port, cert=False, password_file=None):
+            lines = ["history_dsn: \"%s\"" % history_dsn(s), "inventory:", "  etcd:",
+                     "    endpoints: [\"https://127.0.0.1:%d\"]" % port,
+                     "    cacert: %s" % os.path.join(d, "ca.pem")]
+            if cert:
+                lines += ["    cert: %s" % os.path.join(d, "client.pem"),
+                          "    key: %s" % os.path.join(d, "client.key")]
+            if password_file:
+                lines += ["    username: fleet", "    password_file: %s" % password_file]
+            return write_fleet_yml(s, name, "\n".join(lines + ["launch:", "  command: [/bin/true]", ""]))
+
+        rows = plan(s, config("certs.yml", certs, cert=True))
+        expect_equal((sorted(rows), rows["orders"]["source_host"]), (["orders"], "10.9.0.1"),
+                     "the fleet over TLS with a client certificate")
+        p = fleet(s, config("nocert.yml", certs), "plan", check_rc=3)
+        expect("could not read the fleet from etcd" in p.stderr, "no client certificate", p.stderr)
+
+        rows = plan(s, config("users.yml", users, password_file=s.path("etcd.password")))
+        expect_equal(sorted(rows), ["orders"], "what a reader of /service/ sees")
+        p = fleet(s, config("wrong.yml", users, password_file=s.path("wrong.password")), "plan",
+                  check_rc=3)
+        expect("could not authenticate as fleet" in p.stderr, "a wrong password", p.stderr)
+        p = fleet(s, config("anonymous.yml", users), "plan", check_rc=3)
+        for out in (p.stderr, open(s.path("etcd-users.log"), errors="replace").read()):
+            expect(password not in out, "the password printed")
