@@ -144,6 +144,7 @@ int main(int argc, char **argv)
     struct option long_options[8];
     char short_options[8];
     const char *config_path = NULL;
+    const char *state_dir = getenv("PGDRILL_STATE_DIR");
     bool check_config = false;
     pgd_config cfg;
     verify_run run = {0};
@@ -165,6 +166,9 @@ int main(int argc, char **argv)
         case PGD_USAGE_CHECK_CONFIG_VAL:
             check_config = true;
             break;
+        case OPT_VERIFY_STATE_DIR:
+            state_dir = optarg;
+            break;
         default:
             if (pgd_cli_common_option(c, print_help))
                 break;
@@ -182,6 +186,11 @@ int main(int argc, char **argv)
     pgd_conninfo_register_secrets(run.conninfo);
     if (!pgd_cli_load_config(config_path, &cfg))
         return PGD_EXIT_USAGE;
+    /* A launcher's state directory (bootstrap's --state-dir): where the drill's report is. */
+    if (state_dir != NULL && state_dir[0] != '\0' && !pgd_cli_override_state_dir(&cfg, state_dir)) {
+        pgd_config_free(&cfg);
+        return PGD_EXIT_USAGE;
+    }
     rc = pgd_cli_lock_state_dir(&cfg);
     if (rc != PGD_EXIT_OK) {
         pgd_config_free(&cfg);
