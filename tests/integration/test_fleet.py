@@ -355,15 +355,21 @@ def fleet_faults():
         watch = write_fleet_yml(s, "watch.yml", fleet_yml(
             s, "\"by-scope\", \"{scope}\", \"{drill_name}\"", etcd=False,
             static=[("w1", 5432, "w1")], extra="tick: 1s\nmax_concurrent: 100"))
-        proc = subprocess.Popen(as_user([os.path.join(s.bindir, "pgdrill-fleet"),
-                                         "--config=" + watch, "watch"]),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                env=env)
-        time.sleep(3.5)
+        watch_log = s.path("watch.log")
+        with open(watch_log, "w") as log:
+            proc = subprocess.Popen(as_user([os.path.join(s.bindir, "pgdrill-fleet"),
+                                             "--config=" + watch, "watch"]),
+                                    stdout=subprocess.DEVNULL, stderr=log, env=env)
+        # Three passes, however loaded the machine: a pass every tick, not one and a stop.
+        started = time.monotonic()
+        s.wait_for("three passes", lambda: open(watch_log).read().count("pass done") >= 3, 30)
+        passes_took = time.monotonic() - started
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        err = open(watch_log).read()
         expect_equal(proc.returncode, 0, "watch after SIGTERM")
-        expect(err.count("pass done") >= 3, "a pass every second", err[-3000:])
+        expect(passes_took < 15, "a pass every second (three took %.1f s)" % passes_took,
+               err[-3000:])
         expect_equal(len(scheduled_ids(s, "w1")), 1, "launched once across passes")
 
 
