@@ -1,0 +1,67 @@
+/*
+ * test_jobs.c - how verify.jobs is shared among the programs of a check.
+ */
+#include "jobs.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+static void expect_share(long jobs, size_t databases, long parallel, long each)
+{
+    long p = -1, e = -1;
+
+    jobs_share(jobs, databases, &p, &e);
+    assert_int_equal(p, parallel);
+    assert_int_equal(e, each);
+    /* never more connections than verify.jobs, unless one each is already more */
+    assert_true(p * e <= (jobs > 1 ? jobs : 1));
+}
+
+static void test_share(void **state)
+{
+    (void)state;
+    expect_share(2, 1, 1, 2); /* one database gets every job */
+    expect_share(2, 5, 2, 1);
+    expect_share(8, 3, 3, 2);
+    expect_share(8, 8, 8, 1);
+    expect_share(1, 4, 1, 1);
+    expect_share(4, 0, 1, 4);
+    expect_share(0, 3, 1, 1);
+}
+
+static void expect_lines(const char *tail, const char *expected)
+{
+    char *got = jobs_error_lines(tail);
+
+    assert_string_equal(got, expected);
+    free(got);
+}
+
+static void test_error_lines(void **state)
+{
+    (void)state;
+    expect_lines("pg_amcheck: checking heap table \"d.s.t\"\n"
+                 "pg_amcheck: error: connection to server failed: FATAL:  no\n"
+                 "pg_amcheck: checking btree index \"d.s.i\"",
+                 "pg_amcheck: error: connection to server failed: FATAL:  no");
+    expect_lines("pg_dump: error: query failed: ERROR:  permission denied for table t\n"
+                 "pg_dump: detail: Query was: LOCK TABLE public.t IN ACCESS SHARE MODE",
+                 "pg_dump: error: query failed: ERROR:  permission denied for table t\n"
+                 "pg_dump: detail: Query was: LOCK TABLE public.t IN ACCESS SHARE MODE");
+    expect_lines("Segmentation fault\nlast", "Segmentation fault\nlast");
+    expect_lines("", "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_share),
+        cmocka_unit_test(test_error_lines),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
