@@ -41,38 +41,6 @@ static void test_readme_table(void **state)
     readme_table_free(&t);
 }
 
-/* The flow's "4. checks:" line names verify's checks in the table's order. */
-static void test_readme_flow(void **state)
-{
-    char *errmsg = NULL;
-    char *text = pgd_read_file(PGDRILL_SOURCE_DIR "/README.md", 1024 * 1024, &errmsg);
-    char *at, *end;
-    size_t next = 0;
-
-    (void)state;
-    assert_non_null(text);
-    at = strstr(text, "4. checks: ");
-    assert_non_null(at);
-    at += strlen("4. checks: ");
-    end = strstr(at, "5. the report");
-    assert_non_null(end);
-    *end = '\0';
-    for (char *word = strtok(at, ", \n"); word != NULL; word = strtok(NULL, ", \n")) {
-        char name[64];
-
-        while (next < verify_check_count && verify_checks[next]->runs == CHECK_BY_BOOTSTRAP)
-            next++;
-        assert_true(next < verify_check_count);
-        snprintf(name, sizeof(name),
-                 verify_checks[next]->runs == CHECK_PER_ASSERTION ? "%s:<name>" : "%s",
-                 verify_checks[next]->name);
-        assert_string_equal(word, name);
-        next++;
-    }
-    assert_int_equal(next, verify_check_count);
-    free(text);
-}
-
 static void test_table(void **state)
 {
     (void)state;
@@ -346,11 +314,15 @@ static void test_every_finding_has_a_hint(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_readme_table), cmocka_unit_test(test_readme_flow),
-        cmocka_unit_test(test_table),        cmocka_unit_test(test_result_set),
-        cmocka_unit_test(test_promoted),     cmocka_unit_test(test_archiving_off),
-        cmocka_unit_test(test_quarantine),   cmocka_unit_test(test_marker_and_fence),
-        cmocka_unit_test(test_rto),          cmocka_unit_test(test_every_finding_has_a_hint),
+        cmocka_unit_test(test_readme_table),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_result_set),
+        cmocka_unit_test(test_promoted),
+        cmocka_unit_test(test_archiving_off),
+        cmocka_unit_test(test_quarantine),
+        cmocka_unit_test(test_marker_and_fence),
+        cmocka_unit_test(test_rto),
+        cmocka_unit_test(test_every_finding_has_a_hint),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
