@@ -249,6 +249,16 @@ static bool gather(verify_run *run, const check_def *def, const pgd_strlist *dat
     return ok;
 }
 
+void jobs_no_database(const check_def *def, check_result *out)
+{
+    check_result_set(out, CHECK_NOT_RUN, PGD_ERR_INTERNAL,
+                     "let a database of the restored instance accept connections, or name "
+                     "the ones to check in verify.databases",
+                     "no database to %s: the restored instance has no database that accepts "
+                     "connections (template databases are not checked)",
+                     def->program->verb);
+}
+
 void jobs_run_program(verify_run *run, const check_def *def)
 {
     int64_t start = pgd_monotonic_ms();
@@ -262,13 +272,7 @@ void jobs_run_program(verify_run *run, const check_def *def)
     if (gathered)
         def->judge(&facts, &result);
     else if (databases != NULL && databases->count == 0)
-        /* Zero databases prove nothing: never a pass. */
-        check_result_set(&result, CHECK_NOT_RUN, PGD_ERR_INTERNAL,
-                         "let a database of the restored instance accept connections, or name "
-                         "the ones to check in verify.databases",
-                         "no database to %s: the restored instance has no database that accepts "
-                         "connections (template databases are not checked)",
-                         def->program->verb);
+        jobs_no_database(def, &result);
     else
         check_result_set(&result, CHECK_NOT_RUN, verify_stop_class(run), NULL, "%s", errmsg);
     check_record(run, def->name, &result, start);

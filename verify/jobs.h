@@ -17,6 +17,10 @@
 /* Run def's program in every database, judge what it gathered and record the check. */
 void jobs_run_program(verify_run *run, const check_def *def);
 
+/* A per-database check without a database to run in: not_run, never a pass (none proves nothing).
+ */
+void jobs_no_database(const check_def *def, check_result *out);
+
 /* How many programs run at once, and how many connections each may use. */
 void jobs_share(long jobs, size_t databases, long *parallel, long *each);
 

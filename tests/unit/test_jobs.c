@@ -1,5 +1,6 @@
 /*
- * test_jobs.c - how verify.jobs is shared among the programs of a check.
+ * test_jobs.c - how verify.jobs is shared among the programs of a check, and
+ * what a per-database check without a database records.
  */
 #include "jobs.h"
 
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 static void expect_share(long jobs, size_t databases, long parallel, long each)
@@ -56,11 +58,35 @@ static void test_error_lines(void **state)
     expect_lines("", "");
 }
 
+/* Zero databases prove nothing: every per-database check of the table is not_run, with a hint. */
+static void test_no_database_is_never_a_pass(void **state)
+{
+    size_t seen = 0;
+
+    (void)state;
+    for (size_t i = 0; i < verify_check_count; i++) {
+        const check_def *def = verify_checks[i];
+        check_result r = {0};
+
+        if (def->runs != CHECK_PER_DATABASE)
+            continue;
+        jobs_no_database(def, &r);
+        assert_int_equal(r.status, CHECK_NOT_RUN);
+        assert_int_equal(r.error_class, PGD_ERR_INTERNAL);
+        assert_non_null(strstr(r.detail, def->program->verb));
+        assert_non_null(r.hint);
+        check_result_free(&r);
+        seen++;
+    }
+    assert_int_equal(seen, 2); /* schema_dump, amcheck */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_share),
         cmocka_unit_test(test_error_lines),
+        cmocka_unit_test(test_no_database_is_never_a_pass),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
