@@ -224,8 +224,8 @@ def assertions_can_only_read():
         restore()
         expect_outcome(p, r, 3, "internal")
         c = check(r, "assertion:one")
-        expect(c["status"] == "skipped" and "could not let it in through pg_hba.conf" in c["detail"]
-               and "peer and ident refuse it" in c["detail"], "says what pg_hba.conf needs", c)
+        expect(c["status"] == "not_run" and "could not let it in through pg_hba.conf" in c["detail"]
+               and "peer and ident refuse it" in c["hint"], "says what pg_hba.conf needs", c)
         expect_equal(assertion_roles_left(s, port), "0/0", "the role after a refused login")
 
 
@@ -261,7 +261,7 @@ def assertions_stop_is_not_a_finding():
         expect_outcome(p, r, 3, "interrupted")
         expect(time.monotonic() - stopped < 15, "verify ended soon after SIGTERM")
         c = check(r, "assertion:sleeper")
-        expect((c["status"], c.get("class")) == ("skipped", "interrupted")
+        expect((c["status"], c.get("class")) == ("not_run", "interrupted")
                and "termination signal" in c["detail"], "the assertion was not judged", c)
         s.wait_for("the cancelled query to end", lambda: sleeping_assertions(s, port) == "0", 10)
         expect_equal(assertion_roles_left(s, port), "0/0", "the role after SIGTERM")
@@ -279,6 +279,6 @@ def assertions_stop_is_not_a_finding():
                              ("slow2", "(what verify.timeout left)"),
                              ("slow3", "not started: verify.timeout (14s) left no time for it")):
             c = check(r, "assertion:" + name)
-            expect((c["status"], c.get("class")) == ("skipped", "timeout") and detail in c["detail"],
+            expect((c["status"], c.get("class")) == ("not_run", "timeout") and detail in c["detail"],
                    name, c)
         expect_equal(assertion_roles_left(s, port), "0/0", "the role after the deadline")

@@ -66,7 +66,7 @@ def proof_checksum_failure():
 
 @scenario
 def proof_backup_page_errors():
-    """The issue's sequence: a TOAST page corrupted on disk while the server holds the good copy
+    """The sequence that hides a bad page from the copy: a TOAST page corrupted on disk while the server holds the good copy
     in memory, backed up (pgBackRest flags the set), then healed in the WAL by a full-page image
     of the good copy. The restored copy is clean, yet the set and the source's disk hold the bad
     page: backup_page_errors, file, page and relation named."""
