@@ -11,6 +11,7 @@
 #include "cpus.h"
 #include "fsutil.h"
 #include "log.h"
+#include "pgbackrest_options.h"
 #include "pgconf.h"
 #include "procfs.h"
 #include "xalloc.h"
@@ -29,7 +30,7 @@
 #define ARCHIVE_GET_END "archive-get %f \"%p\""
 #define MIN_QUEUE_BYTES (32L * 1024 * 1024) /* two 16 MB segments: pgBackRest's own minimum */
 
-/* archive-get options we set; any the restore passed on (with --no-/--reset-) give way. */
+/* archive-get options we set; the restore's, in any spelling (pgbackrest_options.h), give way. */
 static const char *const our_options[] = {
     "archive-async", "spool-path", "lock-path", "archive-get-queue-max", "process-max",
 };
@@ -37,27 +38,6 @@ static const char *const our_options[] = {
 char *prefetch_spool_dir(const pgd_config *cfg)
 {
     return pgd_asprintf("%s/" SPOOL_DIR_NAME, cfg->state_dir);
-}
-
-/* Is token --NAME[=...], --no-NAME or --reset-NAME for one of our_options? */
-static bool is_our_option(const char *token, size_t len)
-{
-    static const char *const prefixes[] = {"--", "--no-", "--reset-"};
-
-    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-        size_t plen = strlen(prefixes[i]);
-
-        if (len <= plen || strncmp(token, prefixes[i], plen) != 0)
-            continue;
-        for (size_t j = 0; j < sizeof(our_options) / sizeof(our_options[0]); j++) {
-            size_t olen = strlen(our_options[j]);
-
-            if (len >= plen + olen && strncmp(token + plen, our_options[j], olen) == 0 &&
-                (len == plen + olen || token[plen + olen] == '='))
-                return true;
-        }
-    }
-    return false;
 }
 
 /* value for a shell inside a PostgreSQL restore_command (% is its escape): ' as '\''. */
@@ -225,7 +205,9 @@ char *prefetch_restore_command(const char *auto_conf, const char *spool_dir,
             if (*p == '"')
                 quoted = !quoted;
         }
-        if (out.len > start_len && is_our_option(start, (size_t)(p - start)))
+        if (out.len > start_len &&
+            pgd_pgbackrest_item_resolves(start, (size_t)(p - start), our_options,
+                                         sizeof(our_options) / sizeof(our_options[0])) != NULL)
             continue;
         if (out.len > start_len)
             pgd_buf_append(&out, " ");

@@ -14,6 +14,7 @@
 #include "duration.h"
 #include "fsutil.h"
 #include "marker.h"
+#include "pgbackrest_options.h"
 #include "pgconf.h"
 #include "secret.h"
 #include "xalloc.h"
@@ -407,34 +408,6 @@ pgd_config_key_doc pgd_config_doc(size_t index)
     }
     return doc;
 }
-
-/*
- * Options pgdrill-bootstrap sets itself (or takes from other keys), by
- * pgBackRest's canonical name with the index of indexed options removed,
- * and their deprecated names (how pgBackRest reads its command line:
- * docs/design.md, F10): letting pgbackrest.options override them would
- * defeat the drill or write
- * elsewhere.
- */
-static const char *const reserved_pgbackrest_options[] = {
-    "stanza",       "config", "config-path", "config-include-path", "pg-path",
-    "db-path",      "type",   "target",      "target-action",       "target-exclusive",
-    "archive-mode", "delta",  "force",       "recovery-option",     "process-max",
-    "set",          "repo",
-};
-
-/*
- * Options pgBackRest 2.45 marks secure (src/build/config/config.yaml,
- * "secure: true" and the options that inherit it; docs/design.md, F30):
- * keys and passwords. pgBackRest refuses them on its command line, but only
- * once it runs, when the value is already in every local user's ps and in
- * our "running:" log line. They belong in its configuration file or its
- * PGBACKREST_* environment, never in pgbackrest.options.
- */
-static const char *const secure_pgbackrest_options[] = {
-    "repo-azure-account", "repo-azure-endpoint", "repo-azure-key",     "repo-cipher-pass",
-    "repo-gcs-key",       "repo-s3-key",         "repo-s3-key-secret", "repo-s3-token",
-};
 
 typedef struct loader {
     const char *path;
@@ -885,134 +858,21 @@ static bool apply_bool(loader *ld, const key_spec *spec, const yaml_node_t *valu
     return fail(ld, line, spec->path, "expected true or false, found \"%s\"", scalar_text(value));
 }
 
-/* One item of pgbackrest.options as pgBackRest reads it (docs/design.md, F10). */
-typedef struct pgbackrest_option {
-    char *name;     /* as written, without "--" and without the value: "repo2-s3-key" */
-    char *base;     /* without a "no-" or "reset-" prefix and without the index: "repo-s3-key" */
-    unsigned index; /* the index of "repo2-s3-key" or "db1-path"; 0 when none was written */
-} pgbackrest_option;
-
 /*
- * Split "--name[=value]" into its name, base name and index as pgBackRest
- * does, so that every spelling of an option is recognised. The value is
- * never looked at (it may be a secret). False when the name is not made of
- * lowercase letters, digits and dashes, as every pgBackRest option's is.
- */
-static bool pgbackrest_option_parse(const char *item, pgbackrest_option *out)
-{
-    const char *name = item + 2;
-    size_t len = strcspn(name, "=");
-    const char *base;
-    const char *dash;
-
-    memset(out, 0, sizeof(*out));
-    if (len == 0 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") < len)
-        return false;
-    out->name = pgd_strndup(name, len);
-    base = out->name;
-    if (strncmp(base, "no-", 3) == 0 && base[3] != '\0')
-        base += 3;
-    else if (strncmp(base, "reset-", 6) == 0 && base[6] != '\0')
-        base += 6;
-    out->base = pgd_strdup(base);
-    dash = strchr(out->base, '-');
-    if (dash != NULL) {
-        size_t end = (size_t)(dash - out->base);
-        size_t start = end;
-
-        while (start > 0 && isdigit((unsigned char)out->base[start - 1]))
-            start--;
-        if (start > 0 && start < end) {
-            out->index = (unsigned)strtoul(out->base + start, NULL, 10);
-            memmove(out->base + start, out->base + end, strlen(out->base + end) + 1);
-        }
-    }
-    return true;
-}
-
-static void pgbackrest_option_free(pgbackrest_option *option)
-{
-    free(option->name);
-    free(option->base);
-}
-
-/*
- * The first of names that option resolves to: its base name itself, or a
- * name it is a prefix of, which pgBackRest expands ("--pg1-pa", "--de").
- */
-static const char *pgbackrest_option_match(const pgbackrest_option *option,
-                                           const char *const *names, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        if (strncmp(names[i], option->base, strlen(option->base)) == 0)
-            return names[i];
-    }
-    return NULL;
-}
-
-/*
- * "--repo1-s3-key" set in pgdrill's configuration: refused with where the
- * secret belongs. The environment variable is pgBackRest's name for the
- * option with its index ("repo1-s3-key": PGBACKREST_REPO1_S3_KEY; an
- * option written without one is repository 1's), and every secure option
- * belongs to the repository group ("repo" + index + the rest).
- */
-static bool refuse_secure_option(loader *ld, const key_spec *spec, int line,
-                                 const pgbackrest_option *option, const char *secure)
-{
-    char env[96];
-    size_t n;
-
-    n = (size_t)snprintf(env, sizeof(env), "PGBACKREST_REPO%u%s", option->index ? option->index : 1,
-                         secure + strlen("repo"));
-    for (size_t i = 0; i < n && i < sizeof(env); i++)
-        env[i] = env[i] == '-' ? '_' : (char)toupper((unsigned char)env[i]);
-    return fail(ld, line, spec->path,
-                "\"--%s\" is pgBackRest's secure option --%s: its value would show in the "
-                "process list and in pgdrill's log; set it in pgBackRest's configuration file "
-                "(pgbackrest.config) or in the environment pgdrill runs in as %s",
-                option->name, secure, env);
-}
-
-/*
- * One item of pgbackrest.options. Messages quote the option's name, never
- * its value: a value may be a key or a password.
+ * One item of pgbackrest.options, judged by pgBackRest's grammar
+ * (pgbackrest_options.h). The reason quotes the option's name, never its
+ * value: a value may be a key or a password.
  */
 static bool check_pgbackrest_option(loader *ld, const key_spec *spec, int line, size_t number,
                                     const char *item)
 {
-    pgbackrest_option option;
-    const char *reserved;
-    const char *secure;
-    bool ok = false;
+    char *why = pgd_pgbackrest_option_refused(item, number);
 
-    if (strncmp(item, "--", 2) != 0)
-        return fail(ld, line, spec->path,
-                    "list item %zu does not start with \"--\": pgBackRest options are written "
-                    "--name[=value], the value after \"=\" in the same item",
-                    number);
-    if (!pgbackrest_option_parse(item, &option))
-        return fail(ld, line, spec->path,
-                    "list item %zu is not a pgBackRest option: names are lowercase letters, "
-                    "digits and dashes, written --name[=value]",
-                    number);
-    reserved = pgbackrest_option_match(&option, reserved_pgbackrest_options,
-                                       sizeof(reserved_pgbackrest_options) / sizeof(char *));
-    secure = pgbackrest_option_match(&option, secure_pgbackrest_options,
-                                     sizeof(secure_pgbackrest_options) / sizeof(char *));
-    if (reserved != NULL)
-        fail(ld, line, spec->path, "\"--%s\" is --%s, which pgdrill sets itself%s", option.name,
-             strcmp(reserved, "db-path") == 0 ? "pg1-path" : reserved,
-             strcmp(reserved, "process-max") == 0 ? " (use pgbackrest.process_max)"
-             : strcmp(reserved, "set") == 0       ? " (use pgbackrest.set)"
-             : strcmp(reserved, "repo") == 0      ? " (use pgbackrest.repo)"
-                                                  : "");
-    else if (secure != NULL)
-        refuse_secure_option(ld, spec, line, &option, secure);
-    else
-        ok = true;
-    pgbackrest_option_free(&option);
-    return ok;
+    if (why == NULL)
+        return true;
+    fail(ld, line, spec->path, "%s", why);
+    free(why);
+    return false;
 }
 
 /* A list of strings; for K_DATABASES also the scalar "all". */
