@@ -251,6 +251,26 @@ bool prefetch_is_our_fetcher(const pgd_procfs_info *p, uid_t our_uid, const char
     return *why == NULL;
 }
 
+/* What find_fetchers asks of a process that names the spool directory. */
+typedef struct fetcher_search {
+    const char *spool_arg;
+    const char *exe;
+    bool warn;
+} fetcher_search;
+
+static bool accept_fetcher(const pgd_procfs_info *info, void *arg)
+{
+    const fetcher_search *search = arg;
+    const char *why = NULL;
+
+    if (prefetch_is_our_fetcher(info, geteuid(), search->exe, search->spool_arg, &why))
+        return true;
+    if (search->warn && why != NULL)
+        pgd_warn("process %ld has %s among its arguments, but %s; left running", info->pid,
+                 search->spool_arg, why);
+    return false;
+}
+
 /*
  * pgBackRest processes of this drill's WAL prefetch, pinned (at most max);
  * with warn, every other process whose arguments hold spool_arg is logged.
@@ -258,38 +278,9 @@ bool prefetch_is_our_fetcher(const pgd_procfs_info *p, uid_t our_uid, const char
 static size_t find_fetchers(const char *spool_arg, const char *exe, pgd_procfs_pin *pins,
                             size_t max, bool warn)
 {
-    long *pids = NULL;
-    size_t all = pgd_procfs_list(&pids);
-    size_t n = 0;
+    fetcher_search search = {.spool_arg = spool_arg, .exe = exe, .warn = warn};
 
-    for (size_t i = 0; i < all && n < max; i++) {
-        size_t len = 0;
-        char *args = pids[i] == (long)getpid() ? NULL : pgd_procfs_read_args(pids[i], &len);
-        pgd_procfs_info info;
-        const char *why = NULL;
-
-        /* A cheap first look: only a process naming our spool directory is read further. */
-        if (args == NULL || !pgd_procfs_args_has(args, len, spool_arg)) {
-            free(args);
-            continue;
-        }
-        free(args);
-        /* Pinned before it is read: a signal through the pin reaches what was judged. */
-        pgd_procfs_pin_pid(pids[i], &pins[n]);
-        if (pgd_procfs_read(pids[i], &info) &&
-            prefetch_is_our_fetcher(&info, geteuid(), exe, spool_arg, &why) &&
-            pgd_procfs_pinned_alive(&pins[n]))
-            n++;
-        else {
-            if (warn && why != NULL)
-                pgd_warn("process %ld has %s among its arguments, but %s; left running", pids[i],
-                         spool_arg, why);
-            pgd_procfs_unpin(&pins[n]);
-        }
-        pgd_procfs_free(&info);
-    }
-    free(pids);
-    return n;
+    return pgd_procfs_find(spool_arg, accept_fetcher, &search, pins, max);
 }
 
 static void signal_all(pgd_procfs_pin *pins, size_t n, int sig)

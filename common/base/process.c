@@ -5,11 +5,10 @@
 
 #include "clock.h"
 #include "log.h"
+#include "procfs.h"
 #include "secret.h"
 #include "signals.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -195,62 +194,11 @@ static void reap(pgd_proc *proc)
     proc->reaped = true;
 }
 
-/* Read a small /proc file into buf (NUL-terminated); false when it cannot be read. */
-static bool read_proc_file(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
-
-    if (fd < 0)
-        return false;
-    n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    return true;
-}
-
-/* The process group of process pid (a decimal string), or -1. */
-static long process_group_of(const char *pid)
-{
-    char path[sizeof("/proc//stat") + 256]; /* a directory entry's name: at most 255 bytes */
-    char stat[1024];
-    const char *after_name;
-    long pgrp = -1;
-
-    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-    if (!read_proc_file(path, stat, sizeof(stat)))
-        return -1;
-    /* "PID (comm) S PPID PGRP ...": comm may hold anything, so parse after its last ')' */
-    after_name = strrchr(stat, ')');
-    if (after_name == NULL || sscanf(after_name + 1, " %*c %*d %ld", &pgrp) != 1)
-        return -1;
-    return pgrp;
-}
-
 int64_t pgd_proc_group_written(const pgd_proc *proc)
 {
-    DIR *dir;
-    struct dirent *e;
-    int64_t total = -1;
-
-    if (proc->reaped || (dir = opendir("/proc")) == NULL)
+    if (proc->reaped)
         return -1;
-    while ((e = readdir(dir)) != NULL) {
-        char path[sizeof("/proc//io") + 256];
-        char io[1024];
-        const char *wchar;
-
-        if (!isdigit((unsigned char)e->d_name[0]) || process_group_of(e->d_name) != proc->pid)
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/io", e->d_name);
-        if (!read_proc_file(path, io, sizeof(io)) || (wchar = strstr(io, "wchar: ")) == NULL)
-            continue;
-        total = (total < 0 ? 0 : total) + strtoll(wchar + strlen("wchar: "), NULL, 10);
-    }
-    closedir(dir);
-    return total;
+    return (int64_t)pgd_procfs_group_written(proc->pid);
 }
 
 void pgd_proc_signal(pgd_proc *proc, int sig)

@@ -110,4 +110,34 @@ bool pgd_procfs_pinned_wait(const pgd_procfs_pin *pin, int timeout_ms);
 
 void pgd_procfs_unpin(pgd_procfs_pin *pin);
 
+/*
+ * Judges a process pgd_procfs_find met: true when it is one sought. It may
+ * log why one that names the argument is not.
+ */
+typedef bool (*pgd_procfs_accept)(const pgd_procfs_info *info, void *arg);
+
+/*
+ * pgd_procfs_find - the processes, other than this one, that have arg among
+ * their arguments and that accept(info, accept_arg) takes, pinned into pins
+ * (at most max); returns how many. The arguments are a cheap first look:
+ * only a process naming arg is pinned, then read and judged, so a signal
+ * through its pin reaches the process that was judged (docs/design.md, F22).
+ * The caller unpins each.
+ */
+size_t pgd_procfs_find(const char *arg, pgd_procfs_accept accept, void *accept_arg,
+                       pgd_procfs_pin *pins, size_t max);
+
+/*
+ * The "wchar: N" line of /proc/PID/io: the bytes a process passed to
+ * write(2) and its kin, to files, pipes and sockets alike.
+ */
+bool pgd_procfs_parse_wchar(const char *text, long long *wchar);
+
+/*
+ * Bytes the live members of process group pgrp have written so far: the sum
+ * of their wchar. -1 when the kernel tells nothing (no /proc, or no member
+ * readable). Costs one read of /proc/PID/stat per process on the host.
+ */
+long long pgd_procfs_group_written(long pgrp);
+
 #endif
