@@ -328,11 +328,11 @@ static void stop_fetcher(void *spool_dir)
     prefetch_cleanup(spool_dir);
 }
 
-void prefetch_start_janitor(pgd_guardian *janitor, const char *spool_dir)
+void prefetch_start_archive_get_stopper(pgd_death_watch *stopper, const char *spool_dir)
 {
-    /* The guardian runs in a copy of our memory, where spool_dir stays as it is. */
-    if (!pgd_guardian_start_action(janitor, stop_fetcher, (void *)spool_dir))
-        pgd_warn("could not start the WAL spool's janitor: %s", strerror(errno));
+    /* The death watch runs in a copy of our memory, where spool_dir stays as it is. */
+    if (!pgd_death_watch_start_action(stopper, stop_fetcher, (void *)spool_dir))
+        pgd_warn("could not start the WAL spool's archive-get stopper: %s", strerror(errno));
 }
 
 /*

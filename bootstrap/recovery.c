@@ -157,7 +157,7 @@ static void clean_up(recovery_run *run)
     replay_progress_free(&run->progress);
     if (run->spool_dir != NULL)
         prefetch_cleanup(run->spool_dir);
-    pgd_guardian_release(&run->janitor);
+    pgd_death_watch_release(&run->archive_get_stopper);
     free(run->spool_dir);
     free(run->restore_command);
     if (run->private_dir != NULL)
@@ -170,7 +170,7 @@ static void clean_up(recovery_run *run)
 
 bool recover_and_promote(drill *d)
 {
-    recovery_run run = {.d = d, .janitor = {.pid = -1, .fd = -1}};
+    recovery_run run = {.d = d, .archive_get_stopper = {.pid = -1, .fd = -1}};
     char *errmsg = NULL;
     int64_t start = pgd_monotonic_ms();
     bool ok = false;
@@ -194,7 +194,7 @@ bool recover_and_promote(drill *d)
     }
     run.spool_dir = prefetch_spool_dir(d->cfg);
     run.restore_command = prefetch_prepare(d, run.before.wal_segment_size);
-    prefetch_start_janitor(&run.janitor, run.spool_dir);
+    prefetch_start_archive_get_stopper(&run.archive_get_stopper, run.spool_dir);
     repo_watch_init(&run.repo, d, pgd_monotonic_ms());
     run.repo.repo = d->backup_repo;
     run.watching = true;

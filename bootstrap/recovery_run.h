@@ -13,7 +13,7 @@
 
 #include "controldata.h"
 #include "drill.h"
-#include "guardian.h"
+#include "death_watch.h"
 #include "process.h"
 #include "recovery_log.h"
 #include "repo_watch.h"
@@ -31,7 +31,8 @@ struct recovery_run {
     bool started;          /* proc runs */
     char *restore_command; /* with WAL prefetching (prefetch.h), or NULL: the restored one */
     char *spool_dir;
-    pgd_guardian janitor;     /* stops the asynchronous archive-get if bootstrap is killed */
+    pgd_death_watch
+        archive_get_stopper;  /* stops the asynchronous archive-get if bootstrap is killed */
     repo_watch repo;          /* probes the repository while nothing is replayed or fetched */
     bool watching;            /* repo is initialised */
     replay_progress progress; /* following replay */

@@ -188,7 +188,7 @@ static void reap(pgd_proc *proc)
     /* Grandchildren left in the group after the leader exited are orphans of this command. */
     kill(-proc->pid, SIGKILL);
     /* Before the leader's PID (the group's ID) can be reused. */
-    pgd_guardian_release(&proc->guardian);
+    pgd_death_watch_release(&proc->death_watch);
     while (waitpid(proc->pid, &proc->wait_status, 0) < 0 && errno == EINTR)
         ;
     proc->reaped = true;
@@ -301,7 +301,8 @@ static void exec_child(const pgd_proc_spec *spec, char **envp, int out_w, int er
     int err;
 
     setsid();
-    /* Die with pgdrill even before the guardian is in place (postgres keeps this across exec). */
+    /* Die with pgdrill even before the death watch is in place (postgres keeps this across exec).
+     */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127);
@@ -369,8 +370,8 @@ bool pgd_proc_start(pgd_proc *proc, const pgd_proc_spec *spec, char **errmsg)
     fflush(stdout);
     fflush(stderr);
     parent = getpid();
-    proc->guardian.pid = -1;
-    proc->guardian.fd = -1;
+    proc->death_watch.pid = -1;
+    proc->death_watch.fd = -1;
     proc->pid = fork();
     if (proc->pid == 0)
         exec_child(spec, envp, out_pipe[1], err_pipe[1], status_pipe[1], parent);
@@ -405,9 +406,10 @@ bool pgd_proc_start(pgd_proc *proc, const pgd_proc_spec *spec, char **errmsg)
         return false;
     }
 
-    if (!pgd_guardian_start(&proc->guardian, proc->pid))
-        pgd_warn("could not start a guardian for %s: it may outlive pgdrill if pgdrill is killed",
-                 proc->label);
+    if (!pgd_death_watch_start(&proc->death_watch, proc->pid))
+        pgd_warn(
+            "could not start a death watch for %s: it may outlive pgdrill if pgdrill is killed",
+            proc->label);
     proc->started_ms = pgd_monotonic_ms();
     proc->forced = PGD_PROC_EXITED;
     pipe_init(&proc->pipes[PGD_PROC_STDOUT], out_pipe[0]);
