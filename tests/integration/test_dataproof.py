@@ -66,9 +66,9 @@ def proof_checksum_failure():
 
 @scenario
 def proof_backup_page_errors():
-    """The issue's sequence: a TOAST page corrupted on disk while the server holds the good copy
-    in memory, backed up (pgBackRest flags the set), then healed in the WAL by a full-page image
-    of the good copy. The restored copy is clean, yet the set and the source's disk hold the bad
+    """backup_page_errors as README's error class table describes it: a TOAST page corrupted
+    on disk while the server holds the good copy in memory, backed up (pgBackRest flags the
+    set), then healed in the WAL by a full-page image of the good copy. The restored copy is clean, yet the set and the source's disk hold the bad
     page: backup_page_errors, file, page and relation named."""
     with Stack("pageerr") as s:
         s.install_pgdrill()

@@ -127,8 +127,8 @@ static void test_defaults(void **state)
     pgd_config_free(&cfg);
 }
 
-/* The example from the design card, verbatim, must load. */
-static void test_design_example(void **state)
+/* A complete configuration (every section, comments after values, a flow mapping) must load. */
+static void test_complete_example(void **state)
 {
     pgd_config cfg;
 
@@ -637,7 +637,10 @@ static void test_cross_checks(void **state)
                     "4: report.webhook.token_file: set, but report.webhook.url is empty");
 }
 
-/* The data proof's keys (issue 11): which backup, the checks, assertions, the RTO. */
+/*
+ * The data proof's keys (README, "What a drill proves, and what it does not"): which
+ * backup, the checks, assertions, the RTO.
+ */
 static void test_data_proof_keys(void **state)
 {
     pgd_config cfg;
@@ -893,7 +896,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wal_prefetch_off),
         cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_design_example),
+        cmocka_unit_test(test_complete_example),
         cmocka_unit_test(test_every_type_parsed),
         cmocka_unit_test(test_null_values),
         cmocka_unit_test(test_missing_file),
