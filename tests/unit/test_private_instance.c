@@ -59,6 +59,17 @@ static void test_conf(void **state)
                                  "shared_buffers = 'it''s'\n"));
     assert_null(strstr(conf, "max_connections = '"));
     free(conf);
+
+    /* a source below PostgreSQL's defaults gets the defaults: a hot standby needs no less */
+    cfg.recovery.settings.count = 0;
+    cd.max_connections = 20;
+    cd.max_wal_senders = 0;
+    cd.max_locks_per_xact = 10;
+    conf = private_instance_conf(&cfg, &cd);
+    assert_non_null(strstr(conf, "max_connections = 100\nmax_worker_processes = 8\n"
+                                 "max_wal_senders = 10\nmax_prepared_transactions = 0\n"
+                                 "max_locks_per_transaction = 64\n"));
+    free(conf);
 }
 
 static bool argv_has(const pgd_argv *argv, const char *item)
