@@ -9,6 +9,10 @@
  * pins the process first (pgd_procfs_pin_pid), so that the signal reaches the
  * process those facts were read from and never one that got its PID later.
  * Parsing is pure (unit-tested); reading is pgd_procfs_read.
+ *
+ * This is the one place that looks through /proc for processes: by an
+ * argument they hold (pgd_procfs_find: a detached archive-get) or by their
+ * process group (pgd_procfs_group_written: what a child's group wrote).
  */
 #ifndef PGDRILL_PROCFS_H
 #define PGDRILL_PROCFS_H
