@@ -17,7 +17,7 @@
 #include "drill.h"
 #include "exitcode.h"
 #include "fsutil.h"
-#include "guard.h"
+#include "attempt_guard.h"
 #include "history.h"
 #include "inject.h"
 #include "leftover.h"
@@ -289,17 +289,17 @@ static int apply_attempt_guard(const pgd_config *cfg, pgd_history *history, cons
     char *message = NULL;
     int rc;
 
-    switch (guard_check(cfg->report.file, scope, test_id, &previous, &why)) {
-    case GUARD_PROCEED:
+    switch (attempt_guard_check(cfg->report.file, scope, test_id, &previous, &why)) {
+    case ATTEMPT_GUARD_PROCEED:
         return -1;
-    case GUARD_ERROR:
+    case ATTEMPT_GUARD_ERROR:
         pgd_error("%s", why);
         free(why);
         return PGD_EXIT_INCONCLUSIVE;
-    case GUARD_GIVE_UP:
+    case ATTEMPT_GUARD_GIVE_UP:
         break;
     }
-    guard_mark_given_up(previous, &message);
+    attempt_guard_mark_given_up(previous, &message);
     pgd_error("given_up: %s", message);
     rc = pgd_conclude(cfg, history, previous);
     pgd_report_free(previous);

@@ -1,7 +1,7 @@
 /*
  * jobs.h - the program of a CHECK_PER_DATABASE check in every database,
  * verify.jobs at a time, within verify.timeout (the runner's pool, as
- * PostgreSQL's parallel_slot.c is vacuumdb's and reindexdb's).
+ * PostgreSQL's parallel slots are vacuumdb's and reindexdb's).
  *
  * With D databases and J jobs, min(J, D) programs run at once, each told
  * to use J / min(J, D) connections of its own (at least one): never more

@@ -1,5 +1,5 @@
 /*
- * test_fleet_config.c - pgdrill-fleet's configuration (fleet/fleet_config.c): the issue's
+ * test_fleet_config.c - pgdrill-fleet's configuration (fleet/fleet_config.c): the README's
  * smallest configuration exactly as written, defaults, per-scope policies, every error with
  * its "FILE:LINE: KEY: reason", and the README's table of keys held to the key table.
  */
@@ -21,8 +21,8 @@
 
 static char config_path[] = "/tmp/pgdrill-test-fleet-config-XXXXXX";
 
-/* The smallest configuration of issue 20, as written there. */
-#define ISSUE_EXAMPLE                                                                              \
+/* The smallest configuration, as README's "Scheduling a fleet" shows it. */
+#define SMALLEST_EXAMPLE                                                                           \
     "history_dsn: \"host=db.internal dbname=fleet user=pgdrill\"\n"                                \
     "every: 24h\n"                                                                                 \
     "max_concurrent: 2\n"                                                                          \
@@ -105,7 +105,7 @@ static void test_issue_example(void **state)
     fleet_config cfg;
 
     (void)state;
-    assert_accepted(ISSUE_EXAMPLE, &cfg);
+    assert_accepted(SMALLEST_EXAMPLE, &cfg);
     assert_string_equal(cfg.history_dsn, "host=db.internal dbname=fleet user=pgdrill");
     assert_int_equal(cfg.every, 86400);
     assert_int_equal(cfg.max_concurrent, 2);
