@@ -11,18 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* bootstrap's variables (bootstrap/bootstrap_usage.c) and the placeholders that fill them */
-static const struct {
-    const char *name;
-    fleet_placeholder placeholder;
-} drill_environment[] = {
-    {"PGDRILL_TEST_ID", FLEET_PH_TEST_ID},         {"PGDRILL_SOURCE_SCOPE", FLEET_PH_SCOPE},
-    {"PGDRILL_STANZA", FLEET_PH_STANZA},           {"PGDRILL_SOURCE_HOST", FLEET_PH_SOURCE_HOST},
-    {"PGDRILL_SOURCE_PORT", FLEET_PH_SOURCE_PORT},
-};
-
-#define N_ENV (sizeof(drill_environment) / sizeof(drill_environment[0]))
-
 static bool run_template(const fleet_config *cfg, const fleet_strlist *template, const char *what,
                          const fleet_vars *vars, char **errmsg)
 {
@@ -41,11 +29,11 @@ static bool run_template(const fleet_config *cfg, const fleet_strlist *template,
         pgd_argv_add(&argv, arg);
         free(arg);
     }
-    for (size_t i = 0; i < N_ENV; i++) {
-        const char *value = vars->value[drill_environment[i].placeholder];
+    for (size_t i = 0; i < fleet_drill_variable_count; i++) {
+        const char *value = vars->value[fleet_drill_variables[i].placeholder];
 
         if (value != NULL && value[0] != '\0')
-            pgd_argv_addf(&env, "%s=%s", drill_environment[i].name, value);
+            pgd_argv_addf(&env, "%s=%s", fleet_drill_variables[i].name, value);
     }
     memset(&spec, 0, sizeof(spec));
     spec.argv = pgd_argv_get(&argv);

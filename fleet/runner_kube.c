@@ -13,16 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* bootstrap's variables (bootstrap/bootstrap_usage.c), as the command runner sets them */
-static const struct {
-    const char *name;
-    fleet_placeholder placeholder;
-} drill_environment[] = {
-    {"PGDRILL_TEST_ID", FLEET_PH_TEST_ID},         {"PGDRILL_SOURCE_SCOPE", FLEET_PH_SCOPE},
-    {"PGDRILL_STANZA", FLEET_PH_STANZA},           {"PGDRILL_SOURCE_HOST", FLEET_PH_SOURCE_HOST},
-    {"PGDRILL_SOURCE_PORT", FLEET_PH_SOURCE_PORT},
-};
-
 /* A copy of value with every string expanded (a new reference). */
 static json_t *expand(json_t *value, const fleet_vars *vars)
 {
@@ -134,18 +124,18 @@ static void set_environment(json_t *containers, const fleet_vars *vars)
             const char *name = json_string_value(json_object_get(var, "name"));
             bool ours = false;
 
-            for (size_t k = 0;
-                 name != NULL && k < sizeof(drill_environment) / sizeof(drill_environment[0]); k++)
-                ours = ours || strcmp(name, drill_environment[k].name) == 0;
+            for (size_t k = 0; name != NULL && k < fleet_drill_variable_count; k++)
+                ours = ours || strcmp(name, fleet_drill_variables[k].name) == 0;
             if (!ours)
                 json_array_append(kept, var);
         }
-        for (size_t k = 0; k < sizeof(drill_environment) / sizeof(drill_environment[0]); k++) {
-            const char *value = vars->value[drill_environment[k].placeholder];
+        for (size_t k = 0; k < fleet_drill_variable_count; k++) {
+            const char *value = vars->value[fleet_drill_variables[k].placeholder];
 
             if (value != NULL && value[0] != '\0')
-                json_array_append_new(kept, json_pack("{s:s,s:s}", "name",
-                                                      drill_environment[k].name, "value", value));
+                json_array_append_new(
+                    kept,
+                    json_pack("{s:s,s:s}", "name", fleet_drill_variables[k].name, "value", value));
         }
         json_object_set_new(container, "env", kept);
     }

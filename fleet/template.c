@@ -24,6 +24,14 @@ static const char *const names[FLEET_PH_COUNT] = {
     [FLEET_PH_DRILL_NAME] = "drill_name",
 };
 
+const fleet_drill_variable fleet_drill_variables[] = {
+    {"PGDRILL_TEST_ID", FLEET_PH_TEST_ID},         {"PGDRILL_SOURCE_SCOPE", FLEET_PH_SCOPE},
+    {"PGDRILL_STANZA", FLEET_PH_STANZA},           {"PGDRILL_SOURCE_HOST", FLEET_PH_SOURCE_HOST},
+    {"PGDRILL_SOURCE_PORT", FLEET_PH_SOURCE_PORT},
+};
+const size_t fleet_drill_variable_count =
+    sizeof(fleet_drill_variables) / sizeof(fleet_drill_variables[0]);
+
 const char *fleet_placeholder_name(fleet_placeholder placeholder)
 {
     return placeholder < FLEET_PH_COUNT ? names[placeholder] : NULL;

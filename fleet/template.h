@@ -30,6 +30,18 @@ typedef struct fleet_vars {
     const char *value[FLEET_PH_COUNT];
 } fleet_vars;
 
+/*
+ * bootstrap's variables (bootstrap/bootstrap_usage.c's environment) and the placeholder
+ * whose value each carries: both runners set them, so that one pgdrill.yml serves a fleet.
+ */
+typedef struct fleet_drill_variable {
+    const char *name;
+    fleet_placeholder placeholder;
+} fleet_drill_variable;
+
+extern const fleet_drill_variable fleet_drill_variables[];
+extern const size_t fleet_drill_variable_count;
+
 /* "scope", "stanza", ...: the placeholder's name, braces excluded. */
 const char *fleet_placeholder_name(fleet_placeholder placeholder);
 
