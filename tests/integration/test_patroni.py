@@ -45,7 +45,7 @@ def patroni_yml(s, pg_port, rest_port, config, text=None):
 
 @scenario
 def patroni_complete_drill():
-    with Stack("patroni") as s:
+    with Stack("patroni", fresh=True) as s:  # recent_orders: rows of minutes ago
         s.install_pgdrill()
         s.psql("CREATE DATABASE inventory")
         s.psql("CREATE TABLE items (sku text PRIMARY KEY, qty int)", db="inventory")
