@@ -363,6 +363,9 @@ static void start_query(verify_run *run, const check_queries *q, size_t i, query
 
     it->start_ms = pgd_monotonic_ms();
     if (!q->open(run, q->arg, i, &it->conn, &sql, &wait_ms)) {
+        if (it->conn != NULL)
+            PQfinish(it->conn);
+        it->conn = NULL;
         it->end_ms = pgd_monotonic_ms();
         jobs_order_ended(o, i);
         return;

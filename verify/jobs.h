@@ -66,7 +66,7 @@ void jobs_order_free(jobs_order *o);
 /*
  * A check that runs one statement per item on a connection of its own
  * (verify.assertions). The pool owns the connections: open hands one over,
- * the pool closes it after ended (as parallel_slot.c's ParallelSlotsAdoptConn).
+ * the pool closes it after ended (as PostgreSQL's parallel slots adopt one).
  */
 typedef struct check_queries {
     size_t count;
@@ -74,7 +74,7 @@ typedef struct check_queries {
     /*
      * Item i starts: connect (*conn) and name its statement and how long to
      * wait for it; false when it ended before a statement (its facts say
-     * why), *conn then NULL.
+     * why): the pool closes *conn if it was set.
      */
     bool (*open)(verify_run *run, void *arg, size_t i, PGconn **conn, const char **sql,
                  int64_t *wait_ms);
