@@ -327,3 +327,30 @@ def assertions_stop_is_not_a_finding():
                      "the order the assertions were recorded in")
         s.wait_for("the cancelled queries to end", lambda: sleeping_assertions(s, port) == "0", 10)
         expect_equal(assertion_roles_left(s, port), "0/0", "the role after the deadline")
+
+        # (7) SIGTERM while two run at once (verify.jobs 2): both queries cancelled and
+        # interrupted, the third not started (interrupted), the role gone.
+        proc = verify_in_background(s, port, "parallel-sigterm", with_assertions(
+            {"slow1": "SELECT pg_sleep(60) IS NULL", "slow2": "SELECT pg_sleep(60) IS NULL",
+             "slow3": "SELECT pg_sleep(60) IS NULL"}, jobs=2))
+        try:
+            s.wait_for("two assertions to run", lambda: sleeping_assertions(s, port) == "2", 30)
+            proc.send_signal(signal.SIGTERM)
+            stopped = time.monotonic()
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+        r = s.report()
+        expect_outcome(p, r, 3, "interrupted")
+        expect(time.monotonic() - stopped < 15, "verify ended soon after SIGTERM")
+        for name, detail in (("slow1", "termination signal arrived while the query ran"),
+                             ("slow2", "termination signal arrived while the query ran"),
+                             ("slow3", "not started: pgdrill-verify received a termination")):
+            c = check(r, "assertion:" + name)
+            expect((c["status"], c.get("class")) == ("not_run", "interrupted")
+                   and detail in c["detail"], name, c)
+        s.wait_for("the cancelled queries to end", lambda: sleeping_assertions(s, port) == "0", 10)
+        expect_equal(assertion_roles_left(s, port), "0/0", "the role after SIGTERM")
