@@ -8,10 +8,11 @@
  * pgd_marker_judge do for the marker table. The runner (runner.c) owns
  * everything around them: the connection to the instance and one per
  * database (check_session: borrowed, never closed by a check), the list of
- * databases, verify.jobs child programs or assertions at a time, the verify.timeout
- * deadline, what a failure to gather means (not_run, never a finding), and
- * the rule that zero databases is never a pass. The report's list of
- * checks, the README's and the tests' follow from the table.
+ * databases, verify.jobs child programs or assertions at a time (jobs.h),
+ * the verify.timeout deadline, what a failure to gather means (not_run,
+ * never a finding), and the rule that zero databases is never a pass. The
+ * report's list of checks, the README's and the tests' follow from the
+ * table.
  */
 #ifndef PGDRILL_VERIFY_CHECKS_H
 #define PGDRILL_VERIFY_CHECKS_H

@@ -1,5 +1,6 @@
 /*
- * jobs.c - one program per database, verify.jobs at a time.
+ * jobs.c - one program per database, or one statement per assertion,
+ * verify.jobs at a time.
  */
 #include "jobs.h"
 

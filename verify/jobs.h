@@ -8,6 +8,9 @@
  * than verify.jobs connections together, and one database alone gets all J.
  * The programs run with LC_ALL=C and, for a superuser, lc_messages=C, so
  * that what they print is PostgreSQL's own text (docs/design.md, F60).
+ *
+ * The statements of a CHECK_PER_ASSERTION check run the same way, one
+ * session each, verify.jobs at a time (jobs_run_queries).
  */
 #ifndef PGDRILL_VERIFY_JOBS_H
 #define PGDRILL_VERIFY_JOBS_H
