@@ -314,7 +314,12 @@ def assertions_stop_is_not_a_finding():
         r = s.report()
         expect_outcome(p, r, 3, "timeout")
         expect(max(seen) == 2, "two assertions ran at once, never three", seen)
-        expect(seconds < 10 + 3, "verify.timeout is kept", seconds)
+        # the checks after the assertions (pg_dump, pg_amcheck: not_run, timeout) and the role's
+        # clean-up still take a moment after the deadline, more on a loaded machine
+        expect(seconds < 10 + 5, "verify.timeout is kept", seconds)
+        expect(all(check(r, "assertion:" + name)["seconds"] < 10 for name in ("slow1", "slow2")),
+               "the two running assertions were stopped within verify.timeout",
+               [check(r, "assertion:" + name) for name in ("slow1", "slow2")])
         for name, detail in (("slow1", "(what verify.timeout left)"),
                              ("slow2", "(what verify.timeout left)"),
                              ("slow3", "not started: verify.timeout (10s) left no time for it")):
