@@ -5,6 +5,7 @@
 
 #include "assertion_role.h"
 #include "classify.h"
+#include "jobs.h"
 #include "clock.h"
 #include "log.h"
 #include "pq.h"
@@ -211,23 +212,72 @@ static char **column_types(verify_run *run, PGconn *conn, const PGresult *res)
     return types;
 }
 
-/* Ask the server: its answer, or why there was none, into f. */
-static void ask(verify_run *run, PGconn *conn, const pgd_assertion *a, assertion_facts *f)
-{
-    int64_t wait_ms = f->timeout_ms + CLIENT_GRACE_MS;
-    int64_t left;
-    PGresult *res = NULL;
+/* What jobs_run_queries needs of the assertions: the role, and each one's facts. */
+typedef struct assertion_run {
+    const check_def *def;
+    assertion_role role;
+    assertion_facts *facts;
+    int *notices; /* the server's notices in each assertion's session: counted, never shown */
+} assertion_run;
 
-    if (!begin_assertion(run, conn, f->timeout_ms, &f->error)) {
+/*
+ * Assertion i starts: its statement timeout, its database made ready for
+ * the role, a login as the role and the transaction block; false with the
+ * reason in its facts when it got no further.
+ */
+static bool open_assertion(verify_run *run, void *arg, size_t i, PGconn **conn, const char **sql,
+                           int64_t *wait_ms)
+{
+    assertion_run *ar = arg;
+    const pgd_assertion *a = &run->cfg->verify.assertions.items[i];
+    assertion_facts *f = &ar->facts[i];
+    int64_t left = pgd_ms_until(run->deadline_ms);
+    long connect_s = left / 1000 < 30 ? (long)(left / 1000) + 1 : 30;
+
+    *conn = NULL;
+    f->dbname = a->database;
+    f->verify_timeout = run->cfg->verify.timeout;
+    f->timeout_ms = statement_ms(run, &f->deadline_rules);
+    if (pgd_interrupted() != 0 || f->timeout_ms < MIN_STATEMENT_MS) {
+        f->stage = ASSERTION_NOT_STARTED;
+        f->interrupted = pgd_interrupted() != 0;
+        return false;
+    }
+    if (!assertion_role_prepare(run, &ar->role, a->database, &f->error)) {
+        f->stage = ASSERTION_UNPREPARED;
+        f->interrupted = pgd_interrupted() != 0;
+        return false;
+    }
+    *conn =
+        assertion_role_connect(run, &ar->role, a->database, connect_s, &ar->notices[i], &f->error);
+    if (*conn == NULL) {
+        f->stage = ASSERTION_NO_LOGIN;
+        f->interrupted = pgd_interrupted() != 0;
+        return false;
+    }
+    if (!begin_assertion(run, *conn, f->timeout_ms, &f->error)) {
         f->stage = ASSERTION_NO_ANSWER;
         f->end = pgd_interrupted() != 0 ? PGD_PQ_INTERRUPTED : PGD_PQ_BROKEN;
-        return;
+        return false;
     }
     left = pgd_ms_until(run->deadline_ms);
-    f->end = pgd_pq_run(conn, a->sql, 0, NULL, wait_ms < left ? wait_ms : left, 0, &res, &f->error);
-    f->stage = f->end == PGD_PQ_ANSWERED ? ASSERTION_ANSWERED : ASSERTION_NO_ANSWER;
-    if (res == NULL)
+    *wait_ms = f->timeout_ms + CLIENT_GRACE_MS < left ? f->timeout_ms + CLIENT_GRACE_MS : left;
+    *sql = a->sql;
+    return true;
+}
+
+/* Assertion i's statement ended: the server's answer, or why there was none, into its facts. */
+static void assertion_ended(verify_run *run, void *arg, size_t i, PGconn *conn, pgd_pq_end end,
+                            const PGresult *res, const char *errmsg)
+{
+    assertion_facts *f = &((assertion_run *)arg)->facts[i];
+
+    f->end = end;
+    f->stage = end == PGD_PQ_ANSWERED ? ASSERTION_ANSWERED : ASSERTION_NO_ANSWER;
+    if (res == NULL) {
+        f->error = errmsg ? pgd_strdup(errmsg) : NULL;
         return;
+    }
     f->status = PQresultStatus(res);
     if (f->status == PGRES_FATAL_ERROR || f->status == PGRES_BAD_RESPONSE ||
         f->status == PGRES_NONFATAL_ERROR) {
@@ -245,44 +295,25 @@ static void ask(verify_run *run, PGconn *conn, const pgd_assertion *a, assertion
             f->shape.types = (const char *const *)f->types;
         }
     }
-    PQclear(res);
 }
 
-/* Connect as the role and run the statement: the facts of one assertion. */
-static void gather(verify_run *run, assertion_role *role, const pgd_assertion *a,
-                   assertion_facts *f)
+/* Judge and record assertion i (the ones before it are recorded: jobs.h). */
+static void record_assertion(verify_run *run, void *arg, size_t i, int64_t start_ms, int64_t end_ms)
 {
-    int64_t left = pgd_ms_until(run->deadline_ms);
-    long connect_s = left / 1000 < 30 ? (long)(left / 1000) + 1 : 30;
-    int notices = 0;
-    PGconn *conn;
+    assertion_run *ar = arg;
+    const pgd_assertion *a = &run->cfg->verify.assertions.items[i];
+    char *name = pgd_asprintf("%s:%s", ar->def->name, a->name);
+    check_result result = {0};
 
-    f->dbname = a->database;
-    f->verify_timeout = run->cfg->verify.timeout;
-    f->timeout_ms = statement_ms(run, &f->deadline_rules);
-    if (pgd_interrupted() != 0 || f->timeout_ms < MIN_STATEMENT_MS) {
-        f->stage = ASSERTION_NOT_STARTED;
-        f->interrupted = pgd_interrupted() != 0;
-        return;
-    }
-    if (!assertion_role_prepare(run, role, a->database, &f->error)) {
-        f->stage = ASSERTION_UNPREPARED;
-        f->interrupted = pgd_interrupted() != 0;
-        return;
-    }
-    conn = assertion_role_connect(run, role, a->database, connect_s, &notices, &f->error);
-    if (conn == NULL) {
-        f->stage = ASSERTION_NO_LOGIN;
-        f->interrupted = pgd_interrupted() != 0;
-        return;
-    }
-    ask(run, conn, a, f);
-    if (notices > 0)
+    if (ar->notices[i] > 0)
         pgd_info("assertion in database %s: %d notice%s of the server not shown (they may quote "
                  "the data)",
-                 a->database, notices, notices == 1 ? "" : "s");
-    /* Closing the session rolls the transaction back: nothing the statement did is committed. */
-    PQfinish(conn);
+                 a->database, ar->notices[i], ar->notices[i] == 1 ? "" : "s");
+    ar->def->judge(&ar->facts[i], &result);
+    check_record_ended(run, name, &result, start_ms, end_ms);
+    check_result_free(&result);
+    assertion_facts_free(&ar->facts[i]);
+    free(name);
 }
 
 void assertion_facts_free(assertion_facts *f)
@@ -408,7 +439,13 @@ static void none_run(verify_run *run, pgd_error_class error_class, const char *h
 
 static void run_each(verify_run *run, const check_def *def)
 {
-    assertion_role role;
+    size_t n = run->cfg->verify.assertions.count;
+    assertion_run ar = {0};
+    check_queries queries = {.count = n,
+                             .arg = &ar,
+                             .open = open_assertion,
+                             .ended = assertion_ended,
+                             .record = record_assertion};
     char *errmsg = NULL;
 
     if (run->server_major < ASSERTION_ROLE_MIN_MAJOR) {
@@ -423,31 +460,23 @@ static void run_each(verify_run *run, const check_def *def)
         free(why);
         return;
     }
-    if (!assertion_role_create(run, &role, &errmsg)) {
+    if (!assertion_role_create(run, &ar.role, &errmsg)) {
         char *why = pgd_asprintf("could not create the role assertions run as: %s", errmsg);
 
         none_run(run, verify_stop_class(run), "verify needs a superuser connection (Patroni's is)",
                  why);
         free(why);
         free(errmsg);
-        assertion_role_drop(run, &role);
+        assertion_role_drop(run, &ar.role);
         return;
     }
-    for (size_t i = 0; i < run->cfg->verify.assertions.count; i++) {
-        const pgd_assertion *a = &run->cfg->verify.assertions.items[i];
-        int64_t start = pgd_monotonic_ms();
-        char *name = pgd_asprintf("%s:%s", def->name, a->name);
-        assertion_facts facts = {0};
-        check_result result = {0};
-
-        gather(run, &role, a, &facts);
-        def->judge(&facts, &result);
-        check_record(run, name, &result, start);
-        check_result_free(&result);
-        assertion_facts_free(&facts);
-        free(name);
-    }
-    assertion_role_drop(run, &role);
+    ar.def = def;
+    ar.facts = pgd_calloc(n > 0 ? n : 1, sizeof(assertion_facts));
+    ar.notices = pgd_calloc(n > 0 ? n : 1, sizeof(int));
+    jobs_run_queries(run, &queries);
+    free(ar.facts);
+    free(ar.notices);
+    assertion_role_drop(run, &ar.role);
 }
 
 const check_def check_assertion = {

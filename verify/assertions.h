@@ -4,7 +4,8 @@
  *
  * The SQL runs as a role that can only read (assertion_role.h), as exactly
  * one statement (the extended query protocol refuses more) inside a
- * READ ONLY transaction block that is never committed, with the drill's
+ * READ ONLY transaction block that is never committed, verify.jobs of them
+ * at a time, each on a session of its own (jobs_run_queries), with the drill's
  * target time in current_setting('pgdrill.target_time'). It holds when it
  * returns exactly one row holding one boolean, true; anything else, or an
  * error, is assertion_failed. A stop is never a finding: a termination

@@ -8,10 +8,11 @@
  * pgd_marker_judge do for the marker table. The runner (runner.c) owns
  * everything around them: the connection to the instance and one per
  * database (check_session: borrowed, never closed by a check), the list of
- * databases, verify.jobs child programs at a time, the verify.timeout
- * deadline, what a failure to gather means (not_run, never a finding), and
- * the rule that zero databases is never a pass. The report's list of
- * checks, the README's and the tests' follow from the table.
+ * databases, verify.jobs child programs or assertions at a time (jobs.h),
+ * the verify.timeout deadline, what a failure to gather means (not_run,
+ * never a finding), and the rule that zero databases is never a pass. The
+ * report's list of checks, the README's and the tests' follow from the
+ * table.
  */
 #ifndef PGDRILL_VERIFY_CHECKS_H
 #define PGDRILL_VERIFY_CHECKS_H
@@ -85,7 +86,8 @@ typedef enum check_runs {
     CHECK_BY_BOOTSTRAP,  /* bootstrap recorded it in the report; verify judges that entry */
     CHECK_ONCE,          /* once, against the instance */
     CHECK_PER_DATABASE,  /* a program in every database to check, verify.jobs at a time */
-    CHECK_PER_ASSERTION, /* one check "assertion:<name>" per verify.assertions entry */
+    CHECK_PER_ASSERTION, /* one check "assertion:<name>" per verify.assertions entry, verify.jobs
+                            at a time */
 } check_runs;
 
 /* What the runner gathered in one database for a CHECK_PER_DATABASE check. */
@@ -185,6 +187,10 @@ void verify_run_free(verify_run *run);
  * first one wins, a finding outranks a failure to run).
  */
 void check_record(verify_run *run, const char *name, const check_result *result, int64_t start_ms);
+
+/* check_record of a check that ended at end_ms (recorded later, in table order: jobs.h). */
+void check_record_ended(verify_run *run, const char *name, const check_result *result,
+                        int64_t start_ms, int64_t end_ms);
 
 /* How long a check's query may take: 60 s, less when verify.timeout is closer. */
 int64_t verify_query_timeout(const verify_run *run);

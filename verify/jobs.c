@@ -1,5 +1,6 @@
 /*
- * jobs.c - one program per database, verify.jobs at a time.
+ * jobs.c - one program per database, or one statement per assertion,
+ * verify.jobs at a time.
  */
 #include "jobs.h"
 
@@ -279,4 +280,126 @@ void jobs_run_program(verify_run *run, const check_def *def)
     check_result_free(&result);
     free_facts(def->program, &facts);
     free(errmsg);
+}
+
+void jobs_order_init(jobs_order *o, size_t n, long jobs)
+{
+    memset(o, 0, sizeof(*o));
+    o->n = n;
+    o->parallel = jobs < 1 ? 1 : jobs;
+    if (n > 0 && (size_t)o->parallel > n)
+        o->parallel = (long)n;
+    o->ended = pgd_calloc(n > 0 ? n : 1, sizeof(bool));
+}
+
+bool jobs_order_start(jobs_order *o, size_t *item)
+{
+    if (o->running >= o->parallel || o->started >= o->n)
+        return false;
+    o->running++;
+    *item = o->started++;
+    return true;
+}
+
+void jobs_order_ended(jobs_order *o, size_t item)
+{
+    if (item < o->started && !o->ended[item]) {
+        o->ended[item] = true;
+        o->running--;
+    }
+}
+
+bool jobs_order_record(jobs_order *o, size_t *item)
+{
+    if (o->recorded >= o->n || !o->ended[o->recorded])
+        return false;
+    *item = o->recorded++;
+    return true;
+}
+
+bool jobs_order_finished(const jobs_order *o)
+{
+    return o->recorded >= o->n;
+}
+
+void jobs_order_free(jobs_order *o)
+{
+    free(o->ended);
+    memset(o, 0, sizeof(*o));
+}
+
+/* One item of jobs_run_queries. */
+typedef struct query_item {
+    PGconn *conn; /* the pool's, from open until the statement ended */
+    pgd_pq_query query;
+    bool running;
+    int64_t start_ms, end_ms;
+} query_item;
+
+/* Item i's statement ended: tell the check, close its connection. */
+static void end_query(verify_run *run, const check_queries *q, size_t i, query_item *it,
+                      jobs_order *o)
+{
+    PGresult *res = NULL;
+    char *errmsg = NULL;
+    pgd_pq_end end = pgd_pq_result(&it->query, &res, &errmsg);
+
+    q->ended(run, q->arg, i, it->conn, end, res, errmsg);
+    PQclear(res);
+    free(errmsg);
+    /* Closing the session rolls back whatever transaction it was in. */
+    PQfinish(it->conn);
+    it->conn = NULL;
+    it->running = false;
+    it->end_ms = pgd_monotonic_ms();
+    jobs_order_ended(o, i);
+}
+
+/* Start item i: its connection and its statement, or its end when it has none. */
+static void start_query(verify_run *run, const check_queries *q, size_t i, query_item *it,
+                        jobs_order *o)
+{
+    const char *sql = NULL;
+    int64_t wait_ms = 0;
+
+    it->start_ms = pgd_monotonic_ms();
+    if (!q->open(run, q->arg, i, &it->conn, &sql, &wait_ms)) {
+        if (it->conn != NULL)
+            PQfinish(it->conn);
+        it->conn = NULL;
+        it->end_ms = pgd_monotonic_ms();
+        jobs_order_ended(o, i);
+        return;
+    }
+    it->running = true;
+    if (!pgd_pq_send(&it->query, it->conn, sql, 0, NULL, wait_ms, 0))
+        end_query(run, q, i, it, o);
+}
+
+void jobs_run_queries(verify_run *run, const check_queries *q)
+{
+    query_item *items = pgd_calloc(q->count > 0 ? q->count : 1, sizeof(query_item));
+    pgd_pq_query **waiting = pgd_calloc(q->count > 0 ? q->count : 1, sizeof(pgd_pq_query *));
+    jobs_order o;
+    size_t i;
+
+    jobs_order_init(&o, q->count, run->cfg->verify.jobs);
+    for (;;) {
+        while (jobs_order_start(&o, &i))
+            start_query(run, q, i, &items[i], &o);
+        while (jobs_order_record(&o, &i))
+            q->record(run, q->arg, i, items[i].start_ms, items[i].end_ms);
+        if (jobs_order_finished(&o))
+            break;
+        for (size_t j = 0; j < q->count; j++)
+            waiting[j] = items[j].running ? &items[j].query : NULL;
+        (void)pgd_pq_wait(waiting, q->count, JOB_POLL_MS);
+        for (size_t j = 0; j < q->count; j++) {
+            if (items[j].running && pgd_pq_advance(&items[j].query))
+                end_query(run, q, j, &items[j], &o);
+        }
+    }
+    jobs_order_free(&o);
+    free(waiting);
+    free(items);
 }

@@ -76,7 +76,13 @@ static void log_result(const char *by, const char *name, const check_result *res
 
 void check_record(verify_run *run, const char *name, const check_result *result, int64_t start_ms)
 {
-    double seconds = (double)(pgd_monotonic_ms() - start_ms) / 1000.0;
+    check_record_ended(run, name, result, start_ms, pgd_monotonic_ms());
+}
+
+void check_record_ended(verify_run *run, const char *name, const check_result *result,
+                        int64_t start_ms, int64_t end_ms)
+{
+    double seconds = (double)(end_ms - start_ms) / 1000.0;
     json_t *check = pgd_report_set_check_class(run->report, name, check_status_name(result->status),
                                                seconds, result->detail, result->error_class);
 

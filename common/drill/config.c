@@ -306,7 +306,7 @@ static const key_spec config_keys[] = {
      .min = 1,
      .max = 64,
      .default_value = "2",
-     .meaning = "`pg_dump -s` run at once"},
+     .meaning = "programs (`pg_dump -s`, `pg_amcheck`) and assertions run at once"},
     {.path = "verify.timeout",
      .kind = K_DURATION,
      .offset = AT(verify.timeout),
@@ -338,8 +338,9 @@ static const key_spec config_keys[] = {
                 "holding one boolean, true; it runs in a read-only transaction as a role verify "
                 "creates in the throw-away instance (member of `pg_read_all_data` only, no "
                 "superuser: PostgreSQL 14 or later), with `verify.assertion_timeout` as statement "
-                "timeout and the drill's target time in `current_setting('pgdrill.target_time')`; "
-                "what it returned is described by shape and type, never copied (see [Safe to "
+                "timeout and the drill's target time in `current_setting('pgdrill.target_time')`, "
+                "`verify.jobs` at a time; what it returned is described by shape and type, never "
+                "copied (see [Safe to "
                 "point at production](#safe-to-point-at-production))"},
     {.path = "verify.assertion_timeout",
      .kind = K_DURATION,

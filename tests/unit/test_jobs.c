@@ -1,6 +1,7 @@
 /*
  * test_jobs.c - how verify.jobs is shared among the programs of a check, and
- * what a per-database check without a database records.
+ * what a per-database check without a database records, and the order in
+ * which items run and are recorded (verify.assertions, verify.jobs at a time).
  */
 #include "jobs.h"
 
@@ -81,12 +82,95 @@ static void test_no_database_is_never_a_pass(void **state)
     assert_int_equal(seen, 2); /* schema_dump, amcheck */
 }
 
+/*
+ * Three assertions, two at a time, ending in the order 1, 2, 0: none is
+ * recorded before the first, then all three in table order; the third
+ * starts as soon as one of the first two has ended.
+ */
+static void test_order_two_at_a_time(void **state)
+{
+    jobs_order o;
+    size_t item = 99;
+
+    (void)state;
+    jobs_order_init(&o, 3, 2);
+    assert_true(jobs_order_start(&o, &item));
+    assert_int_equal(item, 0);
+    assert_true(jobs_order_start(&o, &item));
+    assert_int_equal(item, 1);
+    assert_false(jobs_order_start(&o, &item)); /* two run: verify.jobs */
+    assert_false(jobs_order_record(&o, &item));
+    jobs_order_ended(&o, 1);
+    assert_false(jobs_order_record(&o, &item)); /* 0 still runs: 1 waits for it */
+    assert_true(jobs_order_start(&o, &item));
+    assert_int_equal(item, 2);
+    assert_false(jobs_order_start(&o, &item)); /* all started */
+    jobs_order_ended(&o, 2);
+    assert_false(jobs_order_record(&o, &item));
+    assert_false(jobs_order_finished(&o));
+    jobs_order_ended(&o, 0);
+    for (size_t want = 0; want < 3; want++) {
+        assert_true(jobs_order_record(&o, &item));
+        assert_int_equal(item, want);
+    }
+    assert_false(jobs_order_record(&o, &item));
+    assert_true(jobs_order_finished(&o));
+    jobs_order_free(&o);
+}
+
+/* verify.jobs 1: one at a time, each recorded as soon as it ends (the serial run). */
+static void test_order_one_at_a_time(void **state)
+{
+    jobs_order o;
+    size_t item = 99;
+
+    (void)state;
+    jobs_order_init(&o, 3, 1);
+    for (size_t want = 0; want < 3; want++) {
+        assert_true(jobs_order_start(&o, &item));
+        assert_int_equal(item, want);
+        assert_false(jobs_order_start(&o, &item));
+        jobs_order_ended(&o, item);
+        jobs_order_ended(&o, item); /* told twice: still one place */
+        assert_true(jobs_order_record(&o, &item));
+        assert_int_equal(item, want);
+        assert_false(jobs_order_record(&o, &item));
+    }
+    assert_true(jobs_order_finished(&o));
+    jobs_order_free(&o);
+}
+
+/* More jobs than items: all start at once; none at all is finished from the start. */
+static void test_order_bounds(void **state)
+{
+    jobs_order o;
+    size_t item = 99;
+
+    (void)state;
+    jobs_order_init(&o, 2, 8);
+    assert_true(jobs_order_start(&o, &item));
+    assert_true(jobs_order_start(&o, &item));
+    assert_false(jobs_order_start(&o, &item));
+    jobs_order_free(&o);
+    jobs_order_init(&o, 0, 2);
+    assert_false(jobs_order_start(&o, &item));
+    assert_true(jobs_order_finished(&o));
+    jobs_order_free(&o);
+    jobs_order_init(&o, 2, 0); /* below 1: one at a time */
+    assert_true(jobs_order_start(&o, &item));
+    assert_false(jobs_order_start(&o, &item));
+    jobs_order_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_share),
         cmocka_unit_test(test_error_lines),
         cmocka_unit_test(test_no_database_is_never_a_pass),
+        cmocka_unit_test(test_order_two_at_a_time),
+        cmocka_unit_test(test_order_one_at_a_time),
+        cmocka_unit_test(test_order_bounds),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
