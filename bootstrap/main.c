@@ -192,6 +192,16 @@ static int check_arguments(const bootstrap_options *opts, char **datadir)
         return pgd_cli_usage_error("--target-time \"%s\": %s; expected YYYY-MM-DD "
                                    "HH:MM:SS[.ffffff]+HH[:MM]",
                                    opts->target_time, why);
+    /*
+     * pgBackRest reads --target with a space between date and time and a
+     * numeric offset, never RFC 3339's "T" and "Z", which PostgreSQL takes:
+     * such a target would end the drill as a failure inside pgBackRest.
+     */
+    if (opts->target_time != NULL && strpbrk(opts->target_time, "TtZz") != NULL)
+        return pgd_cli_usage_error("--target-time \"%s\": write it with a space between date and "
+                                   "time and a numeric UTC offset (pgBackRest reads no \"T\" or "
+                                   "\"Z\"); expected YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM]",
+                                   opts->target_time);
     if (opts->datadir == NULL)
         return pgd_cli_usage_error("--datadir is required");
     *datadir = pgd_path_absolute(opts->datadir);
