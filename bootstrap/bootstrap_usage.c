@@ -9,9 +9,19 @@ static const pgd_usage_option options[] = {
     {OPT_DATADIR, "datadir", "DIR",
      "empty directory to restore into (appended by Patroni; a relative DIR is taken from the "
      "working directory)"},
-    {OPT_TEST_ID, "test-id", "ID", "a scheduler already wrote the marker with this test id"},
+    {OPT_TEST_ID, "test-id", "ID",
+     "the drill's test id, given by a launcher (pgdrill-fleet) or a scheduler; default: a new one"},
     {OPT_TARGET_TIME, "target-time", "TS",
-     "... and this recovery target time, YYYY-MM-DD HH:MM:SS[.ffffff]+00 (both or neither)"},
+     "a scheduler already wrote the marker of --test-id with this recovery target time, "
+     "YYYY-MM-DD HH:MM:SS[.ffffff]+00 (needs --test-id)"},
+    {OPT_SOURCE_SCOPE, "source-scope", "NAME",
+     "the source cluster's scope, the drill's name in reports, history and metrics (replaces "
+     "scope)"},
+    {OPT_STANZA, "stanza", "NAME", "the stanza to restore (replaces pgbackrest.stanza)"},
+    {OPT_SOURCE_HOST, "source-host", "HOST", "the source primary's host (replaces source.dsn's)"},
+    {OPT_SOURCE_PORT, "source-port", "PORT", "the source primary's port (replaces source.dsn's)"},
+    {OPT_STATE_DIR, "state-dir", "DIR",
+     "drill state and report (replaces state_dir; report.file too unless the file sets it)"},
     PGD_USAGE_CHECK_CONFIG_OPTION,
     PGD_USAGE_COMMON_OPTIONS,
     {0, NULL, NULL, NULL},
@@ -21,6 +31,11 @@ static const pgd_usage_env environment[] = {
     PGD_USAGE_CONFIG_ENV,
     {"PGDRILL_TEST_ID", "--test-id, when not given"},
     {"PGDRILL_TARGET_TIME", "--target-time, when not given"},
+    {"PGDRILL_SOURCE_SCOPE", "--source-scope, when not given"},
+    {"PGDRILL_STANZA", "--stanza, when not given"},
+    {"PGDRILL_SOURCE_HOST", "--source-host, when not given"},
+    {"PGDRILL_SOURCE_PORT", "--source-port, when not given"},
+    {"PGDRILL_STATE_DIR", "--state-dir, when not given"},
     {NULL, NULL},
 };
 

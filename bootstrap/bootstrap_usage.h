@@ -12,6 +12,11 @@ enum bootstrap_option_val {
     OPT_DATADIR,
     OPT_TEST_ID,
     OPT_TARGET_TIME,
+    OPT_SOURCE_SCOPE,
+    OPT_STANZA,
+    OPT_SOURCE_HOST,
+    OPT_SOURCE_PORT,
+    OPT_STATE_DIR,
 };
 
 extern const pgd_usage pgd_bootstrap_usage;

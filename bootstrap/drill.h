@@ -1,7 +1,7 @@
 /*
  * drill.h - state of one bootstrap run, shared by its phases.
  *
- * Each phase (guard, inject, restore, recovery) is a function taking the
+ * Each phase (attempt guard, inject, restore, recovery) is a function taking the
  * drill; it returns false after recording exactly one error with
  * drill_fail(), so main() only has to turn the first error into a verdict,
  * a report and an exit code.

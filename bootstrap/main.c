@@ -10,13 +10,14 @@
 #include "bootstrap_usage.h"
 #include "cli.h"
 #include "clock.h"
+#include "conninfo.h"
 #include "config.h"
 #include "conclude.h"
 #include "deliver.h"
 #include "drill.h"
 #include "exitcode.h"
 #include "fsutil.h"
-#include "guard.h"
+#include "attempt_guard.h"
 #include "history.h"
 #include "inject.h"
 #include "leftover.h"
@@ -44,6 +45,12 @@ typedef struct bootstrap_options {
     const char *datadir;
     const char *test_id;
     const char *target_time;
+    /* what a launcher (pgdrill-fleet) passes per drill: one pgdrill.yml serves the fleet */
+    const char *source_scope;
+    const char *stanza;
+    const char *source_host;
+    const char *source_port;
+    const char *state_dir;
     bool check_config;
 } bootstrap_options;
 
@@ -59,17 +66,63 @@ static const char *nonempty_env(const char *name)
     return value != NULL && value[0] != '\0' ? value : NULL;
 }
 
+/* The options' values from the environment (Patroni passes its own on to bootstrap). */
+static void options_from_environment(bootstrap_options *opts)
+{
+    opts->test_id = nonempty_env("PGDRILL_TEST_ID");
+    opts->target_time = nonempty_env("PGDRILL_TARGET_TIME");
+    opts->source_scope = nonempty_env("PGDRILL_SOURCE_SCOPE");
+    opts->stanza = nonempty_env("PGDRILL_STANZA");
+    opts->source_host = nonempty_env("PGDRILL_SOURCE_HOST");
+    opts->source_port = nonempty_env("PGDRILL_SOURCE_PORT");
+    opts->state_dir = nonempty_env("PGDRILL_STATE_DIR");
+}
+
+/* A launcher's option; true when c was one. */
+static bool launcher_option(int c, bootstrap_options *opts)
+{
+    switch (c) {
+    case OPT_SOURCE_SCOPE:
+        opts->source_scope = optarg;
+        return true;
+    case OPT_STANZA:
+        opts->stanza = optarg;
+        return true;
+    case OPT_SOURCE_HOST:
+        opts->source_host = optarg;
+        return true;
+    case OPT_SOURCE_PORT:
+        opts->source_port = optarg;
+        return true;
+    case OPT_STATE_DIR:
+        opts->state_dir = optarg;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool valid_port(const char *text)
+{
+    char *end;
+    long port;
+
+    if (text[0] < '0' || text[0] > '9')
+        return false;
+    port = strtol(text, &end, 10);
+    return *end == '\0' && port >= 1 && port <= 65535;
+}
+
 static int parse_options(int argc, char **argv, bootstrap_options *opts)
 {
-    struct option long_options[16];
+    struct option long_options[24];
     char short_options[16];
     int c;
 
     pgd_usage_getopt(&pgd_bootstrap_usage, long_options,
                      sizeof(long_options) / sizeof(long_options[0]), short_options,
                      sizeof(short_options));
-    opts->test_id = nonempty_env("PGDRILL_TEST_ID");
-    opts->target_time = nonempty_env("PGDRILL_TARGET_TIME");
+    options_from_environment(opts);
     while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -91,7 +144,7 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
             opts->check_config = true;
             break;
         default:
-            if (pgd_cli_common_option(c, print_help))
+            if (launcher_option(c, opts) || pgd_cli_common_option(c, print_help))
                 break;
             return pgd_cli_try_help();
         }
@@ -102,33 +155,13 @@ static int parse_options(int argc, char **argv, bootstrap_options *opts)
         return PGD_EXIT_OK;
     if (opts->datadir == NULL || opts->datadir[0] == '\0')
         return pgd_cli_usage_error("--datadir is required");
-    if ((opts->test_id == NULL) != (opts->target_time == NULL))
-        return pgd_cli_usage_error("--test-id and --target-time go together (or neither)");
+    if (opts->target_time != NULL && opts->test_id == NULL)
+        return pgd_cli_usage_error("--target-time needs --test-id (the test id of the marker the "
+                                   "scheduler wrote)");
+    if (opts->source_port != NULL && !valid_port(opts->source_port))
+        return pgd_cli_usage_error("--source-port \"%s\": must be in range 1..65535",
+                                   opts->source_port);
     return PGD_EXIT_OK;
-}
-
-/*
- * --datadir as one absolute spelling: Patroni passes its postgresql.data_dir
- * as written in patroni.yml (a trailing slash included), pgBackRest refuses
- * a --pg1-path with "//" (docs/design.md, F31), and the report, the leftover
- * checks and Patroni's "<datadir>.failed" must all name the same path. A
- * relative DIR typed by hand is taken from the working directory, as
- * pg_ctl -D takes it. NULL when the working directory is unknown.
- */
-static char *absolute_path(const char *path)
-{
-    char cwd[PATH_MAX];
-    char *joined;
-    char *normalized;
-
-    if (path[0] == '/')
-        return pgd_path_normalize(path);
-    if (getcwd(cwd, sizeof(cwd)) == NULL)
-        return NULL;
-    joined = pgd_asprintf("%s/%s", cwd, path);
-    normalized = pgd_path_normalize(joined);
-    free(joined);
-    return normalized;
 }
 
 static char *new_test_id(void)
@@ -159,13 +192,50 @@ static int check_arguments(const bootstrap_options *opts, char **datadir)
         return pgd_cli_usage_error("--target-time \"%s\": %s; expected YYYY-MM-DD "
                                    "HH:MM:SS[.ffffff]+HH[:MM]",
                                    opts->target_time, why);
+    /*
+     * pgBackRest reads --target with a space between date and time and a
+     * numeric offset, never RFC 3339's "T" and "Z", which PostgreSQL takes:
+     * such a target would end the drill as a failure inside pgBackRest.
+     */
+    if (opts->target_time != NULL && strpbrk(opts->target_time, "TtZz") != NULL)
+        return pgd_cli_usage_error("--target-time \"%s\": write it with a space between date and "
+                                   "time and a numeric UTC offset (pgBackRest reads no \"T\" or "
+                                   "\"Z\"); expected YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM]",
+                                   opts->target_time);
     if (opts->datadir == NULL)
         return pgd_cli_usage_error("--datadir is required");
-    *datadir = absolute_path(opts->datadir);
+    *datadir = pgd_path_absolute(opts->datadir);
     if (*datadir == NULL)
         return pgd_cli_usage_error("--datadir \"%s\" is relative and the working directory is "
                                    "unknown: %s",
                                    opts->datadir, strerror(errno));
+    return PGD_EXIT_OK;
+}
+
+/*
+ * What a launcher passes per drill replaces the file's values: the stanza, the source's host
+ * and port in source.dsn (its other keywords, the passfile among them, stay), the state
+ * directory. PGD_EXIT_OK, or the usage exit code (logged).
+ */
+static int apply_launcher_options(const bootstrap_options *opts, pgd_config *cfg)
+{
+    if (opts->stanza != NULL) {
+        free(cfg->pgbackrest.stanza);
+        cfg->pgbackrest.stanza = pgd_strdup(opts->stanza);
+        pgd_secret_declare_public(cfg->pgbackrest.stanza);
+    }
+    if (opts->source_host != NULL || opts->source_port != NULL) {
+        char *dsn = pgd_conninfo_with_host(cfg->source.dsn, opts->source_host, opts->source_port);
+
+        if (dsn == NULL)
+            return pgd_cli_usage_error("%s: source.dsn is not a valid connection string",
+                                       cfg->path);
+        free(cfg->source.dsn);
+        cfg->source.dsn = dsn;
+        pgd_conninfo_register_secrets(dsn);
+    }
+    if (opts->state_dir != NULL && !pgd_cli_override_state_dir(cfg, opts->state_dir))
+        return PGD_EXIT_USAGE;
     return PGD_EXIT_OK;
 }
 
@@ -229,17 +299,17 @@ static int apply_attempt_guard(const pgd_config *cfg, pgd_history *history, cons
     char *message = NULL;
     int rc;
 
-    switch (guard_check(cfg->report.file, scope, test_id, &previous, &why)) {
-    case GUARD_PROCEED:
+    switch (attempt_guard_check(cfg->report.file, scope, test_id, &previous, &why)) {
+    case ATTEMPT_GUARD_PROCEED:
         return -1;
-    case GUARD_ERROR:
+    case ATTEMPT_GUARD_ERROR:
         pgd_error("%s", why);
         free(why);
         return PGD_EXIT_INCONCLUSIVE;
-    case GUARD_GIVE_UP:
+    case ATTEMPT_GUARD_GIVE_UP:
         break;
     }
-    guard_mark_given_up(previous, &message);
+    attempt_guard_mark_given_up(previous, &message);
     pgd_error("given_up: %s", message);
     rc = pgd_conclude(cfg, history, previous);
     pgd_report_free(previous);
@@ -339,7 +409,10 @@ int main(int argc, char **argv)
         free(d.datadir);
         return PGD_EXIT_USAGE;
     }
-    if (opts.test_id == NULL && cfg.source.dsn[0] == '\0') {
+    rc = apply_launcher_options(&opts, &cfg);
+    if (rc != PGD_EXIT_OK)
+        goto out;
+    if (opts.target_time == NULL && cfg.source.dsn[0] == '\0') {
         rc = pgd_cli_usage_error("%s: source.dsn is not set; bootstrap needs it to write the "
                                  "marker (or pass --test-id and --target-time)",
                                  cfg.path);
@@ -351,7 +424,10 @@ int main(int argc, char **argv)
 
     d.cfg = &cfg;
     d.started_ms = pgd_monotonic_ms();
-    d.scope = pgd_strdup(cfg.scope ? cfg.scope : opts.scope ? opts.scope : cfg.pgbackrest.stanza);
+    d.scope = pgd_strdup(opts.source_scope ? opts.source_scope
+                         : cfg.scope       ? cfg.scope
+                         : opts.scope      ? opts.scope
+                                           : cfg.pgbackrest.stanza);
     rc = pgd_cli_lock_state_dir(&cfg);
     if (rc != PGD_EXIT_OK)
         goto out;
@@ -372,8 +448,8 @@ int main(int argc, char **argv)
     if (rc != PGD_EXIT_OK)
         goto out;
 
-    d.marker_given = opts.test_id != NULL;
-    d.test_id = d.marker_given ? pgd_strdup(opts.test_id) : new_test_id();
+    d.marker_given = opts.target_time != NULL;
+    d.test_id = opts.test_id != NULL ? pgd_strdup(opts.test_id) : new_test_id();
     d.target_time = d.marker_given ? pgd_strdup(opts.target_time) : NULL;
     pgd_secret_declare_public(d.test_id);
     pgd_secret_declare_public(d.scope);

@@ -11,6 +11,7 @@
 #include "cpus.h"
 #include "fsutil.h"
 #include "log.h"
+#include "pgbackrest_options.h"
 #include "pgconf.h"
 #include "procfs.h"
 #include "xalloc.h"
@@ -29,7 +30,7 @@
 #define ARCHIVE_GET_END "archive-get %f \"%p\""
 #define MIN_QUEUE_BYTES (32L * 1024 * 1024) /* two 16 MB segments: pgBackRest's own minimum */
 
-/* archive-get options we set; any the restore passed on (with --no-/--reset-) give way. */
+/* archive-get options we set; the restore's, in any spelling (pgbackrest_options.h), give way. */
 static const char *const our_options[] = {
     "archive-async", "spool-path", "lock-path", "archive-get-queue-max", "process-max",
 };
@@ -37,27 +38,6 @@ static const char *const our_options[] = {
 char *prefetch_spool_dir(const pgd_config *cfg)
 {
     return pgd_asprintf("%s/" SPOOL_DIR_NAME, cfg->state_dir);
-}
-
-/* Is token --NAME[=...], --no-NAME or --reset-NAME for one of our_options? */
-static bool is_our_option(const char *token, size_t len)
-{
-    static const char *const prefixes[] = {"--", "--no-", "--reset-"};
-
-    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-        size_t plen = strlen(prefixes[i]);
-
-        if (len <= plen || strncmp(token, prefixes[i], plen) != 0)
-            continue;
-        for (size_t j = 0; j < sizeof(our_options) / sizeof(our_options[0]); j++) {
-            size_t olen = strlen(our_options[j]);
-
-            if (len >= plen + olen && strncmp(token + plen, our_options[j], olen) == 0 &&
-                (len == plen + olen || token[plen + olen] == '='))
-                return true;
-        }
-    }
-    return false;
 }
 
 /* value for a shell inside a PostgreSQL restore_command (% is its escape): ' as '\''. */
@@ -225,7 +205,9 @@ char *prefetch_restore_command(const char *auto_conf, const char *spool_dir,
             if (*p == '"')
                 quoted = !quoted;
         }
-        if (out.len > start_len && is_our_option(start, (size_t)(p - start)))
+        if (out.len > start_len &&
+            pgd_pgbackrest_item_resolves(start, (size_t)(p - start), our_options,
+                                         sizeof(our_options) / sizeof(our_options[0])) != NULL)
             continue;
         if (out.len > start_len)
             pgd_buf_append(&out, " ");
@@ -269,6 +251,26 @@ bool prefetch_is_our_fetcher(const pgd_procfs_info *p, uid_t our_uid, const char
     return *why == NULL;
 }
 
+/* What find_fetchers asks of a process that names the spool directory. */
+typedef struct fetcher_search {
+    const char *spool_arg;
+    const char *exe;
+    bool warn;
+} fetcher_search;
+
+static bool accept_fetcher(const pgd_procfs_info *info, void *arg)
+{
+    const fetcher_search *search = arg;
+    const char *why = NULL;
+
+    if (prefetch_is_our_fetcher(info, geteuid(), search->exe, search->spool_arg, &why))
+        return true;
+    if (search->warn && why != NULL)
+        pgd_warn("process %ld has %s among its arguments, but %s; left running", info->pid,
+                 search->spool_arg, why);
+    return false;
+}
+
 /*
  * pgBackRest processes of this drill's WAL prefetch, pinned (at most max);
  * with warn, every other process whose arguments hold spool_arg is logged.
@@ -276,38 +278,9 @@ bool prefetch_is_our_fetcher(const pgd_procfs_info *p, uid_t our_uid, const char
 static size_t find_fetchers(const char *spool_arg, const char *exe, pgd_procfs_pin *pins,
                             size_t max, bool warn)
 {
-    long *pids = NULL;
-    size_t all = pgd_procfs_list(&pids);
-    size_t n = 0;
+    fetcher_search search = {.spool_arg = spool_arg, .exe = exe, .warn = warn};
 
-    for (size_t i = 0; i < all && n < max; i++) {
-        size_t len = 0;
-        char *args = pids[i] == (long)getpid() ? NULL : pgd_procfs_read_args(pids[i], &len);
-        pgd_procfs_info info;
-        const char *why = NULL;
-
-        /* A cheap first look: only a process naming our spool directory is read further. */
-        if (args == NULL || !pgd_procfs_args_has(args, len, spool_arg)) {
-            free(args);
-            continue;
-        }
-        free(args);
-        /* Pinned before it is read: a signal through the pin reaches what was judged. */
-        pgd_procfs_pin_pid(pids[i], &pins[n]);
-        if (pgd_procfs_read(pids[i], &info) &&
-            prefetch_is_our_fetcher(&info, geteuid(), exe, spool_arg, &why) &&
-            pgd_procfs_pinned_alive(&pins[n]))
-            n++;
-        else {
-            if (warn && why != NULL)
-                pgd_warn("process %ld has %s among its arguments, but %s; left running", pids[i],
-                         spool_arg, why);
-            pgd_procfs_unpin(&pins[n]);
-        }
-        pgd_procfs_free(&info);
-    }
-    free(pids);
-    return n;
+    return pgd_procfs_find(spool_arg, accept_fetcher, &search, pins, max);
 }
 
 static void signal_all(pgd_procfs_pin *pins, size_t n, int sig)
@@ -355,11 +328,11 @@ static void stop_fetcher(void *spool_dir)
     prefetch_cleanup(spool_dir);
 }
 
-void prefetch_start_janitor(pgd_guardian *janitor, const char *spool_dir)
+void prefetch_start_archive_get_stopper(pgd_death_watch *stopper, const char *spool_dir)
 {
-    /* The guardian runs in a copy of our memory, where spool_dir stays as it is. */
-    if (!pgd_guardian_start_action(janitor, stop_fetcher, (void *)spool_dir))
-        pgd_warn("could not start the WAL spool's janitor: %s", strerror(errno));
+    /* The death watch runs in a copy of our memory, where spool_dir stays as it is. */
+    if (!pgd_death_watch_start_action(stopper, stop_fetcher, (void *)spool_dir))
+        pgd_warn("could not start the WAL spool's archive-get stopper: %s", strerror(errno));
 }
 
 /*

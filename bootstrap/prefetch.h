@@ -13,7 +13,7 @@
 
 #include "drill.h"
 
-#include "guardian.h"
+#include "death_watch.h"
 #include "procfs.h"
 
 #include <stdbool.h>
@@ -88,12 +88,13 @@ bool prefetch_is_our_fetcher(const pgd_procfs_info *p, uid_t our_uid, const char
 void prefetch_cleanup(const char *spool_dir);
 
 /*
- * A guardian (guardian.h) that runs prefetch_cleanup when bootstrap dies
- * first: the asynchronous archive-get detaches itself (its own session,
- * parent init), so neither bootstrap's process groups nor PR_SET_PDEATHSIG
- * reach it after a SIGKILL. Released with pgd_guardian_release once bootstrap
- * has cleaned up itself. A failure to start it is logged.
+ * The archive-get stopper: a death watch (death_watch.h) that runs
+ * prefetch_cleanup when bootstrap dies first: the asynchronous archive-get
+ * detaches itself (its own session, parent init), so neither bootstrap's
+ * process groups nor PR_SET_PDEATHSIG reach it after a SIGKILL. Released
+ * with pgd_death_watch_release once bootstrap has cleaned up itself. A
+ * failure to start it is logged.
  */
-void prefetch_start_janitor(pgd_guardian *janitor, const char *spool_dir);
+void prefetch_start_archive_get_stopper(pgd_death_watch *stopper, const char *spool_dir);
 
 #endif

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pgbackrest.h"
+#include "pgbackrest_options.h"
 #include "pgbin.h"
 #include "process.h"
 #include "repo_watch.h"
@@ -219,17 +220,24 @@ static bool choose_backup_set(drill *d, json_t *info, const char **set)
                            "backup set %s is not in the repository", wanted);
 }
 
-static bool user_sets_option(const drill *d, const char *name)
+void restore_options(const drill *d, const char *set, pgd_argv *extra)
 {
-    size_t len = strlen(name);
+    const pgd_config *cfg = d->cfg;
 
-    for (size_t i = 0; i < d->cfg->pgbackrest.options.count; i++) {
-        const char *opt = d->cfg->pgbackrest.options.items[i];
-
-        if (strncmp(opt, name, len) == 0 && (opt[len] == '=' || opt[len] == '\0'))
-            return true;
-    }
-    return false;
+    pgd_argv_init(extra);
+    if (set != NULL)
+        pgd_argv_addf(extra, "--set=%s", set);
+    pgd_argv_addf(extra, "--pg1-path=%s", d->datadir);
+    pgd_argv_add(extra, "--type=time");
+    pgd_argv_addf(extra, "--target=%s", d->target_time);
+    pgd_argv_add(extra, "--target-action=promote");
+    /* A restored cluster must never push WAL into the production repository (design.md F5). */
+    pgd_argv_add(extra, "--archive-mode=off");
+    pgd_argv_addf(extra, "--process-max=%ld", cfg->pgbackrest.process_max);
+    /* Unless pgbackrest.options sets it in any spelling: pgBackRest refuses it twice (F65). */
+    if (!pgd_pgbackrest_items_set((const char *const *)cfg->pgbackrest.options.items,
+                                  cfg->pgbackrest.options.count, "log-level-console"))
+        pgd_argv_add(extra, "--log-level-console=detail"); /* per-file lines carry the progress */
 }
 
 /*
@@ -422,18 +430,7 @@ bool restore_backup(drill *d)
     pgd_report_set_nested(d->report, "backup", "requested", d->cfg->pgbackrest.set);
     if (d->cfg->pgbackrest.repo > 0)
         pgd_report_set_nested_integer(d->report, "backup", "repo", d->cfg->pgbackrest.repo);
-    pgd_argv_init(&extra);
-    if (set != NULL)
-        pgd_argv_addf(&extra, "--set=%s", set);
-    pgd_argv_addf(&extra, "--pg1-path=%s", d->datadir);
-    pgd_argv_add(&extra, "--type=time");
-    pgd_argv_addf(&extra, "--target=%s", d->target_time);
-    pgd_argv_add(&extra, "--target-action=promote");
-    /* A restored cluster must never push WAL into the production repository (design.md F5). */
-    pgd_argv_add(&extra, "--archive-mode=off");
-    pgd_argv_addf(&extra, "--process-max=%ld", d->cfg->pgbackrest.process_max);
-    if (!user_sets_option(d, "--log-level-console"))
-        pgd_argv_add(&extra, "--log-level-console=detail"); /* per-file lines carry the progress */
+    restore_options(d, set, &extra);
     pgbackrest_argv(d, &argv, pgd_argv_get(&extra), PGB_RESTORE_OPTIONS, "restore");
     spec.argv = pgd_argv_get(&argv);
 

@@ -6,13 +6,17 @@
  * (verdict.c). A page therefore cannot disagree with --help, and the README
  * cannot disagree with either (the unit tests compare it with the tables).
  *
- * Usage: gen-man PROGRAM DOCDIR OUTPUT   (PROGRAM: pgdrill-bootstrap or pgdrill-verify)
+ * Usage: gen-man PROGRAM DOCDIR OUTPUT
+ *   (PROGRAM: pgdrill-bootstrap, pgdrill-verify or pgdrill-fleet, whose page has its own
+ *   configuration keys and exit codes: fleet_config.c, fleet_usage.c)
  *
  * Not installed; run by man/CMakeLists.txt.
  */
 #include "bootstrap_usage.h"
 #include "config.h"
 #include "exitcode.h"
+#include "fleet_config.h"
+#include "fleet_usage.h"
 #include "verdict.h"
 #include "verify_usage.h"
 
@@ -117,10 +121,11 @@ static void configuration(FILE *out)
     }
 }
 
-static void exit_status(FILE *out)
+static void exit_status(FILE *out, const pgd_usage *usage)
 {
     size_t count;
-    const pgd_exit_code_doc *codes = pgd_exit_code_docs(&count);
+    const pgd_exit_code_doc *codes =
+        usage->exit_codes != NULL ? usage->exit_codes(&count) : pgd_exit_code_docs(&count);
 
     fputs(".SH EXIT STATUS\n", out);
     for (size_t i = 0; i < count; i++) {
@@ -151,7 +156,8 @@ static void error_classes(FILE *out)
     }
 }
 
-static void page(FILE *out, const pgd_usage *usage, const pgd_usage *other, const char *docdir)
+/* .TH, NAME, SYNOPSIS, DESCRIPTION, OPTIONS and ENVIRONMENT: every page's beginning. */
+static void page_head(FILE *out, const pgd_usage *usage)
 {
     char upper[64];
     size_t i;
@@ -185,8 +191,13 @@ static void page(FILE *out, const pgd_usage *usage, const pgd_usage *other, cons
     fputs(".SH ENVIRONMENT\n", out);
     for (const pgd_usage_env *e = usage->environment; e->name != NULL; e++)
         put_item(out, e->name, e->help);
+}
+
+static void page(FILE *out, const pgd_usage *usage, const pgd_usage *other, const char *docdir)
+{
+    page_head(out, usage);
     configuration(out);
-    exit_status(out);
+    exit_status(out, usage);
     error_classes(out);
     fputs(".SH FILES\n", out);
     put_item(out, PGD_DEFAULT_CONFIG_PATH,
@@ -209,6 +220,65 @@ static void page(FILE *out, const pgd_usage *usage, const pgd_usage *other, cons
           out);
 }
 
+static void fleet_configuration(FILE *out)
+{
+    fputs(".SH CONFIGURATION\n", out);
+    put_line(
+        out,
+        "A YAML file, from --config, else $PGDRILL_FLEET_CONFIG, else " FLEET_DEFAULT_CONFIG_PATH
+        ", loaded like pgdrill.yml: FILE:LINE: KEY: reason "
+        "and exit status 2 for anything wrong. The keys, with their defaults "
+        "(scopes[] and inventory.static[] are lists of mappings with the keys "
+        "shown):");
+    for (size_t i = 0; i < fleet_config_doc_count(); i++) {
+        fleet_config_key_doc doc = fleet_config_doc(i);
+
+        fputs(".TP\n\\fB", out);
+        put_text(out, doc.key);
+        fputs("\\fR (default: ", out);
+        put_text(out, doc.shown_default);
+        fputs(")\n", out);
+        put_line(out, doc.meaning);
+    }
+}
+
+/* pgdrill-fleet's page: its keys, its exit codes, the classes it writes itself. */
+static void fleet_page(FILE *out, const char *docdir)
+{
+    static const pgd_error_class own[] = {PGD_ERR_NEVER_STARTED, PGD_ERR_LAUNCH_FAILED};
+
+    page_head(out, &pgd_fleet_usage);
+    fleet_configuration(out);
+    exit_status(out, &pgd_fleet_usage);
+    fputs(".SH ERROR CLASSES\n", out);
+    put_line(out, "Besides the drills' own rows, the deployer ends a launch with an "
+                  "inconclusive row of one of these classes:");
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        fputs(".TP\n\\fB", out);
+        put_text(out, pgd_error_class_name(own[i]));
+        fprintf(out, "\\fR (%s)\n", pgd_verdict_name(pgd_error_class_verdict(own[i])));
+        put_line(out, pgd_error_class_meaning(own[i]));
+        fputs(".br\nWhat to do: ", out);
+        put_line(out, pgd_error_class_advice(own[i]));
+    }
+    fputs(".SH FILES\n", out);
+    put_item(out, FLEET_DEFAULT_CONFIG_PATH,
+             "the configuration, unless --config or $PGDRILL_FLEET_CONFIG names another");
+    fputs(".TP\n\\fB", out);
+    put_text(out, docdir);
+    fputs("/examples/\\fR\n", out);
+    put_line(out, "fleet.yml, and the systemd units pgdrill-fleet.service (watch) and "
+                  "pgdrill-fleet-run.service with pgdrill-fleet-run.timer (run)");
+    fputs(".TP\n\\fB", out);
+    put_text(out, docdir);
+    fputs("/README.md\\fR\n", out);
+    put_line(out, "the whole documentation; \"Scheduling a fleet\" for the deployer: "
+                  "inventory, who is due, runners, metrics and alerts, the manifests");
+    fputs(".SH SEE ALSO\n.BR pgdrill-bootstrap (1),\n.BR pgdrill-verify (1),\n"
+          ".BR patroni (1),\n.BR etcd (1)\n",
+          out);
+}
+
 int main(int argc, char **argv)
 {
     const pgd_usage *usage;
@@ -225,6 +295,9 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[1], pgd_verify_usage.program) == 0) {
         usage = &pgd_verify_usage;
         other = &pgd_bootstrap_usage;
+    } else if (strcmp(argv[1], pgd_fleet_usage.program) == 0) {
+        usage = &pgd_fleet_usage;
+        other = NULL;
     } else {
         fprintf(stderr, "gen-man: unknown program \"%s\"\n", argv[1]);
         return 2;
@@ -234,7 +307,10 @@ int main(int argc, char **argv)
         perror(argv[3]);
         return 1;
     }
-    page(out, usage, other, argv[2]);
+    if (other == NULL)
+        fleet_page(out, argv[2]);
+    else
+        page(out, usage, other, argv[2]);
     if (ferror(out) || fclose(out) != 0) {
         perror(argv[3]);
         return 1;

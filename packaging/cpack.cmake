@@ -24,7 +24,9 @@ and checks that what came back is recent, stopped where it should, cannot
 write into the production repository, has sound pages and a readable catalog.
 .
 pgdrill-bootstrap is Patroni's custom bootstrap method of the restore-test
-instance; pgdrill-verify is its post_bootstrap script and decides the verdict.")
+instance; pgdrill-verify is its post_bootstrap script and decides the verdict.
+pgdrill-fleet starts the drills of every cluster of a Patroni fleet on
+schedule.")
 # Depends: computed by dpkg-shlibdeps (dpkg-dev) from the binaries' shared libraries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # What the binaries run: pgbackrest; pg_ctl, postgres, pg_controldata and pg_checksums

@@ -6,7 +6,7 @@ Run on demand (not part of the tests), after scripts/install-deps.sh:
 It builds a release build in build-bench/, brings up the local stack (S3 over TLS on
 127.0.0.1), fills a table (id, v and --pad bytes of text per row), takes a full backup,
 updates every row --updates times (the WAL window: about 100 segments for the defaults, the
-workload the issue measured; --pad 60 makes about twice as much WAL per second of replay,
+workload README's Performance section reports; --pad 60 makes about twice as much WAL per second of replay,
 mostly full-page images), writes the marker and stops the source. Then,
 interleaved in each round:
   local   the restored backup (restored once, copied per round) started with

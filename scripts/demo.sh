@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, on a local stack: build pgdrill, start a source PostgreSQL 15 archiving
 # into a pgBackRest repository on a local S3 server (TLS), take a backup, and run a whole
-# restore drill under Patroni + etcd as in patroni-examples/. Everything runs on loopback
+# restore drill under Patroni + etcd as in patroni-examples/, then a pass of pgdrill-fleet over
+# two Patroni clusters in etcd (their drills under Patroni too). Everything runs on loopback
 # in a temporary directory and is stopped at the end.
 set -euo pipefail
 

@@ -17,6 +17,8 @@ packages=(
   # (tests/kubernetes, the integration scenario patroni_kubernetes_config).
   python3-pysyncobj
   etcd-server etcd-client
+  # tests/package/check-systemd.sh: systemd-analyze verifies pgdrill-fleet's units.
+  systemd
   python3 openssl procps util-linux ca-certificates
   clang-format clang-tidy cppcheck
   # scripts/test.sh builds with clang: libclang-rt-14-dev holds libFuzzer and the sanitizer

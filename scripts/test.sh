@@ -25,7 +25,9 @@ cmake --build "$build" -j"$jobs"
 "$here/scripts/coverage.sh" --reset "$build"
 cd "$build"
 tests=0 coverage=0
-ctest --output-on-failure -j"$jobs" --timeout 900 | tee ctest.log || tests=$?
+# Two ctest slots per core: the integration scenarios mostly wait for their servers and take
+# one slot each, a test that keeps a core busy takes two (PROCESSORS, tests/CMakeLists.txt).
+ctest --output-on-failure -j"$((2 * jobs))" --timeout 900 | tee ctest.log || tests=$?
 "$here/scripts/coverage.sh" "$build" || coverage=$?
 # ctest's summary again, last: the coverage table must not hide it.
 sed -n '/^[0-9]*% tests passed/,$p' ctest.log

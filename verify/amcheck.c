@@ -3,37 +3,17 @@
  */
 #include "amcheck.h"
 
-#include "argv.h"
-#include "childconn.h"
-#include "clock.h"
-#include "log.h"
-#include "pgbin.h"
-#include "process.h"
-#include "signals.h"
+#include "classify.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FINDINGS_QUOTED 3
 
-/* pg_amcheck 15's headers (src/bin/pg_amcheck/pg_amcheck.c): one per finding. */
+/* pg_amcheck 15's headers (docs/design.md, F60): one per finding. */
 static bool is_finding_header(const char *line)
 {
     return strncmp(line, "heap table \"", 12) == 0 || strncmp(line, "btree index \"", 13) == 0;
-}
-
-/* A check's SQL error that says the instance, not the data, is the problem. */
-static bool is_environment_message(const char *line)
-{
-    static const char *const texts[] = {"permission denied", "out of shared memory",
-                                        "too many clients", "canceling statement"};
-
-    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        if (strstr(line, texts[i]) != NULL)
-            return true;
-    }
-    return false;
 }
 
 void amcheck_parse(const char *output, amcheck_findings *findings)
@@ -53,9 +33,10 @@ void amcheck_parse(const char *output, amcheck_findings *findings)
             const char *message = text + strspn(text, " \t");
 
             first_message = false;
-            if (is_environment_message(message))
-                findings->environment++;
-            else if (findings->corrupt++ < FINDINGS_QUOTED)
+            if (classify_child_stopped(message)) {
+                if (findings->environment++ == 0)
+                    findings->stopped = pgd_asprintf("%s: %s", header, message);
+            } else if (findings->corrupt++ < FINDINGS_QUOTED)
                 pgd_buf_appendf(&findings->summary, "%s%s: %s",
                                 findings->summary.len > 0 ? "; " : "", header, message);
         }
@@ -65,125 +46,111 @@ void amcheck_parse(const char *output, amcheck_findings *findings)
     free(header);
 }
 
-/* pg_amcheck of one database: true when it ran (findings filled), false with *errmsg. */
-static bool amcheck_database(verify_run *run, const pgd_child_conn *conn, const char *program,
-                             const char *dbname, amcheck_findings *findings, char **errmsg)
+static void args(const pgd_config *cfg, const char *conninfo, long jobs, pgd_argv *argv)
 {
-    char *conninfo = pgd_child_conn_for_database(conn, dbname);
-    pgd_argv argv, env;
-    pgd_proc_spec spec = {.capture_stdout = true, .quiet = true, .label = "pg_amcheck"};
-    pgd_proc_result r;
-    int64_t left = pgd_ms_until(run->deadline_ms);
-    bool ran;
-
-    pgd_argv_init(&argv);
-    pgd_argv_add(&argv, program);
-    pgd_argv_addf(&argv, "--jobs=%ld", run->cfg->verify.jobs);
-    pgd_argv_add(&argv, "--install-missing");
-    pgd_argv_add(&argv, "--no-password");
-    if (strcmp(run->cfg->verify.amcheck, "heapallindexed") == 0)
-        pgd_argv_add(&argv, "--heapallindexed");
-    pgd_argv_add(&argv, conninfo); /* no secret in it: they travel in conn->env */
-    spec.argv = pgd_argv_get(&argv);
-    pgd_argv_init(&env);
-    for (size_t i = 0; conn->env[i] != NULL; i++)
-        pgd_argv_add(&env, conn->env[i]);
-    /*
-     * --install-missing creates the extension: a database read-only by default
-     * (ALTER DATABASE ... SET default_transaction_read_only) must not stop it. Options
-     * in PGOPTIONS (Patroni sets some for post_bootstrap) are kept.
-     */
-    pgd_argv_addf(&env, "PGOPTIONS=%s%s-c default_transaction_read_only=off",
-                  getenv("PGOPTIONS") ? getenv("PGOPTIONS") : "", getenv("PGOPTIONS") ? " " : "");
-    spec.env = pgd_argv_get(&env);
-    pgd_proc_run(&spec, left > 0 ? left : 1, &r);
-    pgd_argv_free(&env);
-    ran = r.outcome == PGD_PROC_EXITED && (r.exit_code == 0 || r.exit_code == 2);
-    if (ran)
-        amcheck_parse(r.stdout_text, findings);
-    if (ran && r.exit_code == 2 && findings->corrupt == 0 && findings->environment == 0)
-        ran = false; /* exit 2 without a finding we understand: do not guess */
-    if (!ran) {
-        char *what = pgd_proc_describe(&r);
-
-        *errmsg = pgd_asprintf("pg_amcheck of database %s %s: %s", dbname, what,
-                               pgd_proc_error_lines(&r));
-        free(what);
-    }
-    pgd_proc_result_free(&r);
-    pgd_argv_free(&argv);
-    free(conninfo);
-    return ran;
+    pgd_argv_addf(argv, "--jobs=%ld", jobs);
+    /* a check's error with its SQLSTATE (F60); the progress lines go to stderr */
+    pgd_argv_add(argv, "--verbose");
+    pgd_argv_add(argv, "--install-missing");
+    pgd_argv_add(argv, "--no-password");
+    if (strcmp(cfg->verify.amcheck, "heapallindexed") == 0)
+        pgd_argv_add(argv, "--heapallindexed");
+    pgd_argv_add(argv, conninfo); /* no secret in it: they travel in the environment */
 }
 
-void check_amcheck(verify_run *run)
+static void on_exit_parse(void *own, const pgd_proc_result *result)
 {
-    int64_t start = pgd_monotonic_ms();
-    char *errmsg = NULL;
-    char *bindir = NULL;
-    char *program = NULL;
-    pgd_strlist databases = {0};
-    pgd_child_conn conn = {0};
-    pgd_buf corrupt, environment;
-    size_t checked = 0;
+    amcheck_findings *f = own;
 
-    if (strcmp(run->cfg->verify.amcheck, "off") == 0) {
-        pgd_report_set_check(run->report, "amcheck", "skipped", 0, "verify.amcheck is off");
-        return;
-    }
+    pgd_buf_init(&f->summary);
+    if (result->outcome == PGD_PROC_EXITED && (result->exit_code == 0 || result->exit_code == 2))
+        amcheck_parse(result->stdout_text, f);
+}
+
+static void free_findings(void *own)
+{
+    amcheck_findings *f = own;
+
+    if (f->summary.data != NULL)
+        pgd_buf_free(&f->summary);
+    free(f->stopped);
+}
+
+/* Did pg_amcheck run in db and say something it understood? */
+static bool checked(const check_db_facts *db)
+{
+    const amcheck_findings *f = db->own;
+
+    if (!db->ended || (db->exit_code != 0 && db->exit_code != 2))
+        return false;
+    /* exit 2 without a finding we understand: do not guess */
+    return db->exit_code == 0 || f->corrupt > 0 || f->environment > 0;
+}
+
+static void judge(const void *facts, check_result *out)
+{
+    const check_databases *all = facts;
+    pgd_buf corrupt, stopped;
+
     pgd_buf_init(&corrupt);
-    pgd_buf_init(&environment);
-    bindir = pgd_pg_bindir(run->cfg->postgres.bin_dir, "pg_amcheck", run->server_major, &errmsg);
-    if (bindir == NULL || !verify_databases(run, &databases, &errmsg) ||
-        !pgd_child_conn_prepare(run->conninfo, &conn, &errmsg)) {
-        check_record(run, "amcheck", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL, errmsg);
-        goto out;
-    }
-    if (databases.count == 0) {
-        check_record(run, "amcheck", CHECK_NOT_RUN, start, PGD_ERR_INTERNAL,
-                     "no database to check: the restored instance has no database that accepts "
-                     "connections");
-        goto out;
-    }
-    program = pgd_asprintf("%s/pg_amcheck", bindir);
-    for (size_t i = 0; i < databases.count && errmsg == NULL; i++) {
-        amcheck_findings f = {0};
+    pgd_buf_init(&stopped);
+    for (size_t i = 0; i < all->count; i++) {
+        const check_db_facts *db = &all->db[i];
+        const amcheck_findings *f = db->own;
 
-        pgd_buf_init(&f.summary);
-        if (amcheck_database(run, &conn, program, databases.items[i], &f, &errmsg)) {
-            checked++;
-            if (f.corrupt > 0)
-                pgd_buf_appendf(&corrupt, "%sdatabase %s: %d finding%s: %s",
-                                corrupt.len ? "; " : "", databases.items[i], f.corrupt,
-                                f.corrupt == 1 ? "" : "s", f.summary.data);
-            if (f.environment > 0)
-                pgd_buf_appendf(&environment, "%sdatabase %s: %d check%s could not run",
-                                environment.len ? "; " : "", databases.items[i], f.environment,
-                                f.environment == 1 ? "" : "s");
-        }
-        pgd_buf_free(&f.summary);
+        if (!checked(db))
+            pgd_buf_appendf(&stopped, "%spg_amcheck of database %s %s: %s", stopped.len ? "; " : "",
+                            db->dbname, db->outcome, db->last_lines ? db->last_lines : "");
+        else if (f->corrupt > 0)
+            pgd_buf_appendf(&corrupt, "%sdatabase %s: %d finding%s: %s", corrupt.len ? "; " : "",
+                            db->dbname, f->corrupt, f->corrupt == 1 ? "" : "s", f->summary.data);
+        if (checked(db) && f->environment > 0)
+            pgd_buf_appendf(&stopped, "%sdatabase %s: %d check%s could not run (%s)",
+                            stopped.len ? "; " : "", db->dbname, f->environment,
+                            f->environment == 1 ? "" : "s", f->stopped);
     }
     if (corrupt.len > 0)
-        check_record(run, "amcheck", CHECK_FAILED, start, PGD_ERR_DATA_CORRUPTION, corrupt.data);
-    else if (errmsg != NULL || environment.len > 0)
-        check_record(run, "amcheck", CHECK_NOT_RUN, start,
-                     pgd_interrupted() != 0 ? PGD_ERR_INTERRUPTED : PGD_ERR_INTERNAL,
-                     errmsg != NULL ? errmsg : environment.data);
-    else {
-        char *detail = pgd_asprintf(
+        check_result_set(out, CHECK_FAILED, PGD_ERR_DATA_CORRUPTION, NULL, "%s", corrupt.data);
+    else if (stopped.len > 0)
+        check_result_set(out, CHECK_NOT_RUN, PGD_ERR_INTERNAL,
+                         "verify needs a superuser connection (Patroni's is) and an instance with "
+                         "room for verify.jobs more connections",
+                         "%s", stopped.data);
+    else
+        check_result_set(
+            out, CHECK_PASSED, PGD_ERR_NONE, NULL,
             "pg_amcheck%s found no corruption in %zu database%s",
-            strcmp(run->cfg->verify.amcheck, "heapallindexed") == 0 ? " --heapallindexed" : "",
-            checked, checked == 1 ? "" : "s");
-
-        check_record(run, "amcheck", CHECK_PASSED, start, PGD_ERR_NONE, detail);
-        free(detail);
-    }
-out:
-    pgd_child_conn_free(&conn);
-    verify_free_databases(&databases);
+            strcmp(all->cfg->verify.amcheck, "heapallindexed") == 0 ? " --heapallindexed" : "",
+            all->count, all->count == 1 ? "" : "s");
     pgd_buf_free(&corrupt);
-    pgd_buf_free(&environment);
-    free(program);
-    free(bindir);
-    free(errmsg);
+    pgd_buf_free(&stopped);
 }
+
+static bool enabled(const pgd_config *cfg, const char **why)
+{
+    *why = "verify.amcheck is off";
+    return strcmp(cfg->verify.amcheck, "off") != 0;
+}
+
+static const check_program pg_amcheck = {
+    .name = "pg_amcheck",
+    .verb = "check",
+    .facts_size = sizeof(amcheck_findings),
+    .args = args,
+    /*
+     * --install-missing creates the extension: a database read-only by default
+     * (ALTER DATABASE ... SET default_transaction_read_only) must not stop it.
+     */
+    .pgoptions = "-c default_transaction_read_only=off",
+    .on_exit = on_exit_parse,
+    .free_facts = free_findings,
+};
+
+const check_def check_amcheck = {
+    .name = "amcheck",
+    .runs = CHECK_PER_DATABASE,
+    .finding = PGD_ERR_DATA_CORRUPTION,
+    .enabled = enabled,
+    .program = &pg_amcheck,
+    .judge = judge,
+};

@@ -220,7 +220,7 @@ bool assertion_role_prepare(verify_run *run, assertion_role *role, const char *d
     }
     if (db->admin != NULL)
         return true;
-    db->admin = verify_connect_database(run, dbname, &why);
+    db->admin = check_session_get(run, dbname, &why);
     if (db->admin != NULL && grant_and_map(run, role, db, &why))
         return true;
     db->error = pgd_asprintf("could not prepare database %s for the assertions' role: %s", dbname,
@@ -345,8 +345,6 @@ void assertion_role_drop(verify_run *run, assertion_role *role)
             owned_dropped = false;
         }
         free(errmsg);
-        if (db->admin != NULL && db->admin != run->conn)
-            PQfinish(db->admin);
         free(db->dbname);
         free(db->error);
     }

@@ -29,7 +29,7 @@
 /* One database assertions run in: the superuser connection that prepared it. */
 typedef struct assertion_database {
     char *dbname;
-    PGconn *admin; /* run->conn for its database, else owned here */
+    PGconn *admin; /* the runner's session in it (check_session_get): borrowed */
     bool granted;  /* CONNECT granted, user mappings created: DROP OWNED there at the end */
     char *error;   /* why it could not be prepared (later assertions say the same) */
 } assertion_database;

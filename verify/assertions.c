@@ -4,6 +4,8 @@
 #include "assertions.h"
 
 #include "assertion_role.h"
+#include "classify.h"
+#include "jobs.h"
 #include "clock.h"
 #include "log.h"
 #include "pq.h"
@@ -100,8 +102,8 @@ pgd_error_class assertion_error_class(const char *sqlstate, bool connection_lost
     /* query_canceled: the statement timeout (a cancel by verify itself never gets here) */
     if (strcmp(sqlstate, "57014") == 0)
         return PGD_ERR_TIMEOUT;
-    /* insufficient_resources (memory, disk, connections); shutdown, crash, database dropped */
-    if (pgd_sqlstate_in_class(sqlstate, "53") || strncmp(sqlstate, "57P", 3) == 0)
+    /* the instance's: resources (memory, disk, connections), a shutdown, a crash (classify.h) */
+    if (classify_instance_sqlstate(sqlstate))
         return PGD_ERR_INTERNAL;
     return PGD_ERR_ASSERTION_FAILED;
 }
@@ -210,200 +212,277 @@ static char **column_types(verify_run *run, PGconn *conn, const PGresult *res)
     return types;
 }
 
-static void free_types(char **types, int n)
+/* What jobs_run_queries needs of the assertions: the role, and each one's facts. */
+typedef struct assertion_run {
+    const check_def *def;
+    assertion_role role;
+    assertion_facts *facts;
+    int *notices; /* the server's notices in each assertion's session: counted, never shown */
+} assertion_run;
+
+/*
+ * Assertion i starts: its statement timeout, its database made ready for
+ * the role, a login as the role and the transaction block; false with the
+ * reason in its facts when it got no further.
+ */
+static bool open_assertion(verify_run *run, void *arg, size_t i, PGconn **conn, const char **sql,
+                           int64_t *wait_ms)
 {
-    for (int i = 0; types != NULL && i < n; i++)
-        free(types[i]);
-    free(types);
-}
-
-/* Judge what the server answered: a result by its shape, an error by its SQLSTATE. */
-static void judge_answer(verify_run *run, const char *name, int64_t start, const char *dbname,
-                         PGconn *conn, const PGresult *res, int64_t timeout_ms, bool deadline_rules)
-{
-    ExecStatusType status = PQresultStatus(res);
-    const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    char *detail;
-
-    if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE ||
-        status == PGRES_NONFATAL_ERROR) {
-        pgd_error_class error_class =
-            assertion_error_class(sqlstate, PQstatus(conn) == CONNECTION_BAD);
-        char *what =
-            assertion_describe_error(sqlstate, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-
-        if (error_class == PGD_ERR_TIMEOUT)
-            detail = pgd_asprintf(
-                "database %s: not judged: the query ran into its statement "
-                "timeout of %.1f s (%s): %s",
-                dbname, (double)timeout_ms / 1000.0,
-                deadline_rules ? "what verify.timeout left" : "verify.assertion_timeout", what);
-        else
-            detail =
-                pgd_asprintf("database %s: %sthe query failed: %s", dbname,
-                             error_class == PGD_ERR_ASSERTION_FAILED ? "" : "not judged: ", what);
-        check_record(run, name,
-                     error_class == PGD_ERR_ASSERTION_FAILED ? CHECK_FAILED : CHECK_NOT_RUN, start,
-                     error_class, detail);
-        free(what);
-    } else {
-        assertion_shape shape;
-        char **types = NULL;
-        char *result;
-        bool passed;
-
-        assertion_shape_of(res, &shape);
-        if (status == PGRES_TUPLES_OK && !shape.one_boolean) {
-            types = column_types(run, conn, res);
-            shape.types = (const char *const *)types;
-        }
-        result = assertion_describe(&shape, &passed);
-        detail = pgd_asprintf("database %s: returned %s", dbname, result);
-        check_record(run, name, passed ? CHECK_PASSED : CHECK_FAILED, start,
-                     passed ? PGD_ERR_NONE : PGD_ERR_ASSERTION_FAILED, detail);
-        free(result);
-        free_types(types, shape.columns);
-    }
-    free(detail);
-}
-
-/* Judge a wait that ended without the server's answer: never a finding. */
-static void judge_no_answer(verify_run *run, const char *name, int64_t start, const char *dbname,
-                            pgd_pq_end end, const char *errmsg)
-{
-    char *detail;
-
-    if (end == PGD_PQ_INTERRUPTED)
-        detail = pgd_asprintf("database %s: not judged: a termination signal arrived while the "
-                              "query ran; it was cancelled",
-                              dbname);
-    else
-        detail = pgd_asprintf("database %s: not judged: %s", dbname, errmsg);
-    check_record(run, name, CHECK_NOT_RUN, start,
-                 end == PGD_PQ_INTERRUPTED ? PGD_ERR_INTERRUPTED
-                 : end == PGD_PQ_TIMED_OUT ? PGD_ERR_TIMEOUT
-                                           : PGD_ERR_INTERNAL,
-                 detail);
-    free(detail);
-}
-
-/* Connect as the role and run the statement; records the check. */
-static void run_in_session(verify_run *run, assertion_role *role, const pgd_assertion *a,
-                           const char *name, int64_t start)
-{
-    bool deadline_rules;
-    int64_t timeout_ms = statement_ms(run, &deadline_rules);
+    assertion_run *ar = arg;
+    const pgd_assertion *a = &run->cfg->verify.assertions.items[i];
+    assertion_facts *f = &ar->facts[i];
     int64_t left = pgd_ms_until(run->deadline_ms);
     long connect_s = left / 1000 < 30 ? (long)(left / 1000) + 1 : 30;
-    int notices = 0;
-    char *errmsg = NULL;
-    PGconn *conn = assertion_role_connect(run, role, a->database, connect_s, &notices, &errmsg);
-    PGresult *res = NULL;
 
-    if (conn == NULL) {
-        char *detail = pgd_asprintf(
-            "database %s: %s%s", a->database, errmsg,
-            pgd_interrupted() != 0
-                ? ""
-                : " (pg_hba.conf of the restored instance must let this role log in over the "
-                  "same socket or host as verify, with its password (scram-sha-256 or md5) or "
-                  "trust; peer and ident refuse it)");
-        check_record(run, name, CHECK_NOT_RUN, start,
-                     pgd_interrupted() != 0 ? PGD_ERR_INTERRUPTED : PGD_ERR_INTERNAL, detail);
-        free(detail);
-        free(errmsg);
-        return;
+    *conn = NULL;
+    f->dbname = a->database;
+    f->verify_timeout = run->cfg->verify.timeout;
+    f->timeout_ms = statement_ms(run, &f->deadline_rules);
+    if (pgd_interrupted() != 0 || f->timeout_ms < MIN_STATEMENT_MS) {
+        f->stage = ASSERTION_NOT_STARTED;
+        f->interrupted = pgd_interrupted() != 0;
+        return false;
     }
-    if (!begin_assertion(run, conn, timeout_ms, &errmsg))
-        judge_no_answer(run, name, start, a->database,
-                        pgd_interrupted() != 0 ? PGD_PQ_INTERRUPTED : PGD_PQ_BROKEN, errmsg);
-    else {
-        int64_t wait_ms = timeout_ms + CLIENT_GRACE_MS;
-        pgd_pq_end end;
-
-        left = pgd_ms_until(run->deadline_ms);
-        end = pgd_pq_run(conn, a->sql, 0, NULL, wait_ms < left ? wait_ms : left, 0, &res, &errmsg);
-        if (end == PGD_PQ_ANSWERED)
-            judge_answer(run, name, start, a->database, conn, res, timeout_ms, deadline_rules);
-        else
-            judge_no_answer(run, name, start, a->database, end, errmsg);
+    if (!assertion_role_prepare(run, &ar->role, a->database, &f->error)) {
+        f->stage = ASSERTION_UNPREPARED;
+        f->interrupted = pgd_interrupted() != 0;
+        return false;
     }
-    if (notices > 0)
-        pgd_info("check %s: %d notice%s of the server not shown (they may quote the data)", name,
-                 notices, notices == 1 ? "" : "s");
-    PQclear(res);
-    /* Closing the session rolls the transaction back: nothing the statement did is committed. */
-    PQfinish(conn);
-    free(errmsg);
+    *conn =
+        assertion_role_connect(run, &ar->role, a->database, connect_s, &ar->notices[i], &f->error);
+    if (*conn == NULL) {
+        f->stage = ASSERTION_NO_LOGIN;
+        f->interrupted = pgd_interrupted() != 0;
+        return false;
+    }
+    if (!begin_assertion(run, *conn, f->timeout_ms, &f->error)) {
+        f->stage = ASSERTION_NO_ANSWER;
+        f->end = pgd_interrupted() != 0 ? PGD_PQ_INTERRUPTED : PGD_PQ_BROKEN;
+        return false;
+    }
+    left = pgd_ms_until(run->deadline_ms);
+    *wait_ms = f->timeout_ms + CLIENT_GRACE_MS < left ? f->timeout_ms + CLIENT_GRACE_MS : left;
+    *sql = a->sql;
+    return true;
 }
 
-static void run_assertion(verify_run *run, assertion_role *role, const pgd_assertion *a)
+/* Assertion i's statement ended: the server's answer, or why there was none, into its facts. */
+static void assertion_ended(verify_run *run, void *arg, size_t i, PGconn *conn, pgd_pq_end end,
+                            const PGresult *res, const char *errmsg)
 {
-    int64_t start = pgd_monotonic_ms();
-    char *name = pgd_asprintf("assertion:%s", a->name);
-    char *errmsg = NULL;
-    char *detail;
-    bool deadline_rules;
+    assertion_facts *f = &((assertion_run *)arg)->facts[i];
 
-    if (pgd_interrupted() != 0)
-        check_record(run, name, CHECK_NOT_RUN, start, PGD_ERR_INTERRUPTED,
-                     "not started: pgdrill-verify received a termination signal");
-    else if (statement_ms(run, &deadline_rules) < MIN_STATEMENT_MS) {
-        detail = pgd_asprintf("not started: verify.timeout (%lds) left no time for it",
-                              run->cfg->verify.timeout);
-        check_record(run, name, CHECK_NOT_RUN, start, PGD_ERR_TIMEOUT, detail);
-        free(detail);
-    } else if (!assertion_role_prepare(run, role, a->database, &errmsg))
-        check_record(run, name, CHECK_NOT_RUN, start,
-                     pgd_interrupted() != 0 ? PGD_ERR_INTERRUPTED : PGD_ERR_INTERNAL, errmsg);
-    else
-        run_in_session(run, role, a, name, start);
-    free(errmsg);
+    f->end = end;
+    f->stage = end == PGD_PQ_ANSWERED ? ASSERTION_ANSWERED : ASSERTION_NO_ANSWER;
+    if (res == NULL) {
+        f->error = errmsg ? pgd_strdup(errmsg) : NULL;
+        return;
+    }
+    f->status = PQresultStatus(res);
+    if (f->status == PGRES_FATAL_ERROR || f->status == PGRES_BAD_RESPONSE ||
+        f->status == PGRES_NONFATAL_ERROR) {
+        const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+        snprintf(f->sqlstate, sizeof(f->sqlstate), "%s", sqlstate ? sqlstate : "");
+        f->primary = primary ? pgd_strdup(primary) : NULL;
+        f->connection_lost = PQstatus(conn) == CONNECTION_BAD;
+    } else {
+        assertion_shape_of(res, &f->shape);
+        f->shape.command = f->command = pgd_strdup(f->shape.command ? f->shape.command : "");
+        if (f->status == PGRES_TUPLES_OK && !f->shape.one_boolean) {
+            f->types = column_types(run, conn, res);
+            f->shape.types = (const char *const *)f->types;
+        }
+    }
+}
+
+/* Judge and record assertion i (the ones before it are recorded: jobs.h). */
+static void record_assertion(verify_run *run, void *arg, size_t i, int64_t start_ms, int64_t end_ms)
+{
+    assertion_run *ar = arg;
+    const pgd_assertion *a = &run->cfg->verify.assertions.items[i];
+    char *name = pgd_asprintf("%s:%s", ar->def->name, a->name);
+    check_result result = {0};
+
+    if (ar->notices[i] > 0)
+        pgd_info("assertion in database %s: %d notice%s of the server not shown (they may quote "
+                 "the data)",
+                 a->database, ar->notices[i], ar->notices[i] == 1 ? "" : "s");
+    ar->def->judge(&ar->facts[i], &result);
+    check_record_ended(run, name, &result, start_ms, end_ms);
+    check_result_free(&result);
+    assertion_facts_free(&ar->facts[i]);
     free(name);
 }
 
+void assertion_facts_free(assertion_facts *f)
+{
+    for (int i = 0; f->types != NULL && i < f->shape.columns; i++)
+        free(f->types[i]);
+    free(f->types);
+    free(f->command);
+    free(f->primary);
+    free(f->error);
+    memset(f, 0, sizeof(*f));
+}
+
+/* The server answered with an error: a finding, or not judged (by SQLSTATE). */
+static void judge_error(const assertion_facts *f, check_result *out)
+{
+    pgd_error_class error_class =
+        assertion_error_class(f->sqlstate[0] ? f->sqlstate : NULL, f->connection_lost);
+    char *what = assertion_describe_error(f->sqlstate[0] ? f->sqlstate : NULL, f->primary);
+
+    if (error_class == PGD_ERR_TIMEOUT)
+        check_result_set(
+            out, CHECK_NOT_RUN, error_class,
+            f->deadline_rules ? "raise verify.timeout"
+                              : "raise verify.assertion_timeout, or make the "
+                                "assertion cheaper",
+            "database %s: not judged: the query ran into its statement timeout of "
+            "%.1f s (%s): %s",
+            f->dbname, (double)f->timeout_ms / 1000.0,
+            f->deadline_rules ? "what verify.timeout left" : "verify.assertion_timeout", what);
+    else if (error_class == PGD_ERR_ASSERTION_FAILED)
+        check_result_set(out, CHECK_FAILED, error_class, NULL, "database %s: the query failed: %s",
+                         f->dbname, what);
+    else
+        check_result_set(out, CHECK_NOT_RUN, error_class, NULL,
+                         "database %s: not judged: the query failed: %s", f->dbname, what);
+    free(what);
+}
+
+/* A wait that ended without the server's answer: never a finding. */
+static void judge_no_answer(const assertion_facts *f, check_result *out)
+{
+    if (f->end == PGD_PQ_INTERRUPTED)
+        check_result_set(out, CHECK_NOT_RUN, PGD_ERR_INTERRUPTED, NULL,
+                         "database %s: not judged: a termination signal arrived while the query "
+                         "ran; it was cancelled",
+                         f->dbname);
+    else
+        check_result_set(out, CHECK_NOT_RUN,
+                         f->end == PGD_PQ_TIMED_OUT ? PGD_ERR_TIMEOUT : PGD_ERR_INTERNAL, NULL,
+                         "database %s: not judged: %s", f->dbname, f->error ? f->error : "?");
+}
+
+void assertion_judge(const assertion_facts *f, check_result *out)
+{
+    char *result;
+    bool passed;
+
+    switch (f->stage) {
+    case ASSERTION_NOT_STARTED:
+        if (f->interrupted)
+            check_result_set(out, CHECK_NOT_RUN, PGD_ERR_INTERRUPTED, NULL,
+                             "not started: pgdrill-verify received a termination signal");
+        else
+            check_result_set(out, CHECK_NOT_RUN, PGD_ERR_TIMEOUT,
+                             "raise verify.timeout, or lower verify.assertion_timeout",
+                             "not started: verify.timeout (%lds) left no time for it",
+                             f->verify_timeout);
+        return;
+    case ASSERTION_UNPREPARED:
+        check_result_set(
+            out, CHECK_NOT_RUN, f->interrupted ? PGD_ERR_INTERRUPTED : PGD_ERR_INTERNAL,
+            "verify needs a superuser connection (Patroni's is)", "%s", f->error ? f->error : "?");
+        return;
+    case ASSERTION_NO_LOGIN:
+        check_result_set(out, CHECK_NOT_RUN,
+                         f->interrupted ? PGD_ERR_INTERRUPTED : PGD_ERR_INTERNAL,
+                         f->interrupted ? NULL
+                                        : "pg_hba.conf of the restored instance must let this "
+                                          "role log in over the same socket or host as verify, "
+                                          "with its password (scram-sha-256 or md5) or trust; "
+                                          "peer and ident refuse it",
+                         "database %s: %s", f->dbname, f->error ? f->error : "?");
+        return;
+    case ASSERTION_NO_ANSWER:
+        judge_no_answer(f, out);
+        return;
+    case ASSERTION_ANSWERED:
+        break;
+    }
+    if (f->status == PGRES_FATAL_ERROR || f->status == PGRES_BAD_RESPONSE ||
+        f->status == PGRES_NONFATAL_ERROR) {
+        judge_error(f, out);
+        return;
+    }
+    result = assertion_describe(&f->shape, &passed);
+    check_result_set(out, passed ? CHECK_PASSED : CHECK_FAILED, PGD_ERR_ASSERTION_FAILED, NULL,
+                     "database %s: returned %s", f->dbname, result);
+    free(result);
+}
+
+static void judge(const void *facts, check_result *out)
+{
+    assertion_judge(facts, out);
+}
+
 /* Every assertion recorded as not run, for one reason. */
-static void none_run(verify_run *run, pgd_error_class error_class, const char *why)
+static void none_run(verify_run *run, pgd_error_class error_class, const char *hint,
+                     const char *why)
 {
     int64_t start = pgd_monotonic_ms();
+    check_result result = {0};
 
+    check_result_set(&result, CHECK_NOT_RUN, error_class, hint, "%s", why);
     for (size_t i = 0; i < run->cfg->verify.assertions.count; i++) {
         char *name = pgd_asprintf("assertion:%s", run->cfg->verify.assertions.items[i].name);
 
-        check_record(run, name, CHECK_NOT_RUN, start, error_class, why);
+        check_record(run, name, &result, start);
         free(name);
     }
+    check_result_free(&result);
 }
 
-void check_assertions(verify_run *run)
+static void run_each(verify_run *run, const check_def *def)
 {
-    assertion_role role;
+    size_t n = run->cfg->verify.assertions.count;
+    assertion_run ar = {0};
+    check_queries queries = {.count = n,
+                             .arg = &ar,
+                             .open = open_assertion,
+                             .ended = assertion_ended,
+                             .record = record_assertion};
     char *errmsg = NULL;
 
-    if (run->cfg->verify.assertions.count == 0)
-        return;
     if (run->server_major < ASSERTION_ROLE_MIN_MAJOR) {
-        char *why = pgd_asprintf(
-            "the restored instance is PostgreSQL %d, which has no pg_read_all_data role (14 and "
-            "later do); pgdrill does not run assertions as a superuser",
-            run->server_major);
+        char *why = pgd_asprintf("the restored instance is PostgreSQL %d, which has no "
+                                 "pg_read_all_data role (14 and later do)",
+                                 run->server_major);
 
-        none_run(run, PGD_ERR_INTERNAL, why);
+        none_run(run, PGD_ERR_INTERNAL,
+                 "pgdrill does not run assertions as a superuser: drill PostgreSQL 14 or later, "
+                 "or leave verify.assertions empty",
+                 why);
         free(why);
         return;
     }
-    if (!assertion_role_create(run, &role, &errmsg)) {
-        char *why = pgd_asprintf("could not create the role assertions run as (verify needs a "
-                                 "superuser connection, as Patroni's is): %s",
-                                 errmsg);
+    if (!assertion_role_create(run, &ar.role, &errmsg)) {
+        char *why = pgd_asprintf("could not create the role assertions run as: %s", errmsg);
 
-        none_run(run, pgd_interrupted() != 0 ? PGD_ERR_INTERRUPTED : PGD_ERR_INTERNAL, why);
+        none_run(run, verify_stop_class(run), "verify needs a superuser connection (Patroni's is)",
+                 why);
         free(why);
         free(errmsg);
-        assertion_role_drop(run, &role);
+        assertion_role_drop(run, &ar.role);
         return;
     }
-    for (size_t i = 0; i < run->cfg->verify.assertions.count; i++)
-        run_assertion(run, &role, &run->cfg->verify.assertions.items[i]);
-    assertion_role_drop(run, &role);
+    ar.def = def;
+    ar.facts = pgd_calloc(n > 0 ? n : 1, sizeof(assertion_facts));
+    ar.notices = pgd_calloc(n > 0 ? n : 1, sizeof(int));
+    jobs_run_queries(run, &queries);
+    free(ar.facts);
+    free(ar.notices);
+    assertion_role_drop(run, &ar.role);
 }
+
+const check_def check_assertion = {
+    .name = "assertion",
+    .runs = CHECK_PER_ASSERTION,
+    .finding = PGD_ERR_ASSERTION_FAILED,
+    .run_each = run_each,
+    .judge = judge,
+};

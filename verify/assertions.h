@@ -4,7 +4,8 @@
  *
  * The SQL runs as a role that can only read (assertion_role.h), as exactly
  * one statement (the extended query protocol refuses more) inside a
- * READ ONLY transaction block that is never committed, with the drill's
+ * READ ONLY transaction block that is never committed, verify.jobs of them
+ * at a time, each on a session of its own (jobs_run_queries), with the drill's
  * target time in current_setting('pgdrill.target_time'). It holds when it
  * returns exactly one row holding one boolean, true; anything else, or an
  * error, is assertion_failed. A stop is never a finding: a termination
@@ -18,8 +19,9 @@
 #define PGDRILL_VERIFY_ASSERTIONS_H
 
 #include "checks.h"
+#include "pq.h"
 
-void check_assertions(verify_run *run);
+extern const check_def check_assertion;
 
 /* What a statement returned, without its values. */
 typedef struct assertion_shape {
@@ -59,5 +61,37 @@ bool assertion_message_shown(const char *sqlstate);
  * 22P02; message not shown: ...)". primary may be NULL; DETAIL never comes in.
  */
 char *assertion_describe_error(const char *sqlstate, const char *primary);
+
+/* How far an assertion got. */
+typedef enum assertion_stage {
+    ASSERTION_NOT_STARTED, /* a termination signal, or verify.timeout left no time */
+    ASSERTION_UNPREPARED,  /* its database could not be made ready for the role */
+    ASSERTION_NO_LOGIN,    /* the role could not log in */
+    ASSERTION_NO_ANSWER,   /* the server did not answer (end says why) */
+    ASSERTION_ANSWERED,
+} assertion_stage;
+
+/* The facts of one assertion: what happened, never a value it read. */
+typedef struct assertion_facts {
+    const char *dbname;
+    assertion_stage stage;
+    bool interrupted;      /* a termination signal had arrived */
+    long verify_timeout;   /* verify.timeout, for the detail */
+    int64_t timeout_ms;    /* its statement timeout ... */
+    bool deadline_rules;   /* ... which is what verify.timeout left */
+    char *error;           /* why, before an answer */
+    pgd_pq_end end;        /* ASSERTION_NO_ANSWER */
+    ExecStatusType status; /* ASSERTION_ANSWERED: an error, or a result of this shape */
+    char sqlstate[6];
+    char *primary; /* the error's primary message (shown only for some SQLSTATEs) */
+    bool connection_lost;
+    assertion_shape shape;
+    char **types;  /* owned: the column types named in shape */
+    char *command; /* owned: shape.command */
+} assertion_facts;
+
+/* The pure judge of one assertion. */
+void assertion_judge(const assertion_facts *facts, check_result *out);
+void assertion_facts_free(assertion_facts *facts);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * carried.c - bootstrap's checks in the verdict; names for bad checksums.
+ * carried.c - bootstrap's checks judged by verify; names for bad pages.
  */
 #include "carried.h"
 
@@ -57,7 +57,7 @@ static char *relation_of(verify_run *run, const char *file)
             pgd_pq_value(run->conn, "SELECT datname FROM pg_catalog.pg_database WHERE oid = $1", 1,
                          db_params, verify_query_timeout(run), &errmsg);
     }
-    conn = dbname ? verify_connect_database(run, dbname, &errmsg) : NULL;
+    conn = dbname ? check_session_get(run, dbname, &errmsg) : NULL;
     if (conn != NULL) {
         const char *rel_params[] = {space, node};
 
@@ -71,8 +71,6 @@ static char *relation_of(verify_run *run, const char *file)
     }
     if (dbname != NULL)
         result = pgd_asprintf("database %s, relation %s", dbname, relation ? relation : "?");
-    if (conn != NULL && conn != run->conn)
-        PQfinish(conn);
     free(errmsg);
     free(relation);
     free(dbname);
@@ -113,58 +111,67 @@ static char *name_failures(verify_run *run, json_t *failures, const char *detail
     return pgd_buf_steal(&out);
 }
 
-/*
- * Which of bootstrap's failed checks names the verdict when several failed:
- * bad pages in the restored copy itself (checksums, with their relations)
- * before pgBackRest's flag on the set at backup time (backup_page_checks),
- * which explains them but says less; otherwise the order they ran in.
- */
-static int carried_rank(const char *name)
+/* Name the bad files (their database and relation) when the instance answers. */
+static bool gather(verify_run *run, void *facts, char **errmsg)
 {
-    return strcmp(name, "backup_page_checks") == 0 ? 1 : 0;
-}
+    json_t *entry = ((carried_facts *)facts)->entry;
+    json_t *failures = json_object_get(entry, "failures");
+    const char *detail = json_string_value(json_object_get(entry, "detail"));
 
-static void carry_check(verify_run *run, json_t *check)
-{
-    const char *name = json_string_value(json_object_get(check, "name"));
-    const char *status = json_string_value(json_object_get(check, "status"));
-    const char *detail = json_string_value(json_object_get(check, "detail"));
-    pgd_error_class error_class =
-        pgd_error_class_from_name(json_string_value(json_object_get(check, "class")));
-    json_t *failures = json_object_get(check, "failures");
-
+    (void)errmsg;
     if (!json_is_array(failures))
-        failures = json_object_get(check, "files");
-    if (json_is_array(failures) && run->conn != NULL) {
+        failures = json_object_get(entry, "files");
+    if (json_is_array(failures) && json_array_size(failures) > 0 && run->conn != NULL &&
+        pgd_error_class_from_name(json_string_value(json_object_get(entry, "class"))) !=
+            PGD_ERR_NONE) {
         char *named = name_failures(run, failures, detail ? detail : "");
 
-        json_object_set_new(check, "detail", json_string(named));
-        verify_note_error(run, error_class, name, named);
+        json_object_set_new(entry, "detail", json_string(named));
         free(named);
-    } else
-        verify_note_error(run, error_class, name, detail ? detail : "");
-    pgd_info("bootstrap's check %s %s: %s", name, status,
-             json_string_value(json_object_get(check, "detail")));
-}
-
-void check_carried(verify_run *run)
-{
-    json_t *checks = json_object_get(run->report->root, "checks");
-    json_t *check;
-    size_t i;
-
-    for (int rank = 0; rank <= 1; rank++) {
-        json_array_foreach(checks, i, check)
-        {
-            const char *name = json_string_value(json_object_get(check, "name"));
-            const char *by = json_string_value(json_object_get(check, "by"));
-
-            if (name == NULL || json_string_value(json_object_get(check, "status")) == NULL ||
-                pgd_error_class_from_name(json_string_value(json_object_get(check, "class"))) ==
-                    PGD_ERR_NONE ||
-                by == NULL || strcmp(by, "bootstrap") != 0 || carried_rank(name) != rank)
-                continue;
-            carry_check(run, check);
-        }
     }
+    return true;
 }
+
+/*
+ * What bootstrap found: a failed check is a finding, one with a class that
+ * did not fail could not run (not_run; "skipped" with a class in reports of
+ * earlier versions), one without a class passed or was turned off.
+ */
+static void judge(const void *facts, check_result *out)
+{
+    json_t *entry = ((const carried_facts *)facts)->entry;
+    const char *status = json_string_value(json_object_get(entry, "status"));
+    const char *detail = json_string_value(json_object_get(entry, "detail"));
+    pgd_error_class error_class =
+        pgd_error_class_from_name(json_string_value(json_object_get(entry, "class")));
+    const char *hint = json_string_value(json_object_get(entry, "hint"));
+
+    if (detail == NULL)
+        detail = "";
+    if (error_class != PGD_ERR_NONE)
+        check_result_set(
+            out, status != NULL && strcmp(status, "failed") == 0 ? CHECK_FAILED : CHECK_NOT_RUN,
+            error_class, hint, "%s", detail);
+    else
+        check_result_set(
+            out, status != NULL && strcmp(status, "passed") == 0 ? CHECK_PASSED : CHECK_SKIPPED,
+            PGD_ERR_NONE, NULL, "%s", detail);
+}
+
+const check_def check_checksums = {
+    .name = "checksums",
+    .runs = CHECK_BY_BOOTSTRAP,
+    .finding = PGD_ERR_CHECKSUM_FAILURE,
+    .facts_size = sizeof(carried_facts),
+    .gather = gather,
+    .judge = judge,
+};
+
+const check_def check_backup_page_checks = {
+    .name = "backup_page_checks",
+    .runs = CHECK_BY_BOOTSTRAP,
+    .finding = PGD_ERR_BACKUP_PAGE_ERRORS,
+    .facts_size = sizeof(carried_facts),
+    .gather = gather,
+    .judge = judge,
+};

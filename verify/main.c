@@ -7,9 +7,6 @@
  * written by pgdrill-bootstrap, names the test id to look for; verify adds
  * the checks and the final verdict.
  */
-#include "amcheck.h"
-#include "assertions.h"
-#include "carried.h"
 #include "checks.h"
 #include "cli.h"
 #include "clock.h"
@@ -18,10 +15,8 @@
 #include "history.h"
 #include "exitcode.h"
 #include "log.h"
-#include "pq.h"
 #include "conninfo.h"
 #include "report.h"
-#include "schema_dump.h"
 #include "secret.h"
 #include "signals.h"
 #include "verify_usage.h"
@@ -31,8 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CONNECT_TIMEOUT_S 30
 
 static void print_help(void)
 {
@@ -77,50 +70,6 @@ static pgd_report *open_report(const pgd_config *cfg, pgd_history *history, int 
     return NULL;
 }
 
-static bool connect_instance(verify_run *run)
-{
-    char *errmsg = NULL;
-    char *version;
-
-    run->conn = pgd_pq_connect(run->conninfo, CONNECT_TIMEOUT_S, &errmsg);
-    if (run->conn == NULL) {
-        static const char *const all_checks[] = {
-            "promoted", "archiving_off", "quarantine", "marker", "fence", "schema_dump", "amcheck"};
-
-        for (size_t i = 0; i < sizeof(all_checks) / sizeof(all_checks[0]); i++)
-            check_record(run, all_checks[i], CHECK_NOT_RUN, pgd_monotonic_ms(), PGD_ERR_INTERNAL,
-                         errmsg);
-        free(errmsg);
-        return false;
-    }
-    version = pgd_pq_value(run->conn, "SELECT pg_catalog.current_setting('server_version_num')", 0,
-                           NULL, 30000, &errmsg);
-    run->server_major = version ? atoi(version) / 10000 : 0;
-    free(version);
-    free(errmsg);
-    return true;
-}
-
-static void run_checks(verify_run *run)
-{
-    bool connected = connect_instance(run);
-
-    /* bootstrap's checks count whether or not the instance can be reached */
-    check_carried(run);
-    check_rto(run);
-    if (!connected)
-        return;
-    check_promoted(run);
-    check_archiving_off(run);
-    check_quarantine(run);
-    check_marker_and_fence(run);
-    check_assertions(run);
-    check_schema_dump(run);
-    check_amcheck(run);
-    PQfinish(run->conn);
-    run->conn = NULL;
-}
-
 static int conclude(verify_run *run, pgd_history *history, int64_t start)
 {
     pgd_report *report = run->report;
@@ -135,7 +84,7 @@ static int conclude(verify_run *run, pgd_history *history, int64_t start)
     if (total >= 0)
         pgd_report_set_timing(report, "total", total);
     pgd_report_set_string(report, "phase", "verified");
-    pgd_report_set_outcome(report, run->error_class, run->error_message, NULL);
+    pgd_report_set_outcome(report, run->error_class, run->error_message, run->error_hint);
     return pgd_conclude(run->cfg, history, report);
 }
 
@@ -144,6 +93,7 @@ int main(int argc, char **argv)
     struct option long_options[8];
     char short_options[8];
     const char *config_path = NULL;
+    const char *state_dir = getenv("PGDRILL_STATE_DIR");
     bool check_config = false;
     pgd_config cfg;
     verify_run run = {0};
@@ -165,6 +115,9 @@ int main(int argc, char **argv)
         case PGD_USAGE_CHECK_CONFIG_VAL:
             check_config = true;
             break;
+        case OPT_VERIFY_STATE_DIR:
+            state_dir = optarg;
+            break;
         default:
             if (pgd_cli_common_option(c, print_help))
                 break;
@@ -182,6 +135,11 @@ int main(int argc, char **argv)
     pgd_conninfo_register_secrets(run.conninfo);
     if (!pgd_cli_load_config(config_path, &cfg))
         return PGD_EXIT_USAGE;
+    /* A launcher's state directory (bootstrap's --state-dir): where the drill's report is. */
+    if (state_dir != NULL && state_dir[0] != '\0' && !pgd_cli_override_state_dir(&cfg, state_dir)) {
+        pgd_config_free(&cfg);
+        return PGD_EXIT_USAGE;
+    }
     rc = pgd_cli_lock_state_dir(&cfg);
     if (rc != PGD_EXIT_OK) {
         pgd_config_free(&cfg);
@@ -215,12 +173,12 @@ int main(int argc, char **argv)
         pgd_history_append(&history, pgd_report_get_string(run.report, "test_id"),
                            pgd_report_get_string(run.report, "scope"),
                            pgd_report_get_string(run.report, "stanza"), "verifying", NULL, NULL);
-        run_checks(&run);
+        verify_run_checks(&run);
         rc = conclude(&run, &history, start);
     }
+    verify_run_free(&run);
     pgd_report_free(run.report);
     pgd_history_free(&history);
-    free(run.error_message);
     pgd_config_free(&cfg);
     return rc;
 }

@@ -5,6 +5,8 @@
 
 static const pgd_usage_option options[] = {
     PGD_USAGE_CONFIG_OPTION,
+    {OPT_VERIFY_STATE_DIR, "state-dir", "DIR",
+     "the drill's state and report, as bootstrap's --state-dir (replaces state_dir)"},
     PGD_USAGE_CHECK_CONFIG_OPTION,
     PGD_USAGE_COMMON_OPTIONS,
     {0, NULL, NULL, NULL},
@@ -12,6 +14,7 @@ static const pgd_usage_option options[] = {
 
 static const pgd_usage_env environment[] = {
     PGD_USAGE_CONFIG_ENV,
+    {"PGDRILL_STATE_DIR", "--state-dir, when not given"},
     {"PGHOST, PGPORT, PGUSER, PGPASSFILE, ...",
      "libpq's environment, for the connection to the restored instance (Patroni sets "
      "PGPASSFILE)"},

@@ -6,6 +6,9 @@
 
 #include "usage.h"
 
+/* getopt_long's value of --state-dir (no short form). */
+#define OPT_VERIFY_STATE_DIR (PGD_USAGE_LONG_ONLY + 1)
+
 extern const pgd_usage pgd_verify_usage;
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,6 +125,26 @@ int pgd_cli_check_config(const char *option_path)
     printf("%s: configuration %s is valid\n", pgd_log_progname(), pgd_config_path(option_path));
     pgd_config_free(&cfg);
     return PGD_EXIT_OK;
+}
+
+bool pgd_cli_override_state_dir(pgd_config *cfg, const char *dir)
+{
+    char *absolute = pgd_path_absolute(dir);
+    char *default_report;
+
+    if (absolute == NULL) {
+        pgd_error("--state-dir=%s: the working directory is unknown", dir);
+        return false;
+    }
+    default_report = pgd_asprintf("%s/report.json", cfg->state_dir);
+    if (strcmp(cfg->report.file, default_report) == 0) {
+        free(cfg->report.file);
+        cfg->report.file = pgd_asprintf("%s/report.json", absolute);
+    }
+    free(default_report);
+    free(cfg->state_dir);
+    cfg->state_dir = absolute;
+    return true;
 }
 
 int pgd_cli_lock_state_dir(const pgd_config *cfg)

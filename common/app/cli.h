@@ -42,6 +42,14 @@ bool pgd_cli_load_config(const char *option_path, pgd_config *cfg);
 int pgd_cli_check_config(const char *option_path);
 
 /*
+ * --state-dir: state_dir becomes dir, and report.file with it when it was state_dir's
+ * report.json (the default); a report.file the file set elsewhere stays. A
+ * relative dir is taken from the working directory, like --datadir. False
+ * (logged) when it cannot be made absolute.
+ */
+bool pgd_cli_override_state_dir(pgd_config *cfg, const char *dir);
+
+/*
  * One drill per state_dir: create it (mode 0700) and take its lock for as
  * long as we run, so that a second bootstrap (two schedulers firing at once,
  * a pod back too soon) or a verify by hand does not run beside a drill or

@@ -76,7 +76,8 @@ static void print_entry(FILE *out, const char *label, const char *help)
 void pgd_usage_print(const pgd_usage *usage, FILE *out)
 {
     size_t count;
-    const pgd_exit_code_doc *codes = pgd_exit_code_docs(&count);
+    const pgd_exit_code_doc *codes =
+        usage->exit_codes != NULL ? usage->exit_codes(&count) : pgd_exit_code_docs(&count);
 
     fprintf(out, "%s ", usage->program);
     print_wrapped(out, usage->description, strlen(usage->program) + 1, 0);

@@ -8,6 +8,7 @@
 #define PGDRILL_USAGE_H
 
 #include "config.h"
+#include "exitcode.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -36,6 +37,8 @@ typedef struct pgd_usage {
     const char *operands;             /* a paragraph after the options, or NULL */
     const pgd_usage_option *options;  /* ends with an entry whose name is NULL */
     const pgd_usage_env *environment; /* ends with an entry whose name is NULL */
+    /* The exit codes --help lists; NULL: the drill's (exitcode.h) */
+    const pgd_exit_code_doc *(*exit_codes)(size_t *count);
 } pgd_usage;
 
 /* The rows both binaries have; -v, -V and -h are handled by pgd_cli_common_option(). */

@@ -467,3 +467,19 @@ void pgd_remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+char *pgd_path_absolute(const char *path)
+{
+    char cwd[PATH_MAX];
+    char *joined;
+    char *normalized;
+
+    if (path[0] == '/')
+        return pgd_path_normalize(path);
+    if (getcwd(cwd, sizeof(cwd)) == NULL)
+        return NULL;
+    joined = pgd_asprintf("%s/%s", cwd, path);
+    normalized = pgd_path_normalize(joined);
+    free(joined);
+    return normalized;
+}

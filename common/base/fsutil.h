@@ -65,6 +65,15 @@ char *pgd_path_resolve(const char *path);
 char *pgd_find_program(const char *program);
 
 /*
+ * path as one absolute spelling (pgd_path_normalize): a relative path typed
+ * by hand is taken from the working directory, as pg_ctl -D takes it, so
+ * that the report, the leftover checks and Patroni's "<datadir>.failed" all
+ * name the same path (--datadir, --state-dir). NULL when the working
+ * directory is unknown. Caller frees.
+ */
+char *pgd_path_absolute(const char *path);
+
+/*
  * path as one spelling, for configured paths: repeated slashes collapsed,
  * "." components and a trailing slash dropped ("/" stays "/", an empty
  * relative path becomes "."). Nothing is resolved and ".." is kept as

@@ -5,11 +5,10 @@
 
 #include "clock.h"
 #include "log.h"
+#include "procfs.h"
 #include "secret.h"
 #include "signals.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -189,68 +188,17 @@ static void reap(pgd_proc *proc)
     /* Grandchildren left in the group after the leader exited are orphans of this command. */
     kill(-proc->pid, SIGKILL);
     /* Before the leader's PID (the group's ID) can be reused. */
-    pgd_guardian_release(&proc->guardian);
+    pgd_death_watch_release(&proc->death_watch);
     while (waitpid(proc->pid, &proc->wait_status, 0) < 0 && errno == EINTR)
         ;
     proc->reaped = true;
 }
 
-/* Read a small /proc file into buf (NUL-terminated); false when it cannot be read. */
-static bool read_proc_file(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
-
-    if (fd < 0)
-        return false;
-    n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    return true;
-}
-
-/* The process group of process pid (a decimal string), or -1. */
-static long process_group_of(const char *pid)
-{
-    char path[sizeof("/proc//stat") + 256]; /* a directory entry's name: at most 255 bytes */
-    char stat[1024];
-    const char *after_name;
-    long pgrp = -1;
-
-    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-    if (!read_proc_file(path, stat, sizeof(stat)))
-        return -1;
-    /* "PID (comm) S PPID PGRP ...": comm may hold anything, so parse after its last ')' */
-    after_name = strrchr(stat, ')');
-    if (after_name == NULL || sscanf(after_name + 1, " %*c %*d %ld", &pgrp) != 1)
-        return -1;
-    return pgrp;
-}
-
 int64_t pgd_proc_group_written(const pgd_proc *proc)
 {
-    DIR *dir;
-    struct dirent *e;
-    int64_t total = -1;
-
-    if (proc->reaped || (dir = opendir("/proc")) == NULL)
+    if (proc->reaped)
         return -1;
-    while ((e = readdir(dir)) != NULL) {
-        char path[sizeof("/proc//io") + 256];
-        char io[1024];
-        const char *wchar;
-
-        if (!isdigit((unsigned char)e->d_name[0]) || process_group_of(e->d_name) != proc->pid)
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/io", e->d_name);
-        if (!read_proc_file(path, io, sizeof(io)) || (wchar = strstr(io, "wchar: ")) == NULL)
-            continue;
-        total = (total < 0 ? 0 : total) + strtoll(wchar + strlen("wchar: "), NULL, 10);
-    }
-    closedir(dir);
-    return total;
+    return (int64_t)pgd_procfs_group_written(proc->pid);
 }
 
 void pgd_proc_signal(pgd_proc *proc, int sig)
@@ -353,7 +301,8 @@ static void exec_child(const pgd_proc_spec *spec, char **envp, int out_w, int er
     int err;
 
     setsid();
-    /* Die with pgdrill even before the guardian is in place (postgres keeps this across exec). */
+    /* Die with pgdrill even before the death watch is in place (postgres keeps this across exec).
+     */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127);
@@ -421,8 +370,8 @@ bool pgd_proc_start(pgd_proc *proc, const pgd_proc_spec *spec, char **errmsg)
     fflush(stdout);
     fflush(stderr);
     parent = getpid();
-    proc->guardian.pid = -1;
-    proc->guardian.fd = -1;
+    proc->death_watch.pid = -1;
+    proc->death_watch.fd = -1;
     proc->pid = fork();
     if (proc->pid == 0)
         exec_child(spec, envp, out_pipe[1], err_pipe[1], status_pipe[1], parent);
@@ -457,9 +406,10 @@ bool pgd_proc_start(pgd_proc *proc, const pgd_proc_spec *spec, char **errmsg)
         return false;
     }
 
-    if (!pgd_guardian_start(&proc->guardian, proc->pid))
-        pgd_warn("could not start a guardian for %s: it may outlive pgdrill if pgdrill is killed",
-                 proc->label);
+    if (!pgd_death_watch_start(&proc->death_watch, proc->pid))
+        pgd_warn(
+            "could not start a death watch for %s: it may outlive pgdrill if pgdrill is killed",
+            proc->label);
     proc->started_ms = pgd_monotonic_ms();
     proc->forced = PGD_PROC_EXITED;
     pipe_init(&proc->pipes[PGD_PROC_STDOUT], out_pipe[0]);

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "guardian.h"
+#include "death_watch.h"
 #include "xalloc.h"
 
 #define PGD_PROC_TAIL_LINES 20
@@ -80,8 +80,8 @@ typedef struct pgd_proc {
     int64_t started_ms;
     pgd_proc_pipe pipes[2];
     pgd_buf captured;
-    pgd_proc_outcome forced; /* TIMED_OUT or INTERRUPTED when we killed it; else EXITED */
-    pgd_guardian guardian;   /* kills the group if we die first (guardian.h) */
+    pgd_proc_outcome forced;     /* TIMED_OUT or INTERRUPTED when we killed it; else EXITED */
+    pgd_death_watch death_watch; /* kills the group if we die first (death_watch.h) */
 } pgd_proc;
 
 /*

@@ -339,3 +339,84 @@ void pgd_procfs_unpin(pgd_procfs_pin *pin)
         close(pin->fd);
     pin->fd = -1;
 }
+
+size_t pgd_procfs_find(const char *arg, pgd_procfs_accept accept, void *accept_arg,
+                       pgd_procfs_pin *pins, size_t max)
+{
+    long *pids = NULL;
+    size_t all = pgd_procfs_list(&pids);
+    size_t n = 0;
+
+    for (size_t i = 0; i < all && n < max; i++) {
+        size_t len = 0;
+        char *args = pids[i] == (long)getpid() ? NULL : pgd_procfs_read_args(pids[i], &len);
+        pgd_procfs_info info;
+
+        if (args == NULL || !pgd_procfs_args_has(args, len, arg)) {
+            free(args);
+            continue;
+        }
+        free(args);
+        /* Pinned before it is read: a signal through the pin reaches what was judged. */
+        pgd_procfs_pin_pid(pids[i], &pins[n]);
+        if (pgd_procfs_read(pids[i], &info) && accept(&info, accept_arg) &&
+            pgd_procfs_pinned_alive(&pins[n]))
+            n++;
+        else
+            pgd_procfs_unpin(&pins[n]);
+        pgd_procfs_free(&info);
+    }
+    free(pids);
+    return n;
+}
+
+bool pgd_procfs_parse_wchar(const char *text, long long *wchar)
+{
+    const char *line = text;
+    char *end;
+
+    /* "wchar:" at the start of a line: rchar, syscr and the rest come first or after. */
+    while (line != NULL && strncmp(line, "wchar: ", strlen("wchar: ")) != 0) {
+        line = strchr(line, '\n');
+        if (line != NULL)
+            line++;
+    }
+    if (line == NULL)
+        return false;
+    errno = 0;
+    *wchar = strtoll(line + strlen("wchar: "), &end, 10);
+    return errno == 0 && end != line + strlen("wchar: ") && *wchar >= 0;
+}
+
+long long pgd_procfs_group_written(long pgrp)
+{
+    long *pids = NULL;
+    size_t all = pgd_procfs_list(&pids);
+    long long total = -1;
+
+    for (size_t i = 0; i < all; i++) {
+        char path[64];
+        char *text;
+        char *errmsg = NULL;
+        pgd_procfs_stat st;
+        long long wchar;
+        bool member;
+
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pids[i]);
+        text = pgd_read_file(path, 4096, &errmsg);
+        free(errmsg);
+        member = text != NULL && pgd_procfs_parse_stat(text, &st) && st.pgrp == pgrp;
+        free(text);
+        if (!member)
+            continue;
+        errmsg = NULL;
+        snprintf(path, sizeof(path), "/proc/%ld/io", pids[i]);
+        text = pgd_read_file(path, 4096, &errmsg);
+        free(errmsg);
+        if (text != NULL && pgd_procfs_parse_wchar(text, &wchar))
+            total = (total < 0 ? 0 : total) + wchar;
+        free(text);
+    }
+    free(pids);
+    return total;
+}

@@ -9,6 +9,10 @@
  * pins the process first (pgd_procfs_pin_pid), so that the signal reaches the
  * process those facts were read from and never one that got its PID later.
  * Parsing is pure (unit-tested); reading is pgd_procfs_read.
+ *
+ * This is the one place that looks through /proc for processes: by an
+ * argument they hold (pgd_procfs_find: a detached archive-get) or by their
+ * process group (pgd_procfs_group_written: what a child's group wrote).
  */
 #ifndef PGDRILL_PROCFS_H
 #define PGDRILL_PROCFS_H
@@ -109,5 +113,35 @@ bool pgd_procfs_pinned_signal(const pgd_procfs_pin *pin, int sig);
 bool pgd_procfs_pinned_wait(const pgd_procfs_pin *pin, int timeout_ms);
 
 void pgd_procfs_unpin(pgd_procfs_pin *pin);
+
+/*
+ * Judges a process pgd_procfs_find met: true when it is one sought. It may
+ * log why one that names the argument is not.
+ */
+typedef bool (*pgd_procfs_accept)(const pgd_procfs_info *info, void *arg);
+
+/*
+ * pgd_procfs_find - the processes, other than this one, that have arg among
+ * their arguments and that accept(info, accept_arg) takes, pinned into pins
+ * (at most max); returns how many. The arguments are a cheap first look:
+ * only a process naming arg is pinned, then read and judged, so a signal
+ * through its pin reaches the process that was judged (docs/design.md, F22).
+ * The caller unpins each.
+ */
+size_t pgd_procfs_find(const char *arg, pgd_procfs_accept accept, void *accept_arg,
+                       pgd_procfs_pin *pins, size_t max);
+
+/*
+ * The "wchar: N" line of /proc/PID/io: the bytes a process passed to
+ * write(2) and its kin, to files, pipes and sockets alike.
+ */
+bool pgd_procfs_parse_wchar(const char *text, long long *wchar);
+
+/*
+ * Bytes the live members of process group pgrp have written so far: the sum
+ * of their wchar. -1 when the kernel tells nothing (no /proc, or no member
+ * readable). Costs one read of /proc/PID/stat per process on the host.
+ */
+long long pgd_procfs_group_written(long pgrp);
 
 #endif

@@ -154,6 +154,18 @@ static const class_info classes[] = {
                           "nothing was touched",
                           "none; the next run retries. Many in a row: look for drills stuck \"in "
                           "progress\" in `pgdrill.drill_latest`"},
+    [PGD_ERR_NEVER_STARTED] = {"never_started", PGD_VERDICT_INCONCLUSIVE,
+                               "`pgdrill-fleet` launched the drill, but it wrote no status row "
+                               "within `launch_timeout` (recorded by the deployer)",
+                               "look at the runner: the command's output in the deployer's log, "
+                               "the Job's events (`kubectl describe job`); the drill's pgdrill.yml "
+                               "must name the deployer's `history_dsn` as `report.history_dsn`"},
+    [PGD_ERR_LAUNCH_FAILED] = {"launch_failed", PGD_VERDICT_INCONCLUSIVE,
+                               "`pgdrill-fleet`'s runner could not start the drill: the launch "
+                               "command failed or ran past `launch.timeout`, or the Kubernetes "
+                               "API refused the Job",
+                               "read the deployer's log for the command's output or the API's "
+                               "answer; the scope is retried after `retry_after`"},
     [PGD_ERR_QUARANTINE_FAILED] =
         {"quarantine_failed", PGD_VERDICT_INCONCLUSIVE,
          "the restored copy could not be cut off from production (its subscriptions, pg_cron "

@@ -53,6 +53,8 @@ typedef enum pgd_error_class {
     PGD_ERR_RTO_EXCEEDED,
     PGD_ERR_GIVEN_UP,
     PGD_ERR_DEFERRED,
+    PGD_ERR_NEVER_STARTED, /* pgdrill-fleet: a launch that never reported */
+    PGD_ERR_LAUNCH_FAILED, /* pgdrill-fleet: the runner could not start the drill */
     PGD_ERR_QUARANTINE_FAILED,
     PGD_ERR_TIMEOUT,
     PGD_ERR_INTERRUPTED,

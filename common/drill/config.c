@@ -2,9 +2,16 @@
  * config.c - load and validate pgdrill.yml with libyaml.
  *
  * The document API of libyaml gives every node its source position, which is
- * what makes "FILE:LINE: KEY: reason" possible. The keys themselves live in
- * one table (config_keys) so that parsing, defaults, freeing and the unknown-
- * key check cannot drift apart.
+ * what makes "FILE:LINE: KEY: reason" possible. A key is one entry of one
+ * table (config_keys): its type, its default (read like a value of the
+ * file, and shown in the README from there), its limits, its rules and its
+ * README cells, so that parsing, defaults, freeing, the documentation and
+ * the unknown-key check cannot drift apart. A value is judged in one place
+ * per kind of rule: its type's parser (apply_*, string_kind_problem), the
+ * table's limits (min, max, required, nonempty), the key's own rule
+ * (.check), and the rules between keys once the file is read
+ * (.check_with_others). pgBackRest's options are judged by
+ * pgbackrest_options.h.
  */
 #include "config.h"
 
@@ -14,6 +21,7 @@
 #include "duration.h"
 #include "fsutil.h"
 #include "marker.h"
+#include "pgbackrest_options.h"
 #include "pgconf.h"
 #include "secret.h"
 #include "target.h"
@@ -60,21 +68,51 @@ typedef enum key_kind {
 typedef struct key_spec {
     const char *path;
     size_t offset;
+    /* Limits of K_INT, K_DURATION and K_SIZE: checked when the value is read */
     long min;
     long max;
-    key_kind kind;
-    bool required;
-    bool nonempty;
-    /* K_STRING: one more check of the value; false with a static *why */
-    bool (*check)(const char *value, const char **why);
-    /* The README's "default" and "meaning" cells, markdown included (not for sections) */
+    /*
+     * The default, written as in pgdrill.yml ("10s", "1GB", "latest", "true",
+     * "[]", "\"\"" for the empty string): read like a value from the file,
+     * before the file, so it passes the same checks; the README's "default"
+     * cell is it in backticks, then default_note. A key without one is
+     * required, gets a computed default, or is decided on the command line;
+     * any other is refused when loading (test_config fails on every case).
+     */
+    const char *default_value;
+    const char *default_note; /* "(off)", "(at least `10s`)" */
+    /* A default worked out once the file is read, when it did not set the key */
+    void (*computed_default)(pgd_config *cfg);
+    /*
+     * The README's "default" cell where it is not the default value: a
+     * computed default, or an empty default that means someone else decides.
+     */
     const char *shown_default;
+    /* This key's own rule for a string value: false with *why (caller frees) */
+    bool (*check)(const char *value, char **why);
+    /* A rule with other keys, checked once the whole file is read: false with a static *why */
+    bool (*check_with_others)(const pgd_config *cfg, const char **why);
+    /* The README's "meaning" cell, markdown included (not for sections) */
     const char *meaning;
+    key_kind kind;
+    bool required;          /* the file must set it */
+    bool nonempty;          /* string kinds: "" is refused */
+    bool from_command_line; /* no default here: each binary decides (scope) */
 } key_spec;
 
-static bool check_amcheck_mode(const char *value, const char **why);
-static bool check_backup_set(const char *value, const char **why);
-static bool check_recovery_target(const char *value, const char **why);
+static bool check_amcheck_mode(const char *value, char **why);
+static bool check_backup_set(const char *value, char **why);
+static bool check_recovery_target(const char *value, char **why);
+static bool check_marker_schema(const char *value, char **why);
+static bool needs_history_dsn(const pgd_config *cfg, const char **why);
+static bool needs_https_or_consent(const pgd_config *cfg, const char **why);
+static bool needs_webhook_url(const pgd_config *cfg, const char **why);
+static void default_process_max(pgd_config *cfg);
+static void default_report_file(pgd_config *cfg);
+
+/* A number in the README's cells as the code has it. */
+#define STRINGIFY(x)    #x
+#define AS_TEXT(number) STRINGIFY(number)
 
 #define AT(member) offsetof(pgd_config, member)
 
@@ -86,13 +124,14 @@ static const key_spec config_keys[] = {
      .kind = K_STRING,
      .offset = AT(scope),
      .nonempty = true,
+     .from_command_line = true,
      .shown_default = "`--scope`, else the stanza",
      .meaning = "label in reports"},
     {.path = "state_dir",
      .kind = K_PATH,
      .offset = AT(state_dir),
      .nonempty = true,
-     .shown_default = "`/var/lib/pgdrill`",
+     .default_value = "/var/lib/pgdrill",
      .meaning = "drill state and report; must survive container restarts; created mode 0700 when "
                 "missing, and an existing one must belong to the user running pgdrill and be "
                 "writable by nobody else (see [Safe to point at "
@@ -101,6 +140,7 @@ static const key_spec config_keys[] = {
     {.path = "source.dsn",
      .kind = K_CONNINFO,
      .offset = AT(source.dsn),
+     .default_value = "\"\"",
      .shown_default = "— (required unless the marker is given)",
      .meaning = "libpq conninfo or URI of the source primary; no password (use `passfile=`)"},
     {.path = "source.connect_timeout",
@@ -108,14 +148,15 @@ static const key_spec config_keys[] = {
      .offset = AT(source.connect_timeout),
      .min = 1,
      .max = 3600,
-     .shown_default = "`10s`",
+     .default_value = "10s",
      .meaning = "connecting to the source; each statement may take at least 30 s"},
     {.path = "marker", .kind = K_SECTION},
     {.path = "marker.schema",
      .kind = K_IDENT,
      .offset = AT(marker.schema),
      .nonempty = true,
-     .shown_default = "`_pgdrill`",
+     .check = check_marker_schema,
+     .default_value = "_pgdrill",
      .meaning = "bookkeeping schema on the source; any characters, quoted; never `public`, "
                 "`information_schema` or `pg_*`, and never a schema pgdrill did not create (see "
                 "[Safe to point at production](#safe-to-point-at-production))"},
@@ -123,14 +164,14 @@ static const key_spec config_keys[] = {
      .kind = K_IDENT,
      .offset = AT(marker.table),
      .nonempty = true,
-     .shown_default = "`marker`",
+     .default_value = "marker",
      .meaning = "bookkeeping table"},
     {.path = "marker.archive_timeout",
      .kind = K_DURATION,
      .offset = AT(marker.archive_timeout),
      .min = 1,
      .max = PGD_DURATION_MAX_SECONDS,
-     .shown_default = "`5m`",
+     .default_value = "5m",
      .meaning = "how long to wait for the marker's WAL segment to be archived"},
     {.path = "pgbackrest", .kind = K_SECTION},
     {.path = "pgbackrest.stanza",
@@ -143,6 +184,7 @@ static const key_spec config_keys[] = {
     {.path = "pgbackrest.config",
      .kind = K_PATH,
      .offset = AT(pgbackrest.config),
+     .default_value = "\"\"",
      .shown_default = "pgBackRest's default",
      .meaning = "`--config` for every pgbackrest call" ABSOLUTE_PATH},
     {.path = "pgbackrest.process_max",
@@ -150,20 +192,25 @@ static const key_spec config_keys[] = {
      .offset = AT(pgbackrest.process_max),
      .min = 1,
      .max = 999,
-     .shown_default = "the CPUs pgdrill may use, at most 8",
+     .computed_default = default_process_max,
+     .shown_default = "the CPUs pgdrill may use, at most " AS_TEXT(PGD_PROCESS_MAX_DEFAULT_CAP),
      .meaning = "`--process-max` of the restore: each process fetches, decompresses and checks "
                 "one file at a time, so more processes than CPUs only queue; the CPUs are the "
                 "process's affinity, lowered to its cgroup v2 CPU quota (a Kubernetes CPU limit); "
-                "at most 8 so that a big host does not open dozens of connections to the "
-                "repository (set it higher if the repository keeps up). The WAL prefetching uses "
-                "one process fewer than the CPUs, at least 1 and at most this: replay needs a CPU "
-                "of its own (see [Performance](#performance))"},
+                "at most " AS_TEXT(
+                    PGD_PROCESS_MAX_DEFAULT_CAP) " so that a big host does not open dozens of "
+                                                 "connections to the "
+                                                 "repository (set it higher if the repository "
+                                                 "keeps up). The WAL prefetching uses "
+                                                 "one process fewer than the CPUs, at least 1 and "
+                                                 "at most this: replay needs a CPU "
+                                                 "of its own (see [Performance](#performance))"},
     {.path = "pgbackrest.set",
      .kind = K_STRING,
      .offset = AT(pgbackrest.set),
      .nonempty = true,
      .check = check_backup_set,
-     .shown_default = "`latest`",
+     .default_value = "latest",
      .meaning = "which backup set to restore: `latest` (the newest that ended before the target), "
                 "`oldest` (the oldest retained: the drill replays every WAL segment from it to the "
                 "marker, proving the whole point-in-time window), or a backup label"},
@@ -172,12 +219,13 @@ static const key_spec config_keys[] = {
      .offset = AT(pgbackrest.repo),
      .min = 0,
      .max = 256,
-     .shown_default = "`0` (pgBackRest's choice)",
+     .default_value = "0",
+     .default_note = "(pgBackRest's choice)",
      .meaning = "the repository to restore from (pgBackRest multi-repo)"},
     {.path = "pgbackrest.options",
      .kind = K_OPTIONS,
      .offset = AT(pgbackrest.options),
-     .shown_default = "`[]`",
+     .default_value = "[]",
      .meaning = "extra `--options` for `pgbackrest restore` only, written `--name[=value]`; every "
                 "spelling pgBackRest resolves to an option pgdrill sets itself is refused: "
                 "`--stanza`, `--config`, `--config-path`, `--config-include-path`, `--pg<N>-path` "
@@ -195,7 +243,8 @@ static const key_spec config_keys[] = {
      .offset = AT(pgbackrest.dead_after),
      .min = 10,
      .max = PGD_DURATION_MAX_SECONDS,
-     .shown_default = "`60s` (at least `10s`)",
+     .default_value = "60s",
+     .default_note = "(at least `10s`)",
      .meaning = "how long the repository may fail every probe, while the restore or the WAL "
                 "fetch writes nothing, before the drill ends as `repository_unreachable`: after "
                 "5 s in which nothing was written pgdrill lists the stanza's backup directory "
@@ -207,6 +256,7 @@ static const key_spec config_keys[] = {
     {.path = "postgres.bin_dir",
      .kind = K_PATH,
      .offset = AT(postgres.bin_dir),
+     .default_value = "\"\"",
      .shown_default = "`pg_config --bindir`, else `/usr/lib/postgresql/<major>/bin`, else PATH",
      .meaning = "PostgreSQL programs; must match the backup's major version" ABSOLUTE_PATH},
     {.path = "recovery", .kind = K_SECTION},
@@ -215,7 +265,7 @@ static const key_spec config_keys[] = {
      .offset = AT(recovery.target),
      .nonempty = true,
      .check = check_recovery_target,
-     .shown_default = "`latest`",
+     .default_value = "latest",
      .meaning = "the instant the drill restores to: `latest` (just after the marker the drill "
                 "writes now), `oldest` (just after the oldest retained marker the repository can "
                 "still reach, written after the end of its oldest backup set; that marker's fence "
@@ -223,20 +273,20 @@ static const key_spec config_keys[] = {
                 "so that daily drills cover the window over time) or an RFC 3339 instant with `Z` "
                 "or an offset (`2026-11-30T14:02:00Z`, at most microseconds). A malformed value "
                 "is refused. This version drills `latest` only and refuses the others as "
-                "configuration errors until the drill can prove them (issue 21)"},
+                "configuration errors until the drill can prove them"},
     {.path = "recovery.timeout",
      .kind = K_DURATION,
      .offset = AT(recovery.timeout),
      .min = 1,
      .max = PGD_DURATION_MAX_SECONDS,
-     .shown_default = "`6h`",
+     .default_value = "6h",
      .meaning = "restore plus replay must finish within this"},
     {.path = "recovery.wal_prefetch",
      .kind = K_SIZE,
      .offset = AT(recovery.wal_prefetch),
      .min = 0,
      .max = PGD_BYTESIZE_MAX,
-     .shown_default = "`1GB`",
+     .default_value = "1GB",
      .meaning =
          "WAL fetched ahead of replay during the private recovery (pgBackRest's "
          "asynchronous archive-get, queue of at most this size in `<state_dir>/wal-spool`, "
@@ -247,7 +297,7 @@ static const key_spec config_keys[] = {
     {.path = "recovery.settings",
      .kind = K_SETTINGS,
      .offset = AT(recovery.settings),
-     .shown_default = "`{}`",
+     .default_value = "{}",
      .meaning =
          "GUCs for the private recovery instance (e.g. `shared_buffers`); values are written with "
          "quotes and backslashes escaped, a line break or control character is refused; settings "
@@ -264,26 +314,26 @@ static const key_spec config_keys[] = {
     {.path = "verify.databases",
      .kind = K_DATABASES,
      .offset = AT(verify.databases),
-     .shown_default = "`all`",
+     .default_value = "all",
      .meaning = "`all` (every database that accepts connections) or a list"},
     {.path = "verify.jobs",
      .kind = K_INT,
      .offset = AT(verify.jobs),
      .min = 1,
      .max = 64,
-     .shown_default = "`2`",
-     .meaning = "`pg_dump -s` run at once"},
+     .default_value = "2",
+     .meaning = "programs (`pg_dump -s`, `pg_amcheck`) and assertions run at once"},
     {.path = "verify.timeout",
      .kind = K_DURATION,
      .offset = AT(verify.timeout),
      .min = 1,
      .max = PGD_DURATION_MAX_SECONDS,
-     .shown_default = "`1h`",
+     .default_value = "1h",
      .meaning = "all of verify's checks"},
     {.path = "verify.checksums",
      .kind = K_BOOL,
      .offset = AT(verify.checksums),
-     .shown_default = "`true`",
+     .default_value = "true",
      .meaning =
          "run `pg_checksums --check` on the restored cluster (bootstrap, while it is shut down)"},
     {.path = "verify.amcheck",
@@ -291,7 +341,7 @@ static const key_spec config_keys[] = {
      .offset = AT(verify.amcheck),
      .nonempty = true,
      .check = check_amcheck_mode,
-     .shown_default = "`on`",
+     .default_value = "on",
      .meaning = "`off`, `on` (pg_amcheck of heap tables and B-tree indexes, `verify.jobs` at a "
                 "time, the amcheck extension created in the throw-away instance when missing: "
                 "needs a superuser connection, as Patroni's is) or `heapallindexed` (also every "
@@ -299,20 +349,21 @@ static const key_spec config_keys[] = {
     {.path = "verify.assertions",
      .kind = K_ASSERTIONS,
      .offset = AT(verify.assertions),
-     .shown_default = "`[]`",
+     .default_value = "[]",
      .meaning = "a list of `{name, database, sql}`: each SQL, one statement, must return one row "
                 "holding one boolean, true; it runs in a read-only transaction as a role verify "
                 "creates in the throw-away instance (member of `pg_read_all_data` only, no "
                 "superuser: PostgreSQL 14 or later), with `verify.assertion_timeout` as statement "
-                "timeout and the drill's target time in `current_setting('pgdrill.target_time')`; "
-                "what it returned is described by shape and type, never copied (see [Safe to "
+                "timeout and the drill's target time in `current_setting('pgdrill.target_time')`, "
+                "`verify.jobs` at a time; what it returned is described by shape and type, never "
+                "copied (see [Safe to "
                 "point at production](#safe-to-point-at-production))"},
     {.path = "verify.assertion_timeout",
      .kind = K_DURATION,
      .offset = AT(verify.assertion_timeout),
      .min = 1,
      .max = PGD_DURATION_MAX_SECONDS,
-     .shown_default = "`60s`",
+     .default_value = "60s",
      .meaning = "statement timeout of each assertion, shortened to what `verify.timeout` leaves; "
                 "an assertion that runs into it is not judged (`timeout`, inconclusive)"},
     {.path = "report", .kind = K_SECTION},
@@ -320,63 +371,72 @@ static const key_spec config_keys[] = {
      .kind = K_PATH,
      .offset = AT(report.file),
      .nonempty = true,
+     .computed_default = default_report_file,
      .shown_default = "`<state_dir>/report.json`",
      .meaning = "the report" ABSOLUTE_PATH},
     {.path = "report.history_dsn",
      .kind = K_CONNINFO,
      .offset = AT(report.history_dsn),
-     .shown_default = "`\"\"` (off)",
+     .default_value = "\"\"",
+     .default_note = "(off)",
      .meaning = "conninfo of the database holding the fleet's status history (below); no password "
                 "(use `passfile=`)"},
     {.path = "report.max_concurrent",
      .kind = K_INT,
      .offset = AT(report.max_concurrent),
+     .check_with_others = needs_history_dsn,
      .min = 0,
      .max = 100000,
-     .shown_default = "`0` (no cap)",
+     .default_value = "0",
+     .default_note = "(no cap)",
      .meaning = "fleet-wide cap on drills in progress; needs `history_dsn`"},
     {.path = "report.stale_after",
      .kind = K_DURATION,
      .offset = AT(report.stale_after),
      .min = 60,
      .max = PGD_DURATION_MAX_SECONDS,
-     .shown_default = "`12h` (at least `1m`)",
+     .default_value = "12h",
+     .default_note = "(at least `1m`)",
      .meaning = "a drill \"in progress\" for longer than this is counted as dead, not running"},
     {.path = "report.webhook", .kind = K_SECTION},
     {.path = "report.webhook.url",
      .kind = K_URL,
      .offset = AT(report.webhook.url),
-     .shown_default = "`\"\"` (off)",
+     .check_with_others = needs_https_or_consent,
+     .default_value = "\"\"",
+     .default_note = "(off)",
      .meaning = "`https://` URL the report JSON is POSTed to (`http://` only with `allow_http`)"},
     {.path = "report.webhook.allow_http",
      .kind = K_BOOL,
      .offset = AT(report.webhook.allow_http),
-     .shown_default = "`false`",
+     .default_value = "false",
      .meaning = "allow a plain `http://` URL: the report and the token then travel unencrypted"},
     {.path = "report.webhook.token_file",
      .kind = K_PATH,
      .offset = AT(report.webhook.token_file),
-     .shown_default = "`\"\"`",
+     .check_with_others = needs_webhook_url,
+     .default_value = "\"\"",
      .meaning = "file holding a bearer token (`Authorization: Bearer`); never logged; a token with "
                 "control characters is refused (not sent)" ABSOLUTE_PATH},
     {.path = "report.webhook.ca_file",
      .kind = K_PATH,
      .offset = AT(report.webhook.ca_file),
-     .shown_default = "`\"\"` (system CAs)",
+     .default_value = "\"\"",
+     .default_note = "(system CAs)",
      .meaning = "CA bundle for the webhook's TLS; verification is always on" ABSOLUTE_PATH},
     {.path = "report.webhook.timeout",
      .kind = K_DURATION,
      .offset = AT(report.webhook.timeout),
      .min = 1,
      .max = 3600,
-     .shown_default = "`10s`",
+     .default_value = "10s",
      .meaning = "connect and total timeout of each attempt"},
     {.path = "report.webhook.retries",
      .kind = K_INT,
      .offset = AT(report.webhook.retries),
      .min = 0,
      .max = 20,
-     .shown_default = "`3`",
+     .default_value = "3",
      .meaning = "retries after a connection error or 5xx (backoff 1 s, 2 s, 4 s, ... 30 s); none "
                 "after 4xx"},
     {.path = "report.rto_target",
@@ -384,13 +444,15 @@ static const key_spec config_keys[] = {
      .offset = AT(report.rto_target),
      .min = 0,
      .max = PGD_DURATION_MAX_SECONDS,
-     .shown_default = "`0` (not judged)",
+     .default_value = "0",
+     .default_note = "(not judged)",
      .meaning =
          "restore plus recovery must fit within this, or the drill fails with `rto_exceeded`"},
     {.path = "report.metrics_file",
      .kind = K_PATH,
      .offset = AT(report.metrics_file),
-     .shown_default = "`\"\"` (off)",
+     .default_value = "\"\"",
+     .default_note = "(off)",
      .meaning = "Prometheus textfile-collector file, e.g. "
                 "`/var/lib/node_exporter/textfile/pgdrill-<scope>.prom`" ABSOLUTE_PATH},
 };
@@ -406,6 +468,23 @@ size_t pgd_config_doc_count(void)
     return n;
 }
 
+/*
+ * The README's "default" cell of a key: the default value in backticks and
+ * its note, or the cell written out where the default is not a value.
+ */
+static const char *shown_default(size_t i)
+{
+    static char cells[N_CONFIG_KEYS][96];
+    const key_spec *spec = &config_keys[i];
+
+    if (spec->shown_default != NULL || spec->default_value == NULL)
+        return spec->shown_default;
+    if (cells[i][0] == '\0')
+        snprintf(cells[i], sizeof(cells[i]), "`%s`%s%s", spec->default_value,
+                 spec->default_note ? " " : "", spec->default_note ? spec->default_note : "");
+    return cells[i];
+}
+
 pgd_config_key_doc pgd_config_doc(size_t index)
 {
     pgd_config_key_doc doc = {0};
@@ -415,7 +494,8 @@ pgd_config_key_doc pgd_config_doc(size_t index)
             continue;
         if (index-- == 0) {
             doc.key = config_keys[i].path;
-            doc.shown_default = config_keys[i].shown_default;
+            doc.default_value = config_keys[i].default_value;
+            doc.shown_default = shown_default(i);
             doc.meaning = config_keys[i].meaning;
             doc.path = config_keys[i].kind == K_PATH;
             break;
@@ -423,34 +503,6 @@ pgd_config_key_doc pgd_config_doc(size_t index)
     }
     return doc;
 }
-
-/*
- * Options pgdrill-bootstrap sets itself (or takes from other keys), by
- * pgBackRest's canonical name with the index of indexed options removed,
- * and their deprecated names (how pgBackRest reads its command line:
- * docs/design.md, F10): letting pgbackrest.options override them would
- * defeat the drill or write
- * elsewhere.
- */
-static const char *const reserved_pgbackrest_options[] = {
-    "stanza",       "config", "config-path", "config-include-path", "pg-path",
-    "db-path",      "type",   "target",      "target-action",       "target-exclusive",
-    "archive-mode", "delta",  "force",       "recovery-option",     "process-max",
-    "set",          "repo",
-};
-
-/*
- * Options pgBackRest 2.45 marks secure (src/build/config/config.yaml,
- * "secure: true" and the options that inherit it; docs/design.md, F30):
- * keys and passwords. pgBackRest refuses them on its command line, but only
- * once it runs, when the value is already in every local user's ps and in
- * our "running:" log line. They belong in its configuration file or its
- * PGBACKREST_* environment, never in pgbackrest.options.
- */
-static const char *const secure_pgbackrest_options[] = {
-    "repo-azure-account", "repo-azure-endpoint", "repo-azure-key",     "repo-cipher-pass",
-    "repo-gcs-key",       "repo-s3-key",         "repo-s3-key-secret", "repo-s3-token",
-};
 
 typedef struct loader {
     const char *path;
@@ -494,39 +546,15 @@ long pgd_default_process_max(void)
     return cpus < PGD_PROCESS_MAX_DEFAULT_CAP ? cpus : PGD_PROCESS_MAX_DEFAULT_CAP;
 }
 
-static void set_defaults(pgd_config *cfg)
+static void default_process_max(pgd_config *cfg)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->state_dir = pgd_strdup("/var/lib/pgdrill");
-    cfg->source.dsn = pgd_strdup("");
-    cfg->source.connect_timeout = 10;
-    cfg->marker.schema = pgd_strdup("_pgdrill");
-    cfg->marker.table = pgd_strdup("marker");
-    cfg->marker.archive_timeout = 5 * 60;
-    cfg->pgbackrest.config = pgd_strdup("");
     cfg->pgbackrest.process_max = pgd_default_process_max();
-    cfg->pgbackrest.dead_after = 60;
-    cfg->postgres.bin_dir = pgd_strdup("");
-    cfg->recovery.target = pgd_strdup("latest");
-    cfg->recovery.timeout = 6 * 3600;
-    cfg->recovery.wal_prefetch = PGD_DEFAULT_WAL_PREFETCH;
-    cfg->pgbackrest.set = pgd_strdup("latest");
-    cfg->verify.jobs = 2;
-    cfg->verify.timeout = 3600;
-    cfg->verify.checksums = true;
-    cfg->verify.amcheck = pgd_strdup("on");
-    cfg->verify.assertion_timeout = 60;
-    cfg->report.history_dsn = pgd_strdup("");
-    cfg->report.max_concurrent = 0;
-    cfg->report.stale_after = 12 * 3600;
-    cfg->report.webhook.ca_file = pgd_strdup("");
-    cfg->report.webhook.url = pgd_strdup("");
-    cfg->report.webhook.token_file = pgd_strdup("");
-    cfg->report.webhook.timeout = 10;
-    cfg->report.webhook.retries = 3;
-    cfg->report.metrics_file = pgd_strdup("");
-    /* scope (default: --scope), stanza (required) and report.file (under state_dir) are set later
-     */
+}
+
+/* Beside the drill's other state: state_dir is read (and normalised) by now. */
+static void default_report_file(pgd_config *cfg)
+{
+    cfg->report.file = pgd_asprintf("%s/report.json", cfg->state_dir);
 }
 
 static void strlist_free(pgd_strlist *list)
@@ -790,9 +818,48 @@ static bool valid_http_url(const char *url)
     return strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0;
 }
 
+/*
+ * What a string kind demands of a value that is not empty, or NULL when it
+ * is met (caller frees).
+ */
+static char *string_kind_problem(key_kind kind, const char *text)
+{
+    switch (kind) {
+    case K_IDENT:
+        if (strlen(text) > PG_MAX_IDENTIFIER_BYTES)
+            return pgd_asprintf("PostgreSQL identifiers are at most %d bytes (this one has %zu)",
+                                PG_MAX_IDENTIFIER_BYTES, strlen(text));
+        break;
+    case K_CONNINFO:
+        if (!pgd_conninfo_valid(text))
+            return pgd_strdup(
+                "not a valid libpq connection string (key=value pairs or a postgresql:// URI)");
+        break;
+    case K_URL:
+        if (!valid_http_url(text))
+            return pgd_strdup("must be an http:// or https:// URL");
+        break;
+    case K_PATH:
+        /*
+         * Patroni runs pgdrill in a working directory of its own (docs/design.md,
+         * F12), so a relative path would name a different file there than where
+         * it was written.
+         */
+        if (text[0] != '/')
+            return pgd_asprintf("\"%s\" is a relative path; write it absolute (Patroni runs "
+                                "pgdrill in a working directory of its own)",
+                                text);
+        break;
+    default:
+        break;
+    }
+    return NULL;
+}
+
+/* A string: the table's limits, then its kind's rule, then the key's own (.check). */
 static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *value, int line)
 {
-    const char *why = NULL;
+    char *why = NULL;
     const char *text;
     char **field = field_string(ld->cfg, spec);
 
@@ -801,32 +868,15 @@ static bool apply_string(loader *ld, const key_spec *spec, const yaml_node_t *va
     text = is_null_scalar(value) ? "" : scalar_text(value);
     if (spec->nonempty && text[0] == '\0')
         return fail(ld, line, spec->path, "must not be empty");
-    if (spec->kind == K_IDENT && strlen(text) > PG_MAX_IDENTIFIER_BYTES)
-        return fail(ld, line, spec->path,
-                    "PostgreSQL identifiers are at most %d bytes (this one has %zu)",
-                    PG_MAX_IDENTIFIER_BYTES, strlen(text));
-    if (strcmp(spec->path, "marker.schema") == 0 && pgd_marker_schema_reserved(text))
-        return fail(ld, line, spec->path,
-                    "\"%s\" is not a schema pgdrill may own (public, information_schema and "
-                    "pg_* belong to everybody); use a schema of its own such as _pgdrill",
-                    text);
-    if (spec->kind == K_CONNINFO && text[0] != '\0' && !pgd_conninfo_valid(text))
-        return fail(ld, line, spec->path,
-                    "not a valid libpq connection string (key=value pairs or a postgresql:// URI)");
-    if (spec->check != NULL && !spec->check(text, &why))
-        return fail(ld, line, spec->path, "%s", why);
-    if (spec->kind == K_URL && text[0] != '\0' && !valid_http_url(text))
-        return fail(ld, line, spec->path, "must be an http:// or https:// URL");
-    /*
-     * Patroni runs pgdrill in a working directory of its own (docs/design.md,
-     * F12), so a relative path would name a different file there than where
-     * it was written.
-     */
-    if (spec->kind == K_PATH && text[0] != '\0' && text[0] != '/')
-        return fail(ld, line, spec->path,
-                    "\"%s\" is a relative path; write it absolute (Patroni runs pgdrill in a "
-                    "working directory of its own)",
-                    text);
+    if (text[0] != '\0')
+        why = string_kind_problem(spec->kind, text);
+    if (why == NULL && spec->check != NULL && !spec->check(text, &why) && why == NULL)
+        why = pgd_strdup("not a valid value");
+    if (why != NULL) {
+        fail(ld, line, spec->path, "%s", why);
+        free(why);
+        return false;
+    }
     /* What the file says is secret stays out of every line we print from now on. */
     if (spec->kind == K_CONNINFO)
         pgd_conninfo_register_secrets(text);
@@ -902,134 +952,21 @@ static bool apply_bool(loader *ld, const key_spec *spec, const yaml_node_t *valu
     return fail(ld, line, spec->path, "expected true or false, found \"%s\"", scalar_text(value));
 }
 
-/* One item of pgbackrest.options as pgBackRest reads it (docs/design.md, F10). */
-typedef struct pgbackrest_option {
-    char *name;     /* as written, without "--" and without the value: "repo2-s3-key" */
-    char *base;     /* without a "no-" or "reset-" prefix and without the index: "repo-s3-key" */
-    unsigned index; /* the index of "repo2-s3-key" or "db1-path"; 0 when none was written */
-} pgbackrest_option;
-
 /*
- * Split "--name[=value]" into its name, base name and index as pgBackRest
- * does, so that every spelling of an option is recognised. The value is
- * never looked at (it may be a secret). False when the name is not made of
- * lowercase letters, digits and dashes, as every pgBackRest option's is.
- */
-static bool pgbackrest_option_parse(const char *item, pgbackrest_option *out)
-{
-    const char *name = item + 2;
-    size_t len = strcspn(name, "=");
-    const char *base;
-    const char *dash;
-
-    memset(out, 0, sizeof(*out));
-    if (len == 0 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") < len)
-        return false;
-    out->name = pgd_strndup(name, len);
-    base = out->name;
-    if (strncmp(base, "no-", 3) == 0 && base[3] != '\0')
-        base += 3;
-    else if (strncmp(base, "reset-", 6) == 0 && base[6] != '\0')
-        base += 6;
-    out->base = pgd_strdup(base);
-    dash = strchr(out->base, '-');
-    if (dash != NULL) {
-        size_t end = (size_t)(dash - out->base);
-        size_t start = end;
-
-        while (start > 0 && isdigit((unsigned char)out->base[start - 1]))
-            start--;
-        if (start > 0 && start < end) {
-            out->index = (unsigned)strtoul(out->base + start, NULL, 10);
-            memmove(out->base + start, out->base + end, strlen(out->base + end) + 1);
-        }
-    }
-    return true;
-}
-
-static void pgbackrest_option_free(pgbackrest_option *option)
-{
-    free(option->name);
-    free(option->base);
-}
-
-/*
- * The first of names that option resolves to: its base name itself, or a
- * name it is a prefix of, which pgBackRest expands ("--pg1-pa", "--de").
- */
-static const char *pgbackrest_option_match(const pgbackrest_option *option,
-                                           const char *const *names, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        if (strncmp(names[i], option->base, strlen(option->base)) == 0)
-            return names[i];
-    }
-    return NULL;
-}
-
-/*
- * "--repo1-s3-key" set in pgdrill's configuration: refused with where the
- * secret belongs. The environment variable is pgBackRest's name for the
- * option with its index ("repo1-s3-key": PGBACKREST_REPO1_S3_KEY; an
- * option written without one is repository 1's), and every secure option
- * belongs to the repository group ("repo" + index + the rest).
- */
-static bool refuse_secure_option(loader *ld, const key_spec *spec, int line,
-                                 const pgbackrest_option *option, const char *secure)
-{
-    char env[96];
-    size_t n;
-
-    n = (size_t)snprintf(env, sizeof(env), "PGBACKREST_REPO%u%s", option->index ? option->index : 1,
-                         secure + strlen("repo"));
-    for (size_t i = 0; i < n && i < sizeof(env); i++)
-        env[i] = env[i] == '-' ? '_' : (char)toupper((unsigned char)env[i]);
-    return fail(ld, line, spec->path,
-                "\"--%s\" is pgBackRest's secure option --%s: its value would show in the "
-                "process list and in pgdrill's log; set it in pgBackRest's configuration file "
-                "(pgbackrest.config) or in the environment pgdrill runs in as %s",
-                option->name, secure, env);
-}
-
-/*
- * One item of pgbackrest.options. Messages quote the option's name, never
- * its value: a value may be a key or a password.
+ * One item of pgbackrest.options, judged by pgBackRest's grammar
+ * (pgbackrest_options.h). The reason quotes the option's name, never its
+ * value: a value may be a key or a password.
  */
 static bool check_pgbackrest_option(loader *ld, const key_spec *spec, int line, size_t number,
                                     const char *item)
 {
-    pgbackrest_option option;
-    const char *reserved;
-    const char *secure;
-    bool ok = false;
+    char *why = pgd_pgbackrest_option_refused(item, number);
 
-    if (strncmp(item, "--", 2) != 0)
-        return fail(ld, line, spec->path,
-                    "list item %zu does not start with \"--\": pgBackRest options are written "
-                    "--name[=value], the value after \"=\" in the same item",
-                    number);
-    if (!pgbackrest_option_parse(item, &option))
-        return fail(ld, line, spec->path,
-                    "list item %zu is not a pgBackRest option: names are lowercase letters, "
-                    "digits and dashes, written --name[=value]",
-                    number);
-    reserved = pgbackrest_option_match(&option, reserved_pgbackrest_options,
-                                       sizeof(reserved_pgbackrest_options) / sizeof(char *));
-    secure = pgbackrest_option_match(&option, secure_pgbackrest_options,
-                                     sizeof(secure_pgbackrest_options) / sizeof(char *));
-    if (reserved != NULL)
-        fail(ld, line, spec->path, "\"--%s\" is --%s, which pgdrill sets itself%s", option.name,
-             strcmp(reserved, "db-path") == 0 ? "pg1-path" : reserved,
-             strcmp(reserved, "process-max") == 0 ? " (use pgbackrest.process_max)"
-             : strcmp(reserved, "set") == 0       ? " (use pgbackrest.set)"
-             : strcmp(reserved, "repo") == 0      ? " (use pgbackrest.repo)"
-                                                  : "");
-    else if (secure != NULL)
-        refuse_secure_option(ld, spec, line, &option, secure);
-    else
-        ok = true;
-    pgbackrest_option_free(&option);
-    return ok;
+    if (why == NULL)
+        return true;
+    fail(ld, line, spec->path, "%s", why);
+    free(why);
+    return false;
 }
 
 /* A list of strings; for K_DATABASES also the scalar "all". */
@@ -1116,60 +1053,87 @@ static bool apply_settings(loader *ld, const key_spec *spec, const yaml_node_t *
     return true;
 }
 
-static bool check_amcheck_mode(const char *value, const char **why)
+static bool check_amcheck_mode(const char *value, char **why)
 {
-    *why = "expected off, on or heapallindexed";
-    return strcmp(value, "off") == 0 || strcmp(value, "on") == 0 ||
-           strcmp(value, "heapallindexed") == 0;
+    if (strcmp(value, "off") == 0 || strcmp(value, "on") == 0 ||
+        strcmp(value, "heapallindexed") == 0)
+        return true;
+    *why = pgd_strdup("expected off, on or heapallindexed");
+    return false;
 }
 
 /* "latest", "oldest" or a pgBackRest backup label: 20261124-101500F[_20261125-101500D|I]. */
-static bool check_backup_set(const char *value, const char **why)
+static bool check_backup_set(const char *value, char **why)
 {
     regex_t re;
-    bool ok;
+    bool ok = false;
 
-    *why = "expected latest, oldest or a backup label such as 20261124-101500F";
     if (strcmp(value, "latest") == 0 || strcmp(value, "oldest") == 0)
         return true;
-    if (regcomp(&re, "^[0-9]{8}-[0-9]{6}F(_[0-9]{8}-[0-9]{6}[DI])?$", REG_EXTENDED | REG_NOSUB) !=
-        0)
-        return false;
-    ok = regexec(&re, value, 0, NULL, 0) == 0;
-    regfree(&re);
+    if (regcomp(&re, "^[0-9]{8}-[0-9]{6}F(_[0-9]{8}-[0-9]{6}[DI])?$", REG_EXTENDED | REG_NOSUB) ==
+        0) {
+        ok = regexec(&re, value, 0, NULL, 0) == 0;
+        regfree(&re);
+    }
+    if (!ok)
+        *why = pgd_strdup("expected latest, oldest or a backup label such as 20261124-101500F");
     return ok;
 }
 
 /*
  * recovery.target: a word or an instant (target.h). Until the drill can
- * restore to a past instant and prove it (issue 21) only latest is drilled:
+ * restore to a past instant and prove it only latest is drilled:
  * accepting the others would let a drill of "now" pass for one of the past.
  */
-static bool check_recovery_target(const char *value, const char **why)
+static bool check_recovery_target(const char *value, char **why)
 {
-    /* Config loading is single-threaded; the reason quotes what the parser found wrong. */
-    static char reason[256];
     pgd_target target;
     const char *parse_why = NULL;
 
     if (!pgd_target_parse(value, &target, &parse_why)) {
         if (value[0] < '0' || value[0] > '9')
-            *why = parse_why;
-        else {
-            snprintf(reason, sizeof(reason),
-                     "not an instant (%s); expected latest, oldest, random or an RFC 3339 "
-                     "instant such as 2026-11-30T14:02:00Z",
-                     parse_why);
-            *why = reason;
-        }
+            *why = pgd_strdup(parse_why);
+        else
+            *why = pgd_asprintf("not an instant (%s); expected latest, oldest, random or an "
+                                "RFC 3339 instant such as 2026-11-30T14:02:00Z",
+                                parse_why);
         return false;
     }
     if (target.kind != PGD_TARGET_LATEST) {
-        *why = "this version of pgdrill drills latest only: a past target (oldest, random, an "
-               "instant) is not restored and proven yet";
+        *why = pgd_strdup("this version of pgdrill drills latest only: a past target (oldest, "
+                          "random, an instant) is not restored and proven yet");
         return false;
     }
     return true;
+}
+
+static bool check_marker_schema(const char *value, char **why)
+{
+    if (!pgd_marker_schema_reserved(value))
+        return true;
+    *why = pgd_asprintf("\"%s\" is not a schema pgdrill may own (public, information_schema and "
+                        "pg_* belong to everybody); use a schema of its own such as _pgdrill",
+                        value);
+    return false;
+}
+
+static bool needs_history_dsn(const pgd_config *cfg, const char **why)
+{
+    *why = "a fleet-wide cap needs report.history_dsn to count drills in progress";
+    return cfg->report.max_concurrent == 0 || cfg->report.history_dsn[0] != '\0';
+}
+
+static bool needs_https_or_consent(const pgd_config *cfg, const char **why)
+{
+    *why = "plain http:// would send the report (and the token) unencrypted; use https:// or set "
+           "report.webhook.allow_http: true";
+    return strncmp(cfg->report.webhook.url, "http://", 7) != 0 || cfg->report.webhook.allow_http;
+}
+
+static bool needs_webhook_url(const pgd_config *cfg, const char **why)
+{
+    *why = "set, but report.webhook.url is empty";
+    return cfg->report.webhook.token_file[0] == '\0' || cfg->report.webhook.url[0] != '\0';
 }
 
 /* One {name, database, sql} mapping of verify.assertions into *out. */
@@ -1337,26 +1301,84 @@ static int seen_line_of(const loader *ld, const char *path)
     return ld->seen_line[index];
 }
 
+/*
+ * Once the whole file is read: the keys it must set, the computed defaults
+ * of the keys it did not set, and every rule between keys.
+ */
 static bool check_whole(loader *ld)
 {
+    const char *why;
+
     for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
         if (config_keys[i].required && ld->seen_line[i] == 0)
             return fail(ld, parent_line(ld, config_keys[i].path), config_keys[i].path,
                         "required key is missing");
+        if (config_keys[i].computed_default != NULL && ld->seen_line[i] == 0)
+            config_keys[i].computed_default(ld->cfg);
     }
-    if (ld->cfg->report.max_concurrent > 0 && ld->cfg->report.history_dsn[0] == '\0') {
-        return fail(ld, seen_line_of(ld, "report.max_concurrent"), "report.max_concurrent",
-                    "a fleet-wide cap needs report.history_dsn to count drills in progress");
+    for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+        if (config_keys[i].check_with_others != NULL &&
+            !config_keys[i].check_with_others(ld->cfg, &why))
+            return fail(ld, seen_line_of(ld, config_keys[i].path), config_keys[i].path, "%s", why);
     }
-    if (strncmp(ld->cfg->report.webhook.url, "http://", 7) == 0 &&
-        !ld->cfg->report.webhook.allow_http) {
-        return fail(ld, seen_line_of(ld, "report.webhook.url"), "report.webhook.url",
-                    "plain http:// would send the report (and the token) unencrypted; use "
-                    "https:// or set report.webhook.allow_http: true");
+    return true;
+}
+
+/* One default of the key table, read like the value of a file that set it. */
+static bool apply_default(loader *ld, const key_spec *spec)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_node_t *root;
+    bool ok;
+
+    if (!yaml_parser_initialize(&parser))
+        return fail(ld, 1, "(yaml)", "could not initialize the YAML parser");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)spec->default_value,
+                                 strlen(spec->default_value));
+    ok = yaml_parser_load(&parser, &doc);
+    yaml_parser_delete(&parser);
+    if (!ok)
+        return fail(ld, 1, spec->path, "internal error: its default is not YAML");
+    root = yaml_document_get_root_node(&doc);
+    /* Lists and mappings read their items from ld->doc: the default's document, for now. */
+    ld->doc = doc;
+    ok = root != NULL && apply_value(ld, spec, root, 1);
+    yaml_document_delete(&ld->doc);
+    memset(&ld->doc, 0, sizeof(ld->doc));
+    if (!ok) {
+        char *refused = ld->errmsg;
+
+        ld->errmsg = NULL;
+        fail(ld, 1, spec->path, "internal error: the key table's default \"%s\" is refused (%s)",
+             spec->default_value, refused ? refused : "empty");
+        free(refused);
     }
-    if (ld->cfg->report.webhook.token_file[0] != '\0' && ld->cfg->report.webhook.url[0] == '\0') {
-        return fail(ld, seen_line_of(ld, "report.webhook.token_file"), "report.webhook.token_file",
-                    "set, but report.webhook.url is empty");
+    return ok;
+}
+
+/*
+ * Every key's default from the key table, before the file is read; a key
+ * with none is an error of the table, refused at every load, so no test
+ * that loads a configuration passes with one.
+ */
+static bool set_defaults(loader *ld)
+{
+    memset(ld->cfg, 0, sizeof(*ld->cfg));
+    for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+        const key_spec *spec = &config_keys[i];
+
+        if (spec->kind == K_SECTION || spec->required || spec->from_command_line ||
+            spec->computed_default != NULL) {
+            if (spec->default_value == NULL)
+                continue;
+            return fail(ld, 1, spec->path,
+                        "internal error: a default in the key table and another way to get one");
+        }
+        if (spec->default_value == NULL)
+            return fail(ld, 1, spec->path, "internal error: no default in the key table");
+        if (!apply_default(ld, spec))
+            return false;
     }
     return true;
 }
@@ -1413,7 +1435,11 @@ bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg)
     memset(&ld, 0, sizeof(ld));
     ld.path = path;
     ld.cfg = cfg;
-    set_defaults(cfg);
+    if (!set_defaults(&ld)) {
+        *errmsg = ld.errmsg;
+        pgd_config_free(cfg);
+        return false;
+    }
 
     /* Regular files only (a FIFO would block, a directory or a huge file is a mistake). */
     text = pgd_read_file(path, CONFIG_MAX_BYTES, &why);
@@ -1439,7 +1465,5 @@ bool pgd_config_load(const char *path, pgd_config *cfg, char **errmsg)
     cfg->path = pgd_strdup(path);
     cfg->key_lines = pgd_calloc(N_CONFIG_KEYS, sizeof(int));
     memcpy(cfg->key_lines, ld.seen_line, sizeof(ld.seen_line));
-    if (cfg->report.file == NULL)
-        cfg->report.file = pgd_asprintf("%s/report.json", cfg->state_dir);
     return true;
 }

@@ -22,9 +22,6 @@
  */
 #define PGD_PROCESS_MAX_DEFAULT_CAP 8
 
-/* recovery.wal_prefetch by default: WAL fetched ahead of replay (README, Performance). */
-#define PGD_DEFAULT_WAL_PREFETCH (1024L * 1024 * 1024)
-
 typedef struct pgd_strlist {
     char **items;
     size_t count;
@@ -54,7 +51,7 @@ typedef struct pgd_assertions {
 
 typedef struct pgd_config {
     char *path;     /* the file this was loaded from */
-    int *key_lines; /* line of each key in the file, 0 when not set (pgd_config_key_line) */
+    int *key_lines; /* line of each key in the file, 0 when not set (for pgd_config_error) */
     char *scope;
     char *state_dir;
     struct {
@@ -136,6 +133,8 @@ char *pgd_config_error(const pgd_config *cfg, const char *key, const char *fmt, 
  */
 typedef struct pgd_config_key_doc {
     const char *key;
+    const char *default_value; /* as written in pgdrill.yml; NULL: computed, required or decided
+                                  on the command line */
     const char *shown_default;
     const char *meaning;
     bool path; /* an absolute path, normalised when loaded */

@@ -21,8 +21,7 @@
 /* One lock id for every pgdrill in the fleet; "pgdrill" in ASCII. */
 #define ADVISORY_LOCK_ID "7378664961493516"
 
-/* Statuses after which a drill is over; anything else means in progress. */
-#define TERMINAL_STATUSES "'passed', 'failed', 'inconclusive', 'deferred'"
+#define TERMINAL_STATUSES PGD_HISTORY_TERMINAL_STATUSES
 
 /* Held until COMMIT; serializes schema creation and admission across the fleet. */
 #define LOCK_STATEMENT "SELECT pg_catalog.pg_advisory_xact_lock(" ADVISORY_LOCK_ID ")"
@@ -121,14 +120,21 @@ static bool schema_exists(const pgd_history *h, PGconn *conn, bool *exists, char
  */
 static bool begin_locked(pgd_history *h, PGconn *conn, char **errmsg)
 {
-    bool ok = command(h, conn, "BEGIN", errmsg) && command(h, conn, LOCK_STATEMENT, errmsg);
-    bool exists = h->ready;
+    return pgd_history_begin_locked(conn, h->ready, h->query_timeout_ms, errmsg);
+}
+
+bool pgd_history_begin_locked(PGconn *conn, bool schema_known, int64_t timeout_ms, char **errmsg)
+{
+    pgd_history probe = {.query_timeout_ms = timeout_ms};
+    bool ok =
+        command(&probe, conn, "BEGIN", errmsg) && command(&probe, conn, LOCK_STATEMENT, errmsg);
+    bool exists = schema_known;
 
     if (ok && !exists)
-        ok = schema_exists(h, conn, &exists, errmsg);
+        ok = schema_exists(&probe, conn, &exists, errmsg);
     for (size_t i = 0;
          ok && !exists && i < sizeof(schema_statements) / sizeof(schema_statements[0]); i++)
-        ok = command(h, conn, schema_statements[i], errmsg);
+        ok = command(&probe, conn, schema_statements[i], errmsg);
     return ok;
 }
 
@@ -203,32 +209,52 @@ void pgd_history_append(pgd_history *h, const char *test_id, const char *scope, 
 }
 
 /*
+ * The window is bounded by statement_timestamp(), not by the volatile clock_timestamp(), so
+ * that it is read through the index on time instead of the whole table.
+ *
  * Drills in progress: the latest row of the test id is not terminal and it was started
- * within stale_after. "Latest", not "any terminal row": a drill deferred once and then
- * admitted under the same test id (a scheduler's id, a restarted pod) is running again.
+ * (or scheduled by pgdrill-fleet) within stale_after. "Latest", not "any terminal row": a
+ * drill deferred once and then admitted under the same test id (a scheduler's id, a
+ * restarted pod) is running again. A drill never counts against itself: a drill launched by
+ * pgdrill-fleet finds its own "scheduled" row.
  */
-static bool count_in_progress(const pgd_history *h, PGconn *conn, long *count, char **errmsg)
+bool pgd_history_count_in_progress(PGconn *conn, long stale_after, const char *own_test_id,
+                                   long launch_timeout, int64_t timeout_ms, long *count,
+                                   char **errmsg)
 {
     char horizon[32];
-    const char *params[] = {horizon};
+    char launch[32];
+    const char *params[] = {horizon, own_test_id ? own_test_id : "", launch};
     char *value;
 
-    snprintf(horizon, sizeof(horizon), "%ld", h->cfg->report.stale_after);
-    value = pgd_pq_value(conn,
-                         "WITH recent AS (SELECT * FROM " PGD_HISTORY_TABLE
-                         "  WHERE time > clock_timestamp() - make_interval(secs => $1::int)),"
-                         " latest AS (SELECT DISTINCT ON (test_id) test_id, status FROM recent"
-                         "  ORDER BY test_id, time DESC)"
-                         " SELECT count(*) FROM latest l"
-                         " WHERE l.status NOT IN (" TERMINAL_STATUSES ")"
-                         "  AND EXISTS (SELECT 1 FROM recent r"
-                         "   WHERE r.test_id = l.test_id AND r.status = 'started')",
-                         1, params, h->query_timeout_ms, errmsg);
+    snprintf(horizon, sizeof(horizon), "%ld", stale_after);
+    snprintf(launch, sizeof(launch), "%ld", launch_timeout);
+    value =
+        pgd_pq_value(conn,
+                     "WITH recent AS (SELECT * FROM " PGD_HISTORY_TABLE
+                     "  WHERE time > statement_timestamp() - make_interval(secs => $1::int)),"
+                     " latest AS (SELECT DISTINCT ON (test_id) test_id, status, time FROM recent"
+                     "  ORDER BY test_id, time DESC)"
+                     " SELECT count(*) FROM latest l"
+                     " WHERE l.status NOT IN (" TERMINAL_STATUSES ") AND l.test_id <> $2"
+                     "  AND EXISTS (SELECT 1 FROM recent r"
+                     "   WHERE r.test_id = l.test_id AND r.status IN ('started', 'scheduled'))"
+                     /* a launch past launch_timeout is ending as never_started */
+                     "  AND NOT (l.status = 'scheduled' AND $3::int > 0"
+                     "   AND l.time < statement_timestamp() - make_interval(secs => $3::int))",
+                     3, params, timeout_ms, errmsg);
     if (value == NULL)
         return false;
     *count = atol(value);
     free(value);
     return true;
+}
+
+static bool count_in_progress(const pgd_history *h, PGconn *conn, const char *test_id, long *count,
+                              char **errmsg)
+{
+    return pgd_history_count_in_progress(conn, h->cfg->report.stale_after, test_id, 0,
+                                         h->query_timeout_ms, count, errmsg);
 }
 
 pgd_admission pgd_history_admit(pgd_history *h, const char *test_id, const char *scope,
@@ -245,7 +271,8 @@ pgd_admission pgd_history_admit(pgd_history *h, const char *test_id, const char 
     if (conn == NULL)
         return PGD_UNCOUNTED;
     /* One transaction under the fleet lock: counting and inserting are one step for the fleet. */
-    ok = begin_locked(h, conn, &errmsg) && count_in_progress(h, conn, in_progress, &errmsg);
+    ok =
+        begin_locked(h, conn, &errmsg) && count_in_progress(h, conn, test_id, in_progress, &errmsg);
     if (ok) {
         decision = cap > 0 && *in_progress >= cap ? PGD_DEFERRED : PGD_ADMITTED;
         detail = json_pack("{s:I,s:I}", "in_progress", (json_int_t)*in_progress, "max_concurrent",

@@ -18,10 +18,15 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define PGD_HISTORY_TABLE "pgdrill.drill_status"
 #define PGD_HISTORY_VIEW  "pgdrill.drill_latest"
+
+/* Statuses after which a drill is over, as SQL literals; anything else means in progress. */
+#define PGD_HISTORY_TERMINAL_STATUSES "'passed', 'failed', 'inconclusive', 'deferred'"
 
 typedef struct pgd_history {
     const pgd_config *cfg;
@@ -58,6 +63,23 @@ typedef enum pgd_admission {
  */
 pgd_admission pgd_history_admit(pgd_history *h, const char *test_id, const char *scope,
                                 const char *stanza, long *in_progress);
+
+/*
+ * On a connection of the caller's: BEGIN, take the fleet's advisory lock (held until the
+ * caller's COMMIT or ROLLBACK) and, unless schema_known, create the table, indexes and view
+ * when they are missing. pgdrill-fleet's passes run in such a transaction.
+ */
+bool pgd_history_begin_locked(PGconn *conn, bool schema_known, int64_t timeout_ms, char **errmsg);
+
+/*
+ * The admission rule's count, on a connection of the caller's: drills whose latest row is
+ * not terminal and that were started (or scheduled by pgdrill-fleet) within stale_after,
+ * own_test_id (may be NULL) not counted. launch_timeout > 0 also leaves out launches still
+ * "scheduled" after that many seconds (pgdrill-fleet ends them as never_started).
+ */
+bool pgd_history_count_in_progress(PGconn *conn, long stale_after, const char *own_test_id,
+                                   long launch_timeout, int64_t timeout_ms, long *count,
+                                   char **errmsg);
 
 /* "appended N rows", "off", or the problem: for the report's delivery section (caller frees). */
 char *pgd_history_outcome(const pgd_history *h);

@@ -185,6 +185,30 @@ char *pgd_conninfo_rewrite(const char *conninfo, const char *dbname, pgd_conninf
     return pgd_buf_steal(&out);
 }
 
+char *pgd_conninfo_with_host(const char *conninfo, const char *host, const char *port)
+{
+    PQconninfoOption *opts = parse(conninfo);
+    pgd_buf out;
+
+    if (opts == NULL)
+        return NULL;
+    pgd_buf_init(&out);
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+        bool replaced = (host != NULL && (strcmp(o->keyword, "host") == 0 ||
+                                          strcmp(o->keyword, "hostaddr") == 0)) ||
+                        (port != NULL && strcmp(o->keyword, "port") == 0);
+
+        if (o->val != NULL && !replaced)
+            append_setting(&out, o->keyword, o->val);
+    }
+    PQconninfoFree(opts);
+    if (host != NULL)
+        append_setting(&out, "host", host);
+    if (port != NULL)
+        append_setting(&out, "port", port);
+    return pgd_buf_steal(&out);
+}
+
 void pgd_conninfo_secrets_free(pgd_conninfo_secrets *secrets)
 {
     for (size_t i = 0; i < secrets->count; i++) {

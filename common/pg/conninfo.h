@@ -64,6 +64,13 @@ char *pgd_conninfo_rewrite(const char *conninfo, const char *dbname, pgd_conninf
 
 void pgd_conninfo_secrets_free(pgd_conninfo_secrets *secrets);
 
+/*
+ * conninfo (key=value or URI) as key=value pairs with host and port replaced (either may
+ * be NULL: unchanged); a new host drops hostaddr, which would otherwise win over it. The
+ * other keywords stay, passfile and secrets included. NULL when conninfo is invalid.
+ */
+char *pgd_conninfo_with_host(const char *conninfo, const char *host, const char *port);
+
 /* The value of keyword in conninfo (caller frees), or NULL when unset or invalid. */
 char *pgd_conninfo_get(const char *conninfo, const char *keyword);
 

@@ -225,67 +225,122 @@ static bool keep_result(PGresult **kept, PGresult *res)
     return !copy;
 }
 
+bool pgd_pq_send(pgd_pq_query *q, PGconn *conn, const char *sql, int nparams,
+                 const char *const *params, int64_t timeout_ms, unsigned flags)
+{
+    memset(q, 0, sizeof(*q));
+    q->conn = conn;
+    q->timeout_ms = timeout_ms;
+    q->deadline = pgd_monotonic_ms() + timeout_ms;
+    q->interruptible = (flags & PGD_PQ_UNINTERRUPTIBLE) == 0;
+    q->end = PGD_PQ_ANSWERED;
+    if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+        q->end = PGD_PQ_BROKEN;
+        q->failure = one_line(PQerrorMessage(conn));
+        q->done = true;
+        return false;
+    }
+    return true;
+}
+
+/* End q with end and failure (taken), unless it ended already. */
+static void end_query(pgd_pq_query *q, pgd_pq_end end, char *failure)
+{
+    free(q->failure);
+    q->end = end;
+    q->failure = failure;
+    q->done = true;
+}
+
+/* The deadline or a termination signal: cancel once, then give the server CANCEL_WAIT_MS. */
+static void stop_query(pgd_pq_query *q)
+{
+    bool signalled = q->interruptible && !q->cancelled && pgd_interrupted() != 0;
+
+    if (!signalled && pgd_ms_until(q->deadline) > 0)
+        return;
+    if (q->cancelled) {
+        /* The server ignored the cancel too: give up on this connection. */
+        end_query(q, PGD_PQ_BROKEN, pgd_strdup("the server did not respond to a query cancel"));
+        return;
+    }
+    q->end = signalled ? PGD_PQ_INTERRUPTED : PGD_PQ_TIMED_OUT;
+    q->failure = signalled ? pgd_strdup("query interrupted by a termination signal")
+                           : pgd_asprintf("query did not finish within %.1fs; cancelled",
+                                          (double)q->timeout_ms / 1000.0);
+    cancel_query(q->conn);
+    q->cancelled = true;
+    /* After a cancel, wait for the server's answer even if a signal arrives. */
+    q->deadline = pgd_monotonic_ms() + CANCEL_WAIT_MS;
+}
+
+bool pgd_pq_advance(pgd_pq_query *q)
+{
+    if (q->done)
+        return true;
+    if (!PQconsumeInput(q->conn)) {
+        end_query(q, PGD_PQ_BROKEN, one_line(PQerrorMessage(q->conn)));
+        return true;
+    }
+    while (!PQisBusy(q->conn)) {
+        PGresult *res = PQgetResult(q->conn);
+
+        if (res == NULL || !keep_result(&q->kept, res)) {
+            q->done = true;
+            if (q->end == PGD_PQ_ANSWERED && q->kept == NULL)
+                end_query(q, PGD_PQ_BROKEN, pgd_strdup("the server returned no result"));
+            return true;
+        }
+    }
+    stop_query(q);
+    return q->done;
+}
+
+int64_t pgd_pq_wait(pgd_pq_query *const *queries, size_t n, int64_t max_ms)
+{
+    struct pollfd *pfds = pgd_calloc(n > 0 ? n : 1, sizeof(struct pollfd));
+    int64_t wait = max_ms < POLL_TICK_MS ? max_ms : POLL_TICK_MS;
+    nfds_t used = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int64_t left;
+
+        if (queries[i] == NULL || queries[i]->done || PQsocket(queries[i]->conn) < 0)
+            continue;
+        left = pgd_ms_until(queries[i]->deadline);
+        wait = left < wait ? left : wait;
+        pfds[used].fd = PQsocket(queries[i]->conn);
+        pfds[used++].events = POLLIN;
+    }
+    /* A signal interrupts poll (EINTR): the callers look at pgd_interrupted() then. */
+    (void)poll(pfds, used, (int)(wait > 0 ? wait : 0));
+    free(pfds);
+    return wait;
+}
+
+pgd_pq_end pgd_pq_result(pgd_pq_query *q, PGresult **result, char **errmsg)
+{
+    *result = NULL;
+    if (q->end != PGD_PQ_ANSWERED) {
+        PQclear(q->kept);
+        *errmsg = q->failure;
+    } else
+        *result = q->kept;
+    q->kept = NULL;
+    q->failure = NULL;
+    return q->end;
+}
+
 pgd_pq_end pgd_pq_run(PGconn *conn, const char *sql, int nparams, const char *const *params,
                       int64_t timeout_ms, unsigned flags, PGresult **result, char **errmsg)
 {
-    int64_t deadline = pgd_monotonic_ms() + timeout_ms;
-    bool interruptible = (flags & PGD_PQ_UNINTERRUPTIBLE) == 0;
-    pgd_pq_end end = PGD_PQ_ANSWERED;
-    PGresult *kept = NULL;
-    char *failure = NULL;
-    bool cancelled = false;
+    pgd_pq_query q;
+    pgd_pq_query *one = &q;
 
-    *result = NULL;
-    if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
-        *errmsg = one_line(PQerrorMessage(conn));
-        return PGD_PQ_BROKEN;
-    }
-    for (;;) {
-        PGresult *res;
-
-        while (PQisBusy(conn)) {
-            /* After a cancel, wait for the server's answer even if a signal arrived. */
-            if (!wait_socket(conn, POLLIN, deadline, interruptible && !cancelled)) {
-                free(failure);
-                if (cancelled) {
-                    /* The server ignored the cancel too: give up on this connection. */
-                    end = PGD_PQ_BROKEN;
-                    failure = pgd_strdup("the server did not respond to a query cancel");
-                    goto out;
-                }
-                end =
-                    interruptible && pgd_interrupted() != 0 ? PGD_PQ_INTERRUPTED : PGD_PQ_TIMED_OUT;
-                failure = end == PGD_PQ_INTERRUPTED
-                              ? pgd_strdup("query interrupted by a termination signal")
-                              : pgd_asprintf("query did not finish within %.1fs; cancelled",
-                                             (double)timeout_ms / 1000.0);
-                cancel_query(conn);
-                cancelled = true;
-                deadline = pgd_monotonic_ms() + CANCEL_WAIT_MS;
-            }
-            if (!PQconsumeInput(conn)) {
-                free(failure);
-                end = PGD_PQ_BROKEN;
-                failure = one_line(PQerrorMessage(conn));
-                goto out;
-            }
-        }
-        res = PQgetResult(conn);
-        if (res == NULL || !keep_result(&kept, res))
-            break;
-    }
-    if (end == PGD_PQ_ANSWERED && kept == NULL) {
-        end = PGD_PQ_BROKEN;
-        failure = pgd_strdup("the server returned no result");
-    }
-out:
-    if (end != PGD_PQ_ANSWERED) {
-        PQclear(kept);
-        *errmsg = failure;
-        return end;
-    }
-    *result = kept;
-    return end;
+    if (pgd_pq_send(&q, conn, sql, nparams, params, timeout_ms, flags))
+        while (!pgd_pq_advance(&q))
+            (void)pgd_pq_wait(&one, 1, POLL_TICK_MS);
+    return pgd_pq_result(&q, result, errmsg);
 }
 
 /* pgd_pq_exec with pgd_pq_run's flags. */

@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -67,6 +68,47 @@ typedef enum pgd_pq_end {
  */
 pgd_pq_end pgd_pq_run(PGconn *conn, const char *sql, int nparams, const char *const *params,
                       int64_t timeout_ms, unsigned flags, PGresult **result, char **errmsg);
+
+/*
+ * pgd_pq_run in steps, for callers that wait for several connections at
+ * once (verify.assertions, verify.jobs at a time): send, then advance each
+ * query whenever pgd_pq_wait returns, until it has ended; then take its
+ * answer with pgd_pq_result. The deadline and the cancel are pgd_pq_run's.
+ */
+typedef struct pgd_pq_query {
+    PGconn *conn;
+    int64_t timeout_ms;
+    int64_t deadline; /* monotonic: the cancel at first, then the end of the wait for it */
+    bool interruptible;
+    bool cancelled;
+    bool done;
+    pgd_pq_end end;
+    PGresult *kept;
+    char *failure;
+} pgd_pq_query;
+
+/* Send sql on conn; false when it could not be sent (q has then ended, PGD_PQ_BROKEN). */
+bool pgd_pq_send(pgd_pq_query *q, PGconn *conn, const char *sql, int nparams,
+                 const char *const *params, int64_t timeout_ms, unsigned flags);
+
+/*
+ * Read what arrived without blocking; cancel the query at its deadline or
+ * a termination signal. True once it has ended.
+ */
+bool pgd_pq_advance(pgd_pq_query *q);
+
+/*
+ * Wait until one of the queries (NULL entries and ended ones are left out)
+ * has something to read, the nearest deadline, a signal, or at most max_ms
+ * (and never more than a short tick); returns the longest it may have waited.
+ */
+int64_t pgd_pq_wait(pgd_pq_query *const *queries, size_t n, int64_t max_ms);
+
+/*
+ * How an ended query ended, as pgd_pq_run: *result (the caller PQclears
+ * it) or *errmsg (the caller frees it). Call once.
+ */
+pgd_pq_end pgd_pq_result(pgd_pq_query *q, PGresult **result, char **errmsg);
 
 /* pgd_pq_exec for statements whose result is not needed. */
 bool pgd_pq_command(PGconn *conn, const char *sql, int nparams, const char *const *params,

@@ -2,7 +2,7 @@
  * fuzz_controldata.c - controldata_parse() (bootstrap/controldata.c) on
  * arbitrary pg_controldata output.
  *
- * A parsed "Bytes per WAL segment" goes where recovery.c sends it: into the
+ * A parsed "Bytes per WAL segment" goes where replay_failure.c sends it: into the
  * WAL segment arithmetic that names the segment a failed recovery missed.
  */
 #include "controldata.h"

@@ -90,13 +90,16 @@ def check_image(b, version):
 def check_contents(b, ctr, version):
     """What the image holds: pgdrill from the package, its user, the DCS modules."""
     out = b("run", "--isolation=chroot", "--network=host", ctr, "--", "sh", "-c",
-            "id; pgdrill-bootstrap --version; dpkg-query -W -f='${Status}\\n' pgdrill;"
+            "id; pgdrill-bootstrap --version; /usr/local/bin/pgdrill-entrypoint fleet --version;"
+            " dpkg-query -W -f='${Status}\\n' pgdrill;"
             " python3 -c 'import patroni.dcs.kubernetes, patroni.dcs.etcd3, patroni.dcs.raft;"
             " print(\"dcs ok\")';"
             " ls /usr/lib/postgresql/15/bin/pg_ctl /usr/bin/pgbackrest", timeout=120)
     expect("uid=%d(postgres) gid=%d(postgres)" % (UID, UID) in out, "runs as postgres 999:999",
            out)
     expect("pgdrill-bootstrap (pgdrill) %s" % version in out, "pgdrill %s installed" % version,
+           out)
+    expect("pgdrill-fleet (pgdrill) %s" % version in out, "the entrypoint runs the deployer",
            out)
     expect("install ok installed" in out, "pgdrill installed as a package", out)
     expect("dcs ok" in out, "Patroni's kubernetes, etcd3 and raft DCS import", out)

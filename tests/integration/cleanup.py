@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from drillstack import PG_BIN, as_user  # noqa: E402
+from drillstack import PG_BIN, as_user, default_test_root  # noqa: E402
 
 KIND_WORDS = {"postgres": "postgres", "s3rver": "s3rver", "etcd": "etcd", "patroni": "patroni"}
 # What a container's session may hold (tests/image): a reused session id of anything else is
@@ -59,7 +59,7 @@ def group_members(kind, what):
 
 
 def main():
-    root = os.environ.get("PGDRILL_TEST_ROOT", "/tmp/pgdrill-tests")
+    root = os.environ.get("PGDRILL_TEST_ROOT") or default_test_root()
     if not os.path.isdir(root):
         return 0
     killed = 0

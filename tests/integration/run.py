@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Run one integration scenario by name (ctest calls this), or --list them."""
+"""Run one integration scenario by name (ctest calls this), or --list them, or print the
+--root where stacks go unless PGDRILL_TEST_ROOT says (ctest's configuration asks)."""
 import os
 import sys
 import time
@@ -22,9 +23,12 @@ def main():
     if len(sys.argv) == 2 and sys.argv[1] == "--list":
         print(";".join(sorted(drillstack.SCENARIOS)))
         return 0
+    if len(sys.argv) == 2 and sys.argv[1] == "--root":
+        print(drillstack.default_test_root())
+        return 0
     if len(sys.argv) != 2 or sys.argv[1] not in drillstack.SCENARIOS:
-        print("usage: run.py --list | NAME (one of: %s)" % ", ".join(sorted(drillstack.SCENARIOS)),
-              file=sys.stderr)
+        print("usage: run.py --list | --root | NAME (one of: %s)"
+              % ", ".join(sorted(drillstack.SCENARIOS)), file=sys.stderr)
         return 2
     start = time.monotonic()
     drillstack.SCENARIOS[sys.argv[1]]()

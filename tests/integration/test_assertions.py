@@ -4,6 +4,7 @@ data is copied anywhere, a foreign server is never reached, and a stop is never 
 scenario: bootstrap once, then pgdrill-verify with one configuration per case."""
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -23,15 +24,16 @@ def check(report, name):
     return found[0]
 
 
-def with_assertions(assertions, timeouts="  timeout: 30m\n"):
+def with_assertions(assertions, timeouts="  timeout: 30m\n", jobs=2):
     """An edit of the example configuration: these {name: sql} assertions (sql in database
-    postgres, or (database, sql)), timeouts in place of the example's verify.timeout."""
+    postgres, or (database, sql)), timeouts in place of the example's verify.timeout, jobs as
+    verify.jobs (the example's 2)."""
     lines = ["  assertions:"]
     for name, sql in assertions.items():
         database, sql = sql if isinstance(sql, tuple) else ("postgres", sql)
         lines.append("    - {name: %s, database: %s, sql: %s}" % (name, database, json.dumps(sql)))
     return lambda t: t.replace("  assertions: []", "\n".join(lines)).replace(
-        "  timeout: 30m\n", timeouts)
+        "  timeout: 30m\n", timeouts).replace("  jobs: 2\n", "  jobs: %d\n" % jobs)
 
 
 def restored_drill(s, source_sql):
@@ -224,8 +226,8 @@ def assertions_can_only_read():
         restore()
         expect_outcome(p, r, 3, "internal")
         c = check(r, "assertion:one")
-        expect(c["status"] == "skipped" and "could not let it in through pg_hba.conf" in c["detail"]
-               and "peer and ident refuse it" in c["detail"], "says what pg_hba.conf needs", c)
+        expect(c["status"] == "not_run" and "could not let it in through pg_hba.conf" in c["detail"]
+               and "peer and ident refuse it" in c["hint"], "says what pg_hba.conf needs", c)
         expect_equal(assertion_roles_left(s, port), "0/0", "the role after a refused login")
 
 
@@ -234,19 +236,23 @@ def sleeping_assertions(s, port):
                   " AND pid <> pg_backend_pid()", port=port)
 
 
+def verify_in_background(s, port, name, edit):
+    config = s.pgdrill_config(name + ".yml", edit=edit)
+    return subprocess.Popen(as_user([os.path.join(s.bindir, "pgdrill-verify"),
+                                     "--config=" + config, "host=%s port=%d dbname=postgres"
+                                     " user=postgres" % (s.socket_dir, port)]),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=s.drill_env())
+
+
 @scenario
 def assertions_stop_is_not_a_finding():
     with Stack("assertstop") as s:
         port = restored_drill(s, "SELECT 1")
 
         # (4) SIGTERM while an assertion runs: interrupted, the query cancelled, the role gone.
-        config = s.pgdrill_config("sleep.yml", edit=with_assertions(
+        proc = verify_in_background(s, port, "sleep", with_assertions(
             {"sleeper": "SELECT pg_sleep(60) IS NULL"}))
-        proc = subprocess.Popen(as_user([os.path.join(s.bindir, "pgdrill-verify"),
-                                         "--config=" + config, "host=%s port=%d dbname=postgres"
-                                         " user=postgres" % (s.socket_dir, port)]),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=s.drill_env())
         try:
             s.wait_for("the assertion to run", lambda: sleeping_assertions(s, port) == "1", 60)
             proc.send_signal(signal.SIGTERM)
@@ -261,24 +267,95 @@ def assertions_stop_is_not_a_finding():
         expect_outcome(p, r, 3, "interrupted")
         expect(time.monotonic() - stopped < 15, "verify ended soon after SIGTERM")
         c = check(r, "assertion:sleeper")
-        expect((c["status"], c.get("class")) == ("skipped", "interrupted")
+        expect((c["status"], c.get("class")) == ("not_run", "interrupted")
                and "termination signal" in c["detail"], "the assertion was not judged", c)
         s.wait_for("the cancelled query to end", lambda: sleeping_assertions(s, port) == "0", 10)
         expect_equal(assertion_roles_left(s, port), "0/0", "the role after SIGTERM")
 
-        # (5) Statement timeouts: not judged. Three assertions whose timeouts add up to 27 s,
-        # beyond verify.timeout (14 s): the first has its own timeout, the second what the
-        # deadline leaves, the third is not started; verify ends at its deadline.
+        # (5) Statement timeouts: not judged. Three assertions one at a time (verify.jobs 1)
+        # whose timeouts add up to 27 s, beyond verify.timeout (14 s): the first has its own
+        # timeout, the second what the deadline leaves, the third is not started; verify ends
+        # at its deadline.
         p, r, seconds = verify(s, port, "deadline", with_assertions(
             {"slow1": "SELECT pg_sleep(60) IS NULL", "slow2": "SELECT pg_sleep(60) IS NULL",
              "slow3": "SELECT pg_sleep(60) IS NULL"},
-            "  timeout: 14s\n  assertion_timeout: 9s\n"))
+            "  timeout: 14s\n  assertion_timeout: 9s\n", jobs=1))
         expect_outcome(p, r, 3, "timeout")
         expect(seconds < 14 + 3, "verify.timeout is kept", seconds)
         for name, detail in (("slow1", "statement timeout of 9.0 s (verify.assertion_timeout)"),
                              ("slow2", "(what verify.timeout left)"),
                              ("slow3", "not started: verify.timeout (14s) left no time for it")):
             c = check(r, "assertion:" + name)
-            expect((c["status"], c.get("class")) == ("skipped", "timeout") and detail in c["detail"],
+            expect((c["status"], c.get("class")) == ("not_run", "timeout") and detail in c["detail"],
                    name, c)
         expect_equal(assertion_roles_left(s, port), "0/0", "the role after the deadline")
+
+        # (6) verify.jobs 2: two assertions run at the same time, each on its own session (two
+        # sleep in pg_stat_activity, never three), the third waits for a place; the deadline
+        # (10 s) stops the two running ones (what verify.timeout left, not their own 60 s) and
+        # leaves the third no time; the report lists them in the table's order.
+        proc = verify_in_background(s, port, "parallel", with_assertions(
+            {"slow1": "SELECT pg_sleep(60) IS NULL", "slow2": "SELECT pg_sleep(60) IS NULL",
+             "slow3": "SELECT pg_sleep(60) IS NULL"},
+            "  timeout: 10s\n  assertion_timeout: 60s\n", jobs=2))
+        started = time.monotonic()
+        seen = []
+        try:
+            while proc.poll() is None and time.monotonic() - started < 20:
+                seen.append(int(sleeping_assertions(s, port)))
+                time.sleep(0.2)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        seconds = time.monotonic() - started
+        p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+        r = s.report()
+        expect_outcome(p, r, 3, "timeout")
+        expect(max(seen) == 2, "two assertions ran at once, never three", seen)
+        # the checks after the assertions (pg_dump, pg_amcheck: not_run, timeout) and the role's
+        # clean-up still take a moment after the deadline, more on a loaded machine
+        expect(seconds < 10 + 5, "verify.timeout is kept", seconds)
+        expect(all(check(r, "assertion:" + name)["seconds"] < 10 for name in ("slow1", "slow2")),
+               "the two running assertions were stopped within verify.timeout",
+               [check(r, "assertion:" + name) for name in ("slow1", "slow2")])
+        for name, detail in (("slow1", "(what verify.timeout left)"),
+                             ("slow2", "(what verify.timeout left)"),
+                             ("slow3", "not started: verify.timeout (10s) left no time for it")):
+            c = check(r, "assertion:" + name)
+            expect((c["status"], c.get("class")) == ("not_run", "timeout") and detail in c["detail"],
+                   name, c)
+        # recorded in the table's order (the report keeps each name where an earlier run put it)
+        logged = re.findall(r"check (assertion:\w+) could not run", p.stdout + p.stderr)
+        expect_equal(logged, ["assertion:slow1", "assertion:slow2", "assertion:slow3"],
+                     "the order the assertions were recorded in")
+        s.wait_for("the cancelled queries to end", lambda: sleeping_assertions(s, port) == "0", 10)
+        expect_equal(assertion_roles_left(s, port), "0/0", "the role after the deadline")
+
+        # (7) SIGTERM while two run at once (verify.jobs 2): both queries cancelled and
+        # interrupted, the third not started (interrupted), the role gone.
+        proc = verify_in_background(s, port, "parallel-sigterm", with_assertions(
+            {"slow1": "SELECT pg_sleep(60) IS NULL", "slow2": "SELECT pg_sleep(60) IS NULL",
+             "slow3": "SELECT pg_sleep(60) IS NULL"}, jobs=2))
+        try:
+            s.wait_for("two assertions to run", lambda: sleeping_assertions(s, port) == "2", 30)
+            proc.send_signal(signal.SIGTERM)
+            stopped = time.monotonic()
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+        r = s.report()
+        expect_outcome(p, r, 3, "interrupted")
+        expect(time.monotonic() - stopped < 15, "verify ended soon after SIGTERM")
+        for name, detail in (("slow1", "termination signal arrived while the query ran"),
+                             ("slow2", "termination signal arrived while the query ran"),
+                             ("slow3", "not started: pgdrill-verify received a termination")):
+            c = check(r, "assertion:" + name)
+            expect((c["status"], c.get("class")) == ("not_run", "interrupted")
+                   and detail in c["detail"], name, c)
+        s.wait_for("the cancelled queries to end", lambda: sleeping_assertions(s, port) == "0", 10)
+        expect_equal(assertion_roles_left(s, port), "0/0", "the role after SIGTERM")

@@ -169,6 +169,13 @@ def bootstrap_refusals():
         expect_equal(open(os.path.join(full, "keep-me")).read(), "precious", "content untouched")
         expect(not os.path.exists(s.path("state", "report.json")), "a refused run wrote a report")
 
+        # RFC 3339's spelling: PostgreSQL would take it, pgBackRest would not (a false failure)
+        p = s.bootstrap(config, s.path("d4"), "--test-id=iso",
+                        "--target-time=2026-11-24T18:20:37Z")
+        expect_equal(p.returncode, 2, "exit code for a target time pgBackRest cannot read")
+        expect("numeric UTC offset" in p.stderr, "message says how to write it", p.stderr)
+        expect(not os.path.exists(s.path("state", "report.json")), "a refused run wrote a report")
+
 
 @scenario
 def bootstrap_archive_command_failing():

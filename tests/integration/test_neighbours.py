@@ -158,10 +158,10 @@ def start_stranger(s, argv):
 
 
 @scenario
-def neighbours_janitor_spares_strangers():
+def neighbours_archive_get_stopper_spares_strangers():
     """Processes that are not pgBackRest but whose arguments hold --spool-path=<the drill's
     spool> and an archive-get (a python, an strace of one) run on through bootstrap's own
-    clean-ups and through the janitor after a kill -9 of bootstrap during the asynchronous
+    clean-ups and through the archive-get stopper after a kill -9 of bootstrap during the asynchronous
     fetch, while the drill's archive-gets are stopped as ever."""
     strangers, pids = [], []
     try:
@@ -184,7 +184,7 @@ def neighbours_janitor_spares_strangers():
                 return [pid for pid in processes_mentioning(spool) if pid not in pids]
 
             def sigkill(p):
-                # One more, which only the janitor meets.
+                # One more, which only the archive-get stopper meets.
                 late = start_stranger(s, sleeper + ["archive-get"])
                 strangers.append(late)
                 s.wait_for("the late stranger to start",

@@ -172,7 +172,7 @@ def replay_sigterm_during_async_fetch():
 def replay_sigkill_during_async_fetch():
     """kill -9 of bootstrap while the detached asynchronous archive-get hangs on a stalled
     repository: no pgBackRest process of the drill survives it (the detached fetcher is no
-    child of bootstrap's; a janitor waiting for bootstrap's death stops it)."""
+    child of bootstrap's; the archive-get stopper, waiting for bootstrap's death, stops it)."""
     with Stack("replaykill9") as s:
         s.install_pgdrill()
         spool = s.path("state", "wal-spool")

@@ -1,6 +1,11 @@
 #!/usr/bin/python3
 """Every metric the monitoring uses is one pgdrill writes, named as it writes it.
 
+Two sets are checked alike: the drills' (pgdrill-alerts.yml, pgdrill-dashboard.json, the
+README's metrics table, common/fleet/metrics.c) and the deployer's (pgdrill-fleet-alerts.yml,
+pgdrill-fleet-dashboard.json, the README's fleet metrics table, fleet/fleet_metrics.c, whose
+per-scope series are the pgdrill_fleet_scope_* ones).
+
 The names pgdrill writes are the README's metrics table (the users' contract), which must
 list exactly the names in common/fleet/metrics.c. Checked against it: every metric name in
 every PromQL expression of the alert rules and of the Grafana dashboard (which must also
@@ -22,13 +27,30 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MONITORING = os.path.join(REPO, "patroni-examples", "monitoring")
-RULES = os.path.join(MONITORING, "pgdrill-alerts.yml")
-DASHBOARD = os.path.join(MONITORING, "pgdrill-dashboard.json")
-RULE_TESTS = os.path.join(REPO, "tests", "monitoring", "pgdrill-alerts.test.yml")
-LABELS = {"scope", "stanza", "verdict", "phase"}  # what pgdrill writes
 SCRAPE_LABELS = {"instance", "job"}                # what a scrape adds
 KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or",
             "unless", "bool", "offset", "inf", "nan"}
+
+DRILL = {
+    "rules": os.path.join(MONITORING, "pgdrill-alerts.yml"),
+    "dashboard": os.path.join(MONITORING, "pgdrill-dashboard.json"),
+    "tests": os.path.join(REPO, "tests", "monitoring", "pgdrill-alerts.test.yml"),
+    "readme": ("**Metrics**", "| metric | meaning |"),
+    "code": os.path.join(REPO, "common", "fleet", "metrics.c"),
+    "labels": {"scope", "stanza", "verdict", "phase"},  # what pgdrill writes
+    "scope_variable": "pgdrill_last_drill_timestamp_seconds",
+    "per_scope": lambda name: True,                     # every series is a scope's
+}
+FLEET = {
+    "rules": os.path.join(MONITORING, "pgdrill-fleet-alerts.yml"),
+    "dashboard": os.path.join(MONITORING, "pgdrill-fleet-dashboard.json"),
+    "tests": os.path.join(REPO, "tests", "monitoring", "pgdrill-fleet-alerts.test.yml"),
+    "readme": ("### The fleet's metrics and alerts", "| fleet metric | meaning |"),
+    "code": os.path.join(REPO, "fleet", "fleet_metrics.c"),
+    "labels": {"scope", "stanza", "outcome"},
+    "scope_variable": "pgdrill_fleet_scope_enabled",
+    "per_scope": lambda name: name.startswith("pgdrill_fleet_scope_"),
+}
 
 failures = []
 
@@ -38,11 +60,12 @@ def check(condition, message):
         failures.append(message)
 
 
-def readme_metrics():
-    """The metric names of the README's metrics table."""
+def readme_metrics(where):
+    """The metric names of a README table: the first table with this header after a mark."""
+    mark, header = where
     with open(os.path.join(REPO, "README.md")) as f:
         text = f.read()
-    table = text.split("**Metrics**", 1)[1].split("\n\n| metric | meaning |", 1)[1].split("\n\n", 1)[0]
+    table = text.split(mark, 1)[1].split("\n\n" + header, 1)[1].split("\n\n", 1)[0]
     names = set()
     for row in table.splitlines():
         cell = row.split("|")[1] if row.startswith("|") else ""
@@ -50,8 +73,8 @@ def readme_metrics():
     return names
 
 
-def code_metrics():
-    with open(os.path.join(REPO, "common", "fleet", "metrics.c")) as f:
+def code_metrics(path):
+    with open(path) as f:
         return set(re.findall(r'"(pgdrill_[a-z_]+)"', f.read()))
 
 
@@ -91,14 +114,16 @@ def promql_parses(exprs):
     check(p.returncode == 0, "the dashboard's PromQL does not parse: " + (p.stdout + p.stderr).strip())
 
 
-def main():
-    written = readme_metrics()
-    code = code_metrics()
-    check(written, "no metrics table found in README.md")
-    check(written == code, "README's metrics table %s differs from common/fleet/metrics.c %s"
-          % (sorted(written - code), sorted(code - written)))
+def check_set(spec):
+    """The rules, their tests and the dashboard of one set against its metrics."""
+    written = readme_metrics(spec["readme"])
+    code = code_metrics(spec["code"])
+    per_scope = spec["per_scope"]
+    check(written, "no metrics table found in README.md for %s" % spec["code"])
+    check(written == code, "README's metrics table %s differs from %s %s"
+          % (sorted(written - code), os.path.relpath(spec["code"], REPO), sorted(code - written)))
 
-    with open(RULES) as f:
+    with open(spec["rules"]) as f:
         rules = [r for g in yaml.safe_load(f)["groups"] for r in g["rules"]]
     anchors = readme_anchors()
     for rule in rules:
@@ -111,10 +136,11 @@ def main():
               "alert %s: runbook %r is not a heading of README.md" % (rule.get("alert"), link))
         check(rule.get("labels", {}).get("severity") in ("critical", "warning"),
               "alert %s has no severity" % rule.get("alert"))
-        check("scope" in rule.get("annotations", {}).get("description", ""),
-              "alert %s: the description does not name the scope" % rule.get("alert"))
+        if any(per_scope(n) for n in names):
+            check("scope" in rule.get("annotations", {}).get("description", ""),
+                  "alert %s: the description does not name the scope" % rule.get("alert"))
 
-    with open(RULE_TESTS) as f:
+    with open(spec["tests"]) as f:
         tests = yaml.safe_load(f)["tests"]
     fed = set()
     for test in tests:
@@ -123,22 +149,24 @@ def main():
             labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
             fed.add(m.group(1))
             check(m.group(1) in written, "the rules' tests feed %s, which pgdrill does not write" % m.group(1))
-            check({"scope", "stanza"} <= set(labels) <= LABELS | SCRAPE_LABELS,
+            check(({"scope", "stanza"} <= set(labels)) == per_scope(m.group(1))
+                  and set(labels) <= spec["labels"] | SCRAPE_LABELS,
                   "the rules' tests feed %s with labels %s" % (m.group(1), sorted(labels)))
             check(labels.get("verdict", "passed") in ("passed", "failed", "inconclusive"),
                   "the rules' tests feed verdict %r" % labels.get("verdict"))
     used = set().union(*(metric_names(r["expr"]) for r in rules))
     check(used <= fed, "the rules' tests never feed %s" % sorted(used - fed))
 
-    with open(DASHBOARD) as f:
+    with open(spec["dashboard"]) as f:
         dashboard = json.load(f)
     variables = {v["name"]: v for v in dashboard.get("templating", {}).get("list", [])}
     check(variables.get("datasource", {}).get("type") == "datasource"
           and variables["datasource"].get("query") == "prometheus", "no Prometheus data source variable")
     scope = variables.get("scope", {})
-    check(scope.get("definition") == "label_values(pgdrill_last_drill_timestamp_seconds, scope)"
+    definition = "label_values(%s, scope)" % spec["scope_variable"]
+    check(scope.get("definition") == definition
           and scope.get("query", {}).get("query") == scope.get("definition"),
-          "the scope variable is not label_values(pgdrill_last_drill_timestamp_seconds, scope)")
+          "the scope variable is not " + definition)
     exprs = []
     for panel in dashboard["panels"]:
         check(panel.get("datasource", {}).get("uid") == "${datasource}",
@@ -150,17 +178,24 @@ def main():
             check(names, "panel %r: %r selects no metric" % (panel.get("title"), expr))
             check(names <= written, "panel %r uses %s, which pgdrill does not write"
                   % (panel.get("title"), sorted(names - written)))
-            check('scope=~"$scope"' in expr, "panel %r ignores the scope variable" % panel.get("title"))
+            if any(per_scope(n) for n in names):
+                check('scope=~"$scope"' in expr,
+                      "panel %r ignores the scope variable" % panel.get("title"))
             check(target.get("datasource", {}).get("uid") == "${datasource}",
                   "panel %r: a query without the data source variable" % panel.get("title"))
     check(exprs, "the dashboard has no queries")
     promql_parses(exprs)
+    print("%s: %d metrics written, %d used by %d alerts and %d dashboard queries" % (
+        os.path.relpath(spec["code"], REPO), len(written),
+        len(used | set().union(*(metric_names(e) for e in exprs))), len(rules), len(exprs)))
 
+
+def main():
+    check_set(DRILL)
+    check_set(FLEET)
     for message in failures:
         print("FAIL: " + message)
-    print("%d metrics written, %d used by %d alerts and %d dashboard queries: %s" % (
-        len(written), len(used | set().union(*(metric_names(e) for e in exprs))), len(rules),
-        len(exprs), "%d problems" % len(failures) if failures else "ok"))
+    print("%s" % ("%d problems" % len(failures) if failures else "ok"))
     sys.exit(1 if failures else 0)
 
 

@@ -8,13 +8,19 @@ trap 'rm -rf "$tmp"' EXIT
 failed=0
 
 expected="bin/pgdrill-bootstrap
+bin/pgdrill-fleet
 bin/pgdrill-verify
 share/doc/pgdrill/README.md
 share/doc/pgdrill/changelog.gz
 share/doc/pgdrill/copyright
+share/doc/pgdrill/examples/fleet.yml
 share/doc/pgdrill/examples/patroni.yml
+share/doc/pgdrill/examples/pgdrill-fleet-run.service
+share/doc/pgdrill/examples/pgdrill-fleet-run.timer
+share/doc/pgdrill/examples/pgdrill-fleet.service
 share/doc/pgdrill/examples/pgdrill.yml
 share/man/man1/pgdrill-bootstrap.1.gz
+share/man/man1/pgdrill-fleet.1.gz
 share/man/man1/pgdrill-verify.1.gz"
 
 check() { # check WHAT ROOT PREFIX_DIR: every file under ROOT is PREFIX_DIR/<expected>
@@ -29,7 +35,7 @@ check() { # check WHAT ROOT PREFIX_DIR: every file under ROOT is PREFIX_DIR/<exp
     sed 's/^/  /' <<<"$expected"
     failed=1
   fi
-  for bin in pgdrill-bootstrap pgdrill-verify; do
+  for bin in pgdrill-bootstrap pgdrill-verify pgdrill-fleet; do
     [ -x "$root/${rel}bin/$bin" ] || { echo "FAIL: $what: $bin not executable"; failed=1; }
   done
 }

@@ -38,13 +38,19 @@ LOCK = "/run/lock/pgdrill-package-test.lock"
 EXPECTED_DEPENDS = {"libpq5", "libyaml-0-2", "libcurl4", "libjansson4", "libuuid1"}
 EXPECTED_FILES = [
     "/usr/bin/pgdrill-bootstrap",
+    "/usr/bin/pgdrill-fleet",
     "/usr/bin/pgdrill-verify",
     "/usr/share/doc/pgdrill/README.md",
     "/usr/share/doc/pgdrill/changelog.gz",
     "/usr/share/doc/pgdrill/copyright",
+    "/usr/share/doc/pgdrill/examples/fleet.yml",
     "/usr/share/doc/pgdrill/examples/patroni.yml",
+    "/usr/share/doc/pgdrill/examples/pgdrill-fleet-run.service",
+    "/usr/share/doc/pgdrill/examples/pgdrill-fleet-run.timer",
+    "/usr/share/doc/pgdrill/examples/pgdrill-fleet.service",
     "/usr/share/doc/pgdrill/examples/pgdrill.yml",
     "/usr/share/man/man1/pgdrill-bootstrap.1.gz",
+    "/usr/share/man/man1/pgdrill-fleet.1.gz",
     "/usr/share/man/man1/pgdrill-verify.1.gz",
 ]
 # Symbols an instrumented build leaves in a binary: a release package has none of them.
@@ -112,12 +118,12 @@ def build(outdir, version):
     expect_equal(files, EXPECTED_FILES, "the package's files")
     with tempfile.TemporaryDirectory() as tmp:
         sh(["dpkg-deb", "-x", deb, tmp])
-        for name in ("pgdrill-bootstrap", "pgdrill-verify"):
+        for name in ("pgdrill-bootstrap", "pgdrill-verify", "pgdrill-fleet"):
             with open(os.path.join(tmp, "usr", "bin", name), "rb") as f:
                 data = f.read()
             found = [s.decode() for s in INSTRUMENTATION if s in data]
             expect(not found, "%s is instrumented (%s): not a release build" % (name, found))
-        for page in ("pgdrill-bootstrap", "pgdrill-verify"):
+        for page in ("pgdrill-bootstrap", "pgdrill-verify", "pgdrill-fleet"):
             rendered = sh(["man", "-l", os.path.join(tmp, "usr/share/man/man1", page + ".1.gz")],
                           env={"PATH": "/usr/bin:/bin", "MANWIDTH": "100", "LANG": "C.UTF-8"})
             expect("/usr/share/doc/pgdrill/examples/" in rendered.stdout,

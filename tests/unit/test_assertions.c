@@ -215,6 +215,93 @@ static void test_describe_errors(void **state)
     check_error("", NULL, "an error without SQLSTATE");
 }
 
+/* The judge of one assertion's facts; the result must have this status and class. */
+static void expect_judged(const assertion_facts *f, check_status status,
+                          pgd_error_class error_class, const char *in_detail, const char *in_hint)
+{
+    check_result r = {0};
+
+    assertion_judge(f, &r);
+    assert_int_equal(r.status, status);
+    assert_int_equal(r.error_class, error_class);
+    if (strstr(r.detail, in_detail) == NULL)
+        fail_msg("detail \"%s\" lacks \"%s\"", r.detail, in_detail);
+    /* no value the statement read: not in the detail, not in the hint */
+    assert_null(strstr(r.detail, VALUE));
+    if (error_class != PGD_ERR_NONE) {
+        assert_non_null(r.hint);
+        if (in_hint != NULL && strstr(r.hint, in_hint) == NULL)
+            fail_msg("hint \"%s\" lacks \"%s\"", r.hint, in_hint);
+    }
+    check_result_free(&r);
+}
+
+static void test_judge_stages(void **state)
+{
+    assertion_facts f = {.dbname = "orders", .verify_timeout = 60};
+
+    (void)state;
+    f.stage = ASSERTION_NOT_STARTED;
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_TIMEOUT, "verify.timeout (60s) left no time",
+                  "raise verify.timeout");
+    f.interrupted = true;
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_INTERRUPTED, "termination signal", NULL);
+    f.stage = ASSERTION_UNPREPARED;
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_INTERRUPTED, "?", NULL);
+    f.interrupted = false;
+    f.error = (char *)"could not prepare database orders";
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, "could not prepare database orders",
+                  "superuser");
+    f.stage = ASSERTION_NO_LOGIN;
+    f.error = (char *)"password authentication failed";
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_INTERNAL,
+                  "database orders: password authentication failed", "pg_hba.conf");
+    f.stage = ASSERTION_NO_ANSWER;
+    f.end = PGD_PQ_INTERRUPTED;
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_INTERRUPTED, "it was cancelled", NULL);
+    f.end = PGD_PQ_TIMED_OUT;
+    f.error = (char *)"query did not finish within 3.0s; cancelled";
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_TIMEOUT, "not judged: query did not finish", NULL);
+    f.end = PGD_PQ_BROKEN;
+    f.error = NULL;
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, "not judged: ?", NULL);
+}
+
+static void test_judge_answers(void **state)
+{
+    assertion_facts f = {.dbname = "orders", .stage = ASSERTION_ANSWERED, .timeout_ms = 3000};
+
+    (void)state;
+    f.status = PGRES_TUPLES_OK;
+    f.shape = (assertion_shape){
+        .status = PGRES_TUPLES_OK, .rows = 1, .columns = 1, .one_boolean = true, .value = 1};
+    expect_judged(&f, CHECK_PASSED, PGD_ERR_NONE, "database orders: returned true", NULL);
+    f.shape.value = 0;
+    expect_judged(&f, CHECK_FAILED, PGD_ERR_ASSERTION_FAILED, "returned false", NULL);
+
+    f.status = PGRES_FATAL_ERROR;
+    snprintf(f.sqlstate, sizeof(f.sqlstate), "22P02");
+    f.primary = (char *)VALUE;
+    expect_judged(&f, CHECK_FAILED, PGD_ERR_ASSERTION_FAILED,
+                  "the query failed: invalid_text_representation (SQLSTATE 22P02; message not "
+                  "shown",
+                  NULL);
+    snprintf(f.sqlstate, sizeof(f.sqlstate), "57014");
+    f.primary = NULL;
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_TIMEOUT,
+                  "statement timeout of 3.0 s (verify.assertion_timeout)",
+                  "verify.assertion_timeout");
+    f.deadline_rules = true;
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_TIMEOUT, "(what verify.timeout left)",
+                  "raise verify.timeout");
+    snprintf(f.sqlstate, sizeof(f.sqlstate), "53200");
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, "not judged: the query failed: out_of_",
+                  NULL);
+    f.sqlstate[0] = '\0';
+    f.connection_lost = true;
+    expect_judged(&f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, "an error without SQLSTATE", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +311,8 @@ int main(void)
         cmocka_unit_test(test_error_classes),
         cmocka_unit_test(test_messages_shown),
         cmocka_unit_test(test_describe_errors),
+        cmocka_unit_test(test_judge_stages),
+        cmocka_unit_test(test_judge_answers),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,7 +105,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.pgbackrest.process_max, pgd_default_process_max());
     assert_true(cfg.pgbackrest.process_max >= 1 &&
                 cfg.pgbackrest.process_max <= PGD_PROCESS_MAX_DEFAULT_CAP);
-    assert_int_equal(cfg.recovery.wal_prefetch, PGD_DEFAULT_WAL_PREFETCH);
+    assert_int_equal(cfg.recovery.wal_prefetch, 1024L * 1024 * 1024);
     assert_int_equal(cfg.pgbackrest.dead_after, 60);
     assert_int_equal(cfg.pgbackrest.options.count, 0);
     assert_string_equal(cfg.postgres.bin_dir, "");
@@ -127,8 +127,8 @@ static void test_defaults(void **state)
     pgd_config_free(&cfg);
 }
 
-/* The example from the design card, verbatim, must load. */
-static void test_design_example(void **state)
+/* A complete configuration (every section, comments after values, a flow mapping) must load. */
+static void test_complete_example(void **state)
 {
     pgd_config cfg;
 
@@ -637,7 +637,10 @@ static void test_cross_checks(void **state)
                     "4: report.webhook.token_file: set, but report.webhook.url is empty");
 }
 
-/* The data proof's keys (issue 11): which backup, the checks, assertions, the RTO. */
+/*
+ * The data proof's keys (README, "What a drill proves, and what it does not"): which
+ * backup, the checks, assertions, the RTO.
+ */
 static void test_data_proof_keys(void **state)
 {
     pgd_config cfg;
@@ -889,12 +892,44 @@ static void test_readme_table_matches(void **state)
     readme_table_free(&t);
 }
 
+/*
+ * A key's README "default" cell comes from its default in the key table: the
+ * value in backticks, then a note. It is written out instead only where the
+ * table has no value to show (a computed or required key, one the command
+ * line decides) or the empty string means someone else decides.
+ */
+static void test_shown_defaults_come_from_the_table(void **state)
+{
+    size_t derived = 0;
+
+    (void)state;
+    for (size_t i = 0; i < pgd_config_doc_count(); i++) {
+        pgd_config_key_doc doc = pgd_config_doc(i);
+        char *expected;
+        bool written_out;
+
+        assert_non_null(doc.shown_default);
+        written_out = doc.default_value == NULL || (strcmp(doc.default_value, "\"\"") == 0 &&
+                                                    strncmp(doc.shown_default, "`\"\"`", 4) != 0);
+        if (written_out)
+            continue;
+        expected = pgd_asprintf("`%s`", doc.default_value);
+        if (strncmp(doc.shown_default, expected, strlen(expected)) != 0 ||
+            (doc.shown_default[strlen(expected)] != '\0' &&
+             doc.shown_default[strlen(expected)] != ' '))
+            fail_msg("%s: default %s shown as %s", doc.key, doc.default_value, doc.shown_default);
+        free(expected);
+        derived++;
+    }
+    assert_true(derived > 25);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wal_prefetch_off),
         cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_design_example),
+        cmocka_unit_test(test_complete_example),
         cmocka_unit_test(test_every_type_parsed),
         cmocka_unit_test(test_null_values),
         cmocka_unit_test(test_missing_file),
@@ -920,6 +955,7 @@ int main(void)
         cmocka_unit_test(test_recovery_target),
         cmocka_unit_test(test_config_path_precedence),
         cmocka_unit_test(test_readme_table_matches),
+        cmocka_unit_test(test_shown_defaults_come_from_the_table),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

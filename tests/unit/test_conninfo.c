@@ -152,6 +152,27 @@ static void test_rewrite(void **state)
     assert_null(pgd_conninfo_get("host=h", "dbname"));
 }
 
+/* A launcher's host and port replace the file's; passfile and the rest stay. */
+static void test_with_host(void **state)
+{
+    char *out;
+
+    (void)state;
+    out = pgd_conninfo_with_host("host=a hostaddr=10.0.0.1 port=1 dbname=d passfile=/p", "b", "2");
+    assert_string_equal(out, "passfile=/p dbname=d host=b port=2");
+    free(out);
+    out = pgd_conninfo_with_host("postgresql://u@a:1/d", NULL, "5433");
+    assert_string_equal(out, "user=u dbname=d host=a port=5433");
+    free(out);
+    out = pgd_conninfo_with_host("user=pgdrill", "db.internal", NULL);
+    assert_string_equal(out, "user=pgdrill host=db.internal");
+    free(out);
+    out = pgd_conninfo_with_host("", "h x", NULL);
+    assert_string_equal(out, "host='h x'");
+    free(out);
+    assert_null(pgd_conninfo_with_host("host='unterminated", "b", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +184,7 @@ int main(void)
         cmocka_unit_test_setup(test_registration_is_explicit, reset_secrets),
         cmocka_unit_test_setup(test_public_names_stay_readable, reset_secrets),
         cmocka_unit_test_setup(test_rewrite, reset_secrets),
+        cmocka_unit_test_setup(test_with_host, reset_secrets),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -327,6 +327,25 @@ static void test_path_normalize(void **state)
     assert_normalized("a.b/.c/..d", "a.b/.c/..d");
 }
 
+/* --datadir and --state-dir typed by hand: taken from the working directory, one spelling. */
+static void test_path_absolute(void **state)
+{
+    char cwd[4096];
+    char *expected;
+    char *absolute;
+
+    (void)state;
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    absolute = pgd_path_absolute("/srv//state/");
+    assert_string_equal(absolute, "/srv/state");
+    free(absolute);
+    expected = pgd_asprintf("%s/state", strcmp(cwd, "/") == 0 ? "" : cwd);
+    absolute = pgd_path_absolute("./state//");
+    assert_string_equal(absolute, expected);
+    free(absolute);
+    free(expected);
+}
+
 static void test_dir_not_private(void **state)
 {
     char *why;
@@ -365,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_path_resolve_and_within),
         cmocka_unit_test(test_find_program),
         cmocka_unit_test(test_path_normalize),
+        cmocka_unit_test(test_path_absolute),
         cmocka_unit_test(test_dir_not_private),
     };
 

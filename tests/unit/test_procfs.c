@@ -2,7 +2,8 @@
  * test_procfs.c - /proc read right: stat fields after a command name with
  * spaces and parentheses, the boot time, whole arguments (never a
  * substring), the program with " (deleted)"; what /proc says about this very
- * process; a pinned process signalled, waited for, and known to be gone.
+ * process; a pinned process signalled, waited for, and known to be gone;
+ * processes found by an argument and judged; the bytes a process wrote.
  */
 #include "procfs.h"
 #include "xalloc.h"
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -186,6 +188,108 @@ static void test_pin(void **state)
     pgd_procfs_unpin(&pin);
 }
 
+static bool accept_all(const pgd_procfs_info *info, void *arg)
+{
+    int *calls = arg;
+
+    (void)info;
+    (*calls)++;
+    return true;
+}
+
+static bool accept_none(const pgd_procfs_info *info, void *arg)
+{
+    int *calls = arg;
+
+    (void)info;
+    (*calls)++;
+    return false;
+}
+
+/* Found by a whole argument, judged, pinned; refused when the judge says no; gone once dead. */
+static void test_find(void **state)
+{
+    char marker[64];
+    char longer[80];
+    pgd_procfs_pin pins[4];
+    int calls = 0;
+    size_t n;
+    pid_t child;
+    int status;
+
+    (void)state;
+    snprintf(marker, sizeof(marker), "pgdrill-test-find-%ld", (long)getpid());
+    snprintf(longer, sizeof(longer), "%s-longer", marker);
+    child = fork();
+    if (child == 0) {
+        /* The marker is the shell's $0; "; :" keeps the shell from exec'ing sleep. */
+        setpgid(0, 0);
+        execlp("sh", "sh", "-c", "sleep 10; :", marker, (char *)NULL);
+        _exit(127);
+    }
+    setpgid(child, child); /* whichever of the two runs first */
+    /* Until the child has exec'd, its arguments are ours. */
+    for (int i = 0; i < 100; i++) {
+        size_t len = 0;
+        char *args = pgd_procfs_read_args(child, &len);
+        bool ready = args != NULL && pgd_procfs_args_has(args, len, marker);
+
+        free(args);
+        if (ready)
+            break;
+        usleep(20 * 1000);
+    }
+    n = pgd_procfs_find(marker, accept_all, &calls, pins, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(calls, 1);
+    assert_int_equal(pins[0].pid, child);
+    pgd_procfs_unpin(&pins[0]);
+    calls = 0;
+    assert_int_equal(pgd_procfs_find(marker, accept_none, &calls, pins, 4), 0);
+    assert_int_equal(calls, 1);
+    /* A longer argument is not the one sought: not even judged. */
+    calls = 0;
+    assert_int_equal(pgd_procfs_find(longer, accept_all, &calls, pins, 4), 0);
+    assert_int_equal(calls, 0);
+    kill(-child, SIGKILL); /* the shell and its sleep */
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(pgd_procfs_find(marker, accept_all, &calls, pins, 4), 0);
+}
+
+static void test_parse_wchar(void **state)
+{
+    long long wchar = -1;
+
+    (void)state;
+    assert_true(pgd_procfs_parse_wchar("rchar: 5000\nwchar: 1234\nsyscr: 7\n", &wchar));
+    assert_int_equal(wchar, 1234);
+    assert_true(pgd_procfs_parse_wchar("wchar: 0\n", &wchar));
+    assert_int_equal(wchar, 0);
+    /* only at the start of a line, and only with a number */
+    assert_false(pgd_procfs_parse_wchar("rchar: 1 wchar: 2\n", &wchar));
+    assert_false(pgd_procfs_parse_wchar("rchar: 5000\nwchar: \n", &wchar));
+    assert_false(pgd_procfs_parse_wchar("", &wchar));
+}
+
+/* This process's own group has written at least what it writes now. */
+static void test_group_written(void **state)
+{
+    long long before = pgd_procfs_group_written(getpgrp());
+    long long after;
+    int fds[2];
+
+    (void)state;
+    assert_true(before >= 0);
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], "0123456789", 10), 10);
+    after = pgd_procfs_group_written(getpgrp());
+    assert_true(after >= before + 10);
+    close(fds[0]);
+    close(fds[1]);
+    /* no such group */
+    assert_int_equal(pgd_procfs_group_written(-2), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +299,9 @@ int main(void)
         cmocka_unit_test(test_program),
         cmocka_unit_test(test_read_self),
         cmocka_unit_test(test_pin),
+        cmocka_unit_test(test_find),
+        cmocka_unit_test(test_parse_wchar),
+        cmocka_unit_test(test_group_written),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

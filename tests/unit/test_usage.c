@@ -30,15 +30,21 @@ static void test_getopt_tables(void **state)
     assert_int_equal(longopts[0].val, 'c');
     assert_string_equal(longopts[1].name, "scope");
     assert_int_equal(longopts[1].val, OPT_SCOPE);
-    assert_string_equal(longopts[5].name, "check-config");
-    assert_int_equal(longopts[5].has_arg, no_argument);
-    assert_null(longopts[9].name);
+    assert_string_equal(longopts[5].name, "source-scope");
+    assert_int_equal(longopts[5].val, OPT_SOURCE_SCOPE);
+    assert_string_equal(longopts[9].name, "state-dir");
+    assert_int_equal(longopts[9].has_arg, required_argument);
+    assert_string_equal(longopts[10].name, "check-config");
+    assert_int_equal(longopts[10].has_arg, no_argument);
+    assert_null(longopts[14].name);
 
     pgd_usage_getopt(&pgd_verify_usage, longopts, 16, shortopts, sizeof(shortopts));
     assert_string_equal(shortopts, "c:vVh");
-    assert_string_equal(longopts[1].name, "check-config");
-    assert_int_equal(longopts[1].val, PGD_USAGE_CHECK_CONFIG_VAL);
-    assert_null(longopts[5].name);
+    assert_string_equal(longopts[1].name, "state-dir");
+    assert_int_equal(longopts[1].val, OPT_VERIFY_STATE_DIR);
+    assert_string_equal(longopts[2].name, "check-config");
+    assert_int_equal(longopts[2].val, PGD_USAGE_CHECK_CONFIG_VAL);
+    assert_null(longopts[6].name);
 }
 
 static void test_help_fits_80_columns(void **state)

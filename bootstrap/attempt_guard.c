@@ -1,7 +1,7 @@
 /*
- * guard.c - the attempt guard.
+ * attempt_guard.c - the attempt guard.
  */
-#include "guard.h"
+#include "attempt_guard.h"
 
 #include "xalloc.h"
 
@@ -14,8 +14,9 @@ static bool same(const char *a, const char *b)
     return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-guard_decision guard_check(const char *report_path, const char *scope, const char *given_test_id,
-                           pgd_report **previous, char **why)
+attempt_guard_decision attempt_guard_check(const char *report_path, const char *scope,
+                                           const char *given_test_id, pgd_report **previous,
+                                           char **why)
 {
     bool missing = false;
     char *errmsg = NULL;
@@ -26,13 +27,13 @@ guard_decision guard_check(const char *report_path, const char *scope, const cha
     if (report == NULL) {
         if (missing) {
             free(errmsg);
-            return GUARD_PROCEED;
+            return ATTEMPT_GUARD_PROCEED;
         }
         *why = pgd_asprintf("could not tell whether this drill already ran: %s (move it away to "
                             "start a new drill)",
                             errmsg);
         free(errmsg);
-        return GUARD_ERROR;
+        return ATTEMPT_GUARD_ERROR;
     }
 
     if (pgd_report_error_class(report) == PGD_ERR_DEFERRED)
@@ -45,13 +46,13 @@ guard_decision guard_check(const char *report_path, const char *scope, const cha
 
     if (!blocks) {
         pgd_report_free(report);
-        return GUARD_PROCEED;
+        return ATTEMPT_GUARD_PROCEED;
     }
     *previous = report;
-    return GUARD_GIVE_UP;
+    return ATTEMPT_GUARD_GIVE_UP;
 }
 
-void guard_mark_given_up(pgd_report *previous, char **message)
+void attempt_guard_mark_given_up(pgd_report *previous, char **message)
 {
     char *hint;
     json_t *root = previous->root;

@@ -1,7 +1,7 @@
 /*
- * test_guard.c - the attempt guard: which earlier drill blocks a new one.
+ * test_attempt_guard.c - the attempt guard: which earlier drill blocks a new one.
  */
-#include "guard.h"
+#include "attempt_guard.h"
 #include "report.h"
 #include "secret.h"
 #include "verdict.h"
@@ -32,18 +32,18 @@ static void write_previous(const char *test_id, const char *scope, pgd_verdict v
     pgd_report_free(r);
 }
 
-static guard_decision decide(const char *scope, const char *test_id)
+static attempt_guard_decision decide(const char *scope, const char *test_id)
 {
     pgd_report *previous = NULL;
     char *why = NULL;
-    guard_decision d = guard_check(path, scope, test_id, &previous, &why);
+    attempt_guard_decision d = attempt_guard_check(path, scope, test_id, &previous, &why);
 
     pgd_report_free(previous);
     free(why);
     return d;
 }
 
-static void test_guard(void **state)
+static void test_attempt_guard(void **state)
 {
     pgd_report *previous = NULL;
     char *why = NULL;
@@ -51,28 +51,30 @@ static void test_guard(void **state)
     FILE *fp;
 
     (void)state;
-    assert_int_equal(decide("orders", NULL), GUARD_PROCEED); /* no earlier drill */
+    assert_int_equal(decide("orders", NULL), ATTEMPT_GUARD_PROCEED); /* no earlier drill */
 
     write_previous("a", "orders", PGD_VERDICT_FAILED, PGD_ERR_WAL_MISSING);
-    assert_int_equal(decide("orders", NULL), GUARD_GIVE_UP);
-    assert_int_equal(decide("orders", "a"), GUARD_GIVE_UP);
-    assert_int_equal(decide("orders", "b"), GUARD_PROCEED); /* a scheduler's new drill */
-    assert_int_equal(decide("billing", NULL), GUARD_PROCEED);
+    assert_int_equal(decide("orders", NULL), ATTEMPT_GUARD_GIVE_UP);
+    assert_int_equal(decide("orders", "a"), ATTEMPT_GUARD_GIVE_UP);
+    assert_int_equal(decide("orders", "b"), ATTEMPT_GUARD_PROCEED); /* a scheduler's new drill */
+    assert_int_equal(decide("billing", NULL), ATTEMPT_GUARD_PROCEED);
 
     write_previous("a", "orders", PGD_VERDICT_RUNNING, PGD_ERR_NONE); /* crashed mid-drill */
-    assert_int_equal(decide("orders", NULL), GUARD_GIVE_UP);
+    assert_int_equal(decide("orders", NULL), ATTEMPT_GUARD_GIVE_UP);
 
     write_previous("a", "orders", PGD_VERDICT_PASSED, PGD_ERR_NONE);
-    assert_int_equal(decide("orders", NULL), GUARD_PROCEED);
-    assert_int_equal(decide("orders", "a"), GUARD_GIVE_UP); /* the same drill never runs twice */
+    assert_int_equal(decide("orders", NULL), ATTEMPT_GUARD_PROCEED);
+    assert_int_equal(decide("orders", "a"),
+                     ATTEMPT_GUARD_GIVE_UP); /* the same drill never runs twice */
 
     write_previous("a", "orders", PGD_VERDICT_INCONCLUSIVE,
                    PGD_ERR_DEFERRED); /* nothing was done */
-    assert_int_equal(decide("orders", "a"), GUARD_PROCEED);
+    assert_int_equal(decide("orders", "a"), ATTEMPT_GUARD_PROCEED);
 
     write_previous("a", "orders", PGD_VERDICT_FAILED, PGD_ERR_RESTORE_FAILED);
-    assert_int_equal(guard_check(path, "orders", "a", &previous, &why), GUARD_GIVE_UP);
-    guard_mark_given_up(previous, &message);
+    assert_int_equal(attempt_guard_check(path, "orders", "a", &previous, &why),
+                     ATTEMPT_GUARD_GIVE_UP);
+    attempt_guard_mark_given_up(previous, &message);
     assert_int_equal(pgd_report_error_class(previous), PGD_ERR_GIVEN_UP);
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(previous->root, "previous_error"), "class")),
@@ -85,13 +87,14 @@ static void test_guard(void **state)
     fp = fopen(path, "w");
     fputs("garbage", fp);
     fclose(fp);
-    assert_int_equal(decide("orders", NULL), GUARD_ERROR); /* evidence is never overwritten */
+    assert_int_equal(decide("orders", NULL),
+                     ATTEMPT_GUARD_ERROR); /* evidence is never overwritten */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_guard, reset),
+        cmocka_unit_test_setup(test_attempt_guard, reset),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,7 +1,7 @@
 /*
- * guardian.c - kill a child's process group when we die first.
+ * death_watch.c - kill a child's process group when we die first.
  */
-#include "guardian.h"
+#include "death_watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@ static void kill_group(void *group)
     kill(-*(const pid_t *)group, SIGKILL);
 }
 
-/* In the guardian: wait for a word or for our parent's end of the pipe to close. */
-static void guard(int fd, pgd_guardian_action action, void *arg)
+/* In the death watch: wait for a word or for our parent's end of the pipe to close. */
+static void watch_parent(int fd, pgd_death_watch_action action, void *arg)
 {
     struct sigaction ignore = {.sa_handler = SIG_IGN};
     char word = 0;
@@ -42,46 +42,46 @@ static void guard(int fd, pgd_guardian_action action, void *arg)
     _exit(0);
 }
 
-bool pgd_guardian_start(pgd_guardian *guardian, pid_t group)
+bool pgd_death_watch_start(pgd_death_watch *watch, pid_t group)
 {
-    /* The guardian is forked with a copy of this frame, so &group stays valid there. */
-    return pgd_guardian_start_action(guardian, kill_group, &group);
+    /* The death watch is forked with a copy of this frame, so &group stays valid there. */
+    return pgd_death_watch_start_action(watch, kill_group, &group);
 }
 
-bool pgd_guardian_start_action(pgd_guardian *guardian, pgd_guardian_action action, void *arg)
+bool pgd_death_watch_start_action(pgd_death_watch *watch, pgd_death_watch_action action, void *arg)
 {
     int fds[2];
 
-    guardian->pid = -1;
-    guardian->fd = -1;
+    watch->pid = -1;
+    watch->fd = -1;
     if (pipe2(fds, O_CLOEXEC) != 0)
         return false;
-    guardian->pid = fork();
-    if (guardian->pid == 0) {
+    watch->pid = fork();
+    if (watch->pid == 0) {
         close(fds[1]);
-        guard(fds[0], action, arg);
+        watch_parent(fds[0], action, arg);
     }
     close(fds[0]);
-    if (guardian->pid < 0) {
+    if (watch->pid < 0) {
         close(fds[1]);
         return false;
     }
-    guardian->fd = fds[1];
+    watch->fd = fds[1];
     return true;
 }
 
-void pgd_guardian_release(pgd_guardian *guardian)
+void pgd_death_watch_release(pgd_death_watch *watch)
 {
     const char word = STAND_DOWN;
 
-    if (guardian->fd >= 0) {
-        (void)!write(guardian->fd, &word, 1);
-        close(guardian->fd);
+    if (watch->fd >= 0) {
+        (void)!write(watch->fd, &word, 1);
+        close(watch->fd);
     }
-    if (guardian->pid > 0) {
-        while (waitpid(guardian->pid, NULL, 0) < 0 && errno == EINTR)
+    if (watch->pid > 0) {
+        while (waitpid(watch->pid, NULL, 0) < 0 && errno == EINTR)
             ;
     }
-    guardian->pid = -1;
-    guardian->fd = -1;
+    watch->pid = -1;
+    watch->fd = -1;
 }
