@@ -558,6 +558,11 @@ static const char *object_label(json_t *object, const char *group, const char *n
         json_object_get(json_object_get(json_object_get(object, "metadata"), group), name));
 }
 
+static const char *object_name(json_t *object)
+{
+    return json_string_value(json_object_get(json_object_get(object, "metadata"), "name"));
+}
+
 void fleet_kube_add_pods(fleet_inventory *inventory, json_t *items, const char *scope_label)
 {
     size_t index;
@@ -566,8 +571,7 @@ void fleet_kube_add_pods(fleet_inventory *inventory, json_t *items, const char *
     json_array_foreach(items, index, pod)
     {
         const char *scope = object_label(pod, "labels", scope_label);
-        const char *name =
-            json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
+        const char *name = object_name(pod);
         const char *status = object_label(pod, "annotations", "status");
         fleet_cluster *cluster;
         fleet_member member;
@@ -591,8 +595,7 @@ void fleet_kube_add_kinds(fleet_inventory *inventory, json_t *items, const char 
     json_array_foreach(items, index, object)
     {
         const char *scope = object_label(object, "labels", scope_label);
-        const char *name =
-            json_string_value(json_object_get(json_object_get(object, "metadata"), "name"));
+        const char *name = object_name(object);
         const char *leader = object_label(object, "annotations", "leader");
         fleet_cluster *cluster;
         char *leader_name;

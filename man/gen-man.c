@@ -101,6 +101,17 @@ static void options(FILE *out, const pgd_usage *usage)
     }
 }
 
+/* One configuration key of either program's table: name, default, meaning. */
+static void key_entry(FILE *out, const char *key, const char *shown_default, const char *meaning)
+{
+    fputs(".TP\n\\fB", out);
+    put_text(out, key);
+    fputs("\\fR (default: ", out);
+    put_text(out, shown_default);
+    fputs(")\n", out);
+    put_line(out, meaning);
+}
+
 static void configuration(FILE *out)
 {
     fputs(".SH CONFIGURATION\n", out);
@@ -112,12 +123,7 @@ static void configuration(FILE *out)
     for (size_t i = 0; i < pgd_config_doc_count(); i++) {
         pgd_config_key_doc doc = pgd_config_doc(i);
 
-        fputs(".TP\n\\fB", out);
-        put_text(out, doc.key);
-        fputs("\\fR (default: ", out);
-        put_text(out, doc.shown_default);
-        fputs(")\n", out);
-        put_line(out, doc.meaning);
+        key_entry(out, doc.key, doc.shown_default, doc.meaning);
     }
 }
 
@@ -233,12 +239,7 @@ static void fleet_configuration(FILE *out)
     for (size_t i = 0; i < fleet_config_doc_count(); i++) {
         fleet_config_key_doc doc = fleet_config_doc(i);
 
-        fputs(".TP\n\\fB", out);
-        put_text(out, doc.key);
-        fputs("\\fR (default: ", out);
-        put_text(out, doc.shown_default);
-        fputs(")\n", out);
-        put_line(out, doc.meaning);
+        key_entry(out, doc.key, doc.shown_default, doc.meaning);
     }
 }
 

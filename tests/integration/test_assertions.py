@@ -245,27 +245,34 @@ def verify_in_background(s, port, name, edit):
                             env=s.drill_env())
 
 
+def verify_stopped_by_sigterm(s, port, name, edit, what, sleeping, wait):
+    """verify with these assertions, SIGTERM once `sleeping` of them run: it ends interrupted
+    (exit 3) within 15 s. Returns the report."""
+    proc = verify_in_background(s, port, name, edit)
+    try:
+        s.wait_for(what, lambda: sleeping_assertions(s, port) == sleeping, wait)
+        proc.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    r = s.report()
+    expect_outcome(p, r, 3, "interrupted")
+    expect(time.monotonic() - stopped < 15, "verify ended soon after SIGTERM")
+    return r
+
+
 @scenario
 def assertions_stop_is_not_a_finding():
     with Stack("assertstop") as s:
         port = restored_drill(s, "SELECT 1")
 
         # (4) SIGTERM while an assertion runs: interrupted, the query cancelled, the role gone.
-        proc = verify_in_background(s, port, "sleep", with_assertions(
-            {"sleeper": "SELECT pg_sleep(60) IS NULL"}))
-        try:
-            s.wait_for("the assertion to run", lambda: sleeping_assertions(s, port) == "1", 60)
-            proc.send_signal(signal.SIGTERM)
-            stopped = time.monotonic()
-            out, err = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-        r = s.report()
-        expect_outcome(p, r, 3, "interrupted")
-        expect(time.monotonic() - stopped < 15, "verify ended soon after SIGTERM")
+        r = verify_stopped_by_sigterm(s, port, "sleep", with_assertions(
+            {"sleeper": "SELECT pg_sleep(60) IS NULL"}), "the assertion to run", "1", 60)
         c = check(r, "assertion:sleeper")
         expect((c["status"], c.get("class")) == ("not_run", "interrupted")
                and "termination signal" in c["detail"], "the assertion was not judged", c)
@@ -335,22 +342,9 @@ def assertions_stop_is_not_a_finding():
 
         # (7) SIGTERM while two run at once (verify.jobs 2): both queries cancelled and
         # interrupted, the third not started (interrupted), the role gone.
-        proc = verify_in_background(s, port, "parallel-sigterm", with_assertions(
+        r = verify_stopped_by_sigterm(s, port, "parallel-sigterm", with_assertions(
             {"slow1": "SELECT pg_sleep(60) IS NULL", "slow2": "SELECT pg_sleep(60) IS NULL",
-             "slow3": "SELECT pg_sleep(60) IS NULL"}, jobs=2))
-        try:
-            s.wait_for("two assertions to run", lambda: sleeping_assertions(s, port) == "2", 30)
-            proc.send_signal(signal.SIGTERM)
-            stopped = time.monotonic()
-            out, err = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-        r = s.report()
-        expect_outcome(p, r, 3, "interrupted")
-        expect(time.monotonic() - stopped < 15, "verify ended soon after SIGTERM")
+             "slow3": "SELECT pg_sleep(60) IS NULL"}, jobs=2), "two assertions to run", "2", 30)
         for name, detail in (("slow1", "termination signal arrived while the query ran"),
                              ("slow2", "termination signal arrived while the query ran"),
                              ("slow3", "not started: pgdrill-verify received a termination")):
