@@ -22,6 +22,8 @@ static const pgd_usage_option options[] = {
     {OPT_SOURCE_PORT, "source-port", "PORT", "the source primary's port (replaces source.dsn's)"},
     {OPT_STATE_DIR, "state-dir", "DIR",
      "drill state and report (replaces state_dir; report.file too unless the file sets it)"},
+    {OPT_RECOVERY_TARGET, "recovery-target", "TARGET",
+     "latest, oldest, random or an RFC 3339 instant (replaces recovery.target)"},
     PGD_USAGE_CHECK_CONFIG_OPTION,
     PGD_USAGE_COMMON_OPTIONS,
     {0, NULL, NULL, NULL},
@@ -36,6 +38,7 @@ static const pgd_usage_env environment[] = {
     {"PGDRILL_SOURCE_HOST", "--source-host, when not given"},
     {"PGDRILL_SOURCE_PORT", "--source-port, when not given"},
     {"PGDRILL_STATE_DIR", "--state-dir, when not given"},
+    {"PGDRILL_RECOVERY_TARGET", "--recovery-target, when not given"},
     {NULL, NULL},
 };
 

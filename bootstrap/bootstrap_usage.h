@@ -17,6 +17,7 @@ enum bootstrap_option_val {
     OPT_SOURCE_HOST,
     OPT_SOURCE_PORT,
     OPT_STATE_DIR,
+    OPT_RECOVERY_TARGET,
 };
 
 extern const pgd_usage pgd_bootstrap_usage;

@@ -27,6 +27,7 @@
 #include "restore.h"
 #include "secret.h"
 #include "signals.h"
+#include "target.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ typedef struct bootstrap_options {
     const char *source_host;
     const char *source_port;
     const char *state_dir;
+    const char *recovery_target;
     bool check_config;
 } bootstrap_options;
 
@@ -76,6 +78,7 @@ static void options_from_environment(bootstrap_options *opts)
     opts->source_host = nonempty_env("PGDRILL_SOURCE_HOST");
     opts->source_port = nonempty_env("PGDRILL_SOURCE_PORT");
     opts->state_dir = nonempty_env("PGDRILL_STATE_DIR");
+    opts->recovery_target = nonempty_env("PGDRILL_RECOVERY_TARGET");
 }
 
 /* A launcher's option; true when c was one. */
@@ -96,6 +99,9 @@ static bool launcher_option(int c, bootstrap_options *opts)
         return true;
     case OPT_STATE_DIR:
         opts->state_dir = optarg;
+        return true;
+    case OPT_RECOVERY_TARGET:
+        opts->recovery_target = optarg;
         return true;
     default:
         return false;
@@ -202,6 +208,15 @@ static int check_arguments(const bootstrap_options *opts, char **datadir)
                                    "time and a numeric UTC offset (pgBackRest reads no \"T\" or "
                                    "\"Z\"); expected YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM]",
                                    opts->target_time);
+    if (opts->recovery_target != NULL) {
+        pgd_target target;
+
+        if (!pgd_target_parse(opts->recovery_target, &target, &why))
+            return pgd_cli_usage_error("--recovery-target \"%s\": %s; expected latest, oldest, "
+                                       "random or an RFC 3339 instant such as "
+                                       "2026-11-30T14:02:00Z",
+                                       opts->recovery_target, why);
+    }
     if (opts->datadir == NULL)
         return pgd_cli_usage_error("--datadir is required");
     *datadir = pgd_path_absolute(opts->datadir);
@@ -236,6 +251,10 @@ static int apply_launcher_options(const bootstrap_options *opts, pgd_config *cfg
     }
     if (opts->state_dir != NULL && !pgd_cli_override_state_dir(cfg, opts->state_dir))
         return PGD_EXIT_USAGE;
+    if (opts->recovery_target != NULL) {
+        free(cfg->recovery.target);
+        cfg->recovery.target = pgd_strdup(opts->recovery_target);
+    }
     return PGD_EXIT_OK;
 }
 

@@ -266,14 +266,15 @@ static const key_spec config_keys[] = {
      .nonempty = true,
      .check = check_recovery_target,
      .default_value = "latest",
-     .meaning = "the instant the drill restores to: `latest` (just after the marker the drill "
-                "writes now), `oldest` (just after the oldest retained marker the repository can "
-                "still reach, written after the end of its oldest backup set; that marker's fence "
-                "is the fence), `random` (an instant drawn uniformly between that marker and now, "
-                "so that daily drills cover the window over time) or an RFC 3339 instant with `Z` "
-                "or an offset (`2026-11-30T14:02:00Z`, at most microseconds). A malformed value "
-                "is refused. This version drills `latest` only and refuses the others as "
-                "configuration errors until the drill can prove them"},
+     .meaning =
+         "the instant the drill restores to: `latest` (just after the marker the drill "
+         "writes now), `oldest` (just after the oldest retained marker the repository can "
+         "still reach, written after the end of its oldest backup set; that marker's fence "
+         "is the fence), `random` (an instant drawn uniformly between that marker and now, "
+         "so that daily drills cover the window over time) or an RFC 3339 instant with `Z` "
+         "or an offset (`2026-11-30T14:02:00Z`, at most microseconds). A malformed value "
+         "is refused; an instant outside what the repository reaches ends the drill as "
+         "`target_unreachable` before anything is restored (see [Past targets](#past-targets))"},
     {.path = "recovery.timeout",
      .kind = K_DURATION,
      .offset = AT(recovery.timeout),
@@ -1080,11 +1081,8 @@ static bool check_backup_set(const char *value, char **why)
     return ok;
 }
 
-/*
- * recovery.target: a word or an instant (target.h). Until the drill can
- * restore to a past instant and prove it only latest is drilled:
- * accepting the others would let a drill of "now" pass for one of the past.
- */
+/* recovery.target: a word or an instant (target.h); whether the repository reaches it is the
+ * drill's to judge. */
 static bool check_recovery_target(const char *value, char **why)
 {
     pgd_target target;
@@ -1097,11 +1095,6 @@ static bool check_recovery_target(const char *value, char **why)
             *why = pgd_asprintf("not an instant (%s); expected latest, oldest, random or an "
                                 "RFC 3339 instant such as 2026-11-30T14:02:00Z",
                                 parse_why);
-        return false;
-    }
-    if (target.kind != PGD_TARGET_LATEST) {
-        *why = pgd_strdup("this version of pgdrill drills latest only: a past target (oldest, "
-                          "random, an instant) is not restored and proven yet");
         return false;
     }
     return true;

@@ -19,11 +19,11 @@
 
 static void test_getopt_tables(void **state)
 {
-    struct option longopts[16];
+    struct option longopts[24];
     char shortopts[16];
 
     (void)state;
-    pgd_usage_getopt(&pgd_bootstrap_usage, longopts, 16, shortopts, sizeof(shortopts));
+    pgd_usage_getopt(&pgd_bootstrap_usage, longopts, 24, shortopts, sizeof(shortopts));
     assert_string_equal(shortopts, "c:vVh");
     assert_string_equal(longopts[0].name, "config");
     assert_int_equal(longopts[0].has_arg, required_argument);
@@ -34,11 +34,13 @@ static void test_getopt_tables(void **state)
     assert_int_equal(longopts[5].val, OPT_SOURCE_SCOPE);
     assert_string_equal(longopts[9].name, "state-dir");
     assert_int_equal(longopts[9].has_arg, required_argument);
-    assert_string_equal(longopts[10].name, "check-config");
-    assert_int_equal(longopts[10].has_arg, no_argument);
-    assert_null(longopts[14].name);
+    assert_string_equal(longopts[10].name, "recovery-target");
+    assert_int_equal(longopts[10].val, OPT_RECOVERY_TARGET);
+    assert_string_equal(longopts[11].name, "check-config");
+    assert_int_equal(longopts[11].has_arg, no_argument);
+    assert_null(longopts[15].name);
 
-    pgd_usage_getopt(&pgd_verify_usage, longopts, 16, shortopts, sizeof(shortopts));
+    pgd_usage_getopt(&pgd_verify_usage, longopts, 24, shortopts, sizeof(shortopts));
     assert_string_equal(shortopts, "c:vVh");
     assert_string_equal(longopts[1].name, "state-dir");
     assert_int_equal(longopts[1].val, OPT_VERIFY_STATE_DIR);
