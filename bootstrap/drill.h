@@ -12,7 +12,10 @@
 #include "config.h"
 #include "history.h"
 #include "report.h"
+#include "target.h"
 #include "verdict.h"
+
+#include <jansson.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,8 +25,10 @@ typedef struct drill {
     char *datadir; /* absolute */
     char *scope;
     char *test_id;
-    char *target_time; /* "YYYY-MM-DD HH:MM:SS.ffffff+00" */
-    bool marker_given; /* a scheduler injected the marker; we did not touch the source */
+    char *target_time;   /* "YYYY-MM-DD HH:MM:SS.ffffff+00": where recovery stops */
+    bool marker_given;   /* a scheduler injected the marker; we did not touch the source */
+    pgd_target target;   /* recovery.target: latest, or a past instant (target_choice.c) */
+    json_t *source_rows; /* a past target's proof: the source's marker table (target_rows.h) */
     pgd_report *report;
     pgd_history *history;
     int64_t started_ms;

@@ -17,6 +17,7 @@
 #include "marker.h"
 #include "pq.h"
 #include "conninfo.h"
+#include "target_rows.h"
 #include "wal.h"
 #include "xalloc.h"
 
@@ -27,14 +28,9 @@
 #define ARCHIVER_FAILURES_LIMIT 3 /* the archiver's own retry burst: a whole failed round */
 #define RECONNECT_PAUSE_MS      1000
 
-/* Each statement may take at least this long, however short connect_timeout is. */
-#define MIN_STATEMENT_TIMEOUT_MS 30000
-
 static int64_t statement_timeout_ms(const drill *d)
 {
-    int64_t ms = (int64_t)d->cfg->source.connect_timeout * 1000;
-
-    return ms > MIN_STATEMENT_TIMEOUT_MS ? ms : MIN_STATEMENT_TIMEOUT_MS;
+    return pgd_marker_statement_timeout_ms(d->cfg->source.connect_timeout);
 }
 
 /*
@@ -155,8 +151,11 @@ static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_befor
         drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not read the target time: %s", errmsg);
         goto out;
     }
-    pgd_report_set_string(d->report, "target_time", d->target_time);
-    pgd_info("marker %s committed; recovery target time %s", d->test_id, d->target_time);
+    /* A past target's instant is chosen later (target_choice.c); this one is its upper edge. */
+    if (d->target.kind == PGD_TARGET_LATEST)
+        pgd_report_set_string(d->report, "target_time", d->target_time);
+    pgd_info("marker %s committed at %s%s", d->test_id, d->target_time,
+             d->target.kind == PGD_TARGET_LATEST ? " (the recovery target)" : "");
 
     /* The fence's commit time must be strictly after the target, not equal to it. */
     pgd_sleep_ms(2);
@@ -296,6 +295,57 @@ static bool wait_archived(drill *d, PGconn **conn, const char *segment, long bas
     }
 }
 
+/*
+ * A past target is proven by the rows on both sides of it (docs/design.md,
+ * F77): the source's rows, read once the fence is archived, travel in the
+ * report to verify, which never connects to the source.
+ */
+static bool read_source_rows(drill *d, PGconn *conn)
+{
+    char *errmsg = NULL;
+    bool table_missing = false;
+    PGresult *res;
+
+    if (d->target.kind == PGD_TARGET_LATEST)
+        return true;
+    res = pgd_marker_rows(conn, d->cfg->marker.schema, d->cfg->marker.table,
+                          statement_timeout_ms(d), &table_missing, &errmsg);
+    if (res == NULL && table_missing)
+        return drill_fail(d, PGD_ERR_TARGET_UNREACHABLE,
+                          "the source has no marker table %s.%s: no marker proves a past target",
+                          d->cfg->marker.schema, d->cfg->marker.table);
+    if (res == NULL) {
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not read the marker rows: %s", errmsg);
+        free(errmsg);
+        return false;
+    }
+    d->source_rows = pgd_target_rows_json(res);
+    PQclear(res);
+    pgd_info("read %zu marker and fence rows on the source for the past target",
+             json_array_size(d->source_rows));
+    return true;
+}
+
+bool inject_read_source_rows(drill *d)
+{
+    char *errmsg = NULL;
+    PGconn *conn;
+    bool ok;
+
+    if (d->target.kind == PGD_TARGET_LATEST)
+        return true;
+    conn = connect_source(d, &errmsg);
+    if (conn == NULL) {
+        if (!drill_interrupted(d))
+            drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "%s", errmsg);
+        free(errmsg);
+        return false;
+    }
+    ok = read_source_rows(d, conn);
+    PQfinish(conn);
+    return ok;
+}
+
 bool inject_marker(drill *d)
 {
     char *target = pgd_conninfo_redact(d->cfg->source.dsn);
@@ -334,6 +384,8 @@ bool inject_marker(drill *d)
     start = pgd_monotonic_ms();
     ok = wait_archived(d, &conn, segment, failures_before);
     drill_record_timing(d, "archive_wait", start);
+    if (ok)
+        ok = read_source_rows(d, conn);
     if (ok) {
         d->archived_segment = segment;
         segment = NULL;

@@ -13,4 +13,10 @@
  */
 bool inject_marker(drill *d);
 
+/*
+ * A scheduler wrote the marker: for a past target, read the source's marker
+ * rows (the proof's) all the same. False with the error recorded.
+ */
+bool inject_read_source_rows(drill *d);
+
 #endif

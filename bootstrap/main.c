@@ -309,6 +309,27 @@ static int check_paths_outside_datadir(const pgd_config *cfg, const char *datadi
     return PGD_EXIT_OK;
 }
 
+/*
+ * A past target is proven by the source's marker rows (docs/design.md, F78):
+ * a scheduler's drill reads them through source.dsn, which it otherwise
+ * does not need.
+ */
+static int check_past_target_needs_source(const pgd_config *cfg, bool marker_given)
+{
+    char *message;
+
+    if (!marker_given || cfg->source.dsn[0] != '\0' || strcmp(cfg->recovery.target, "latest") == 0)
+        return PGD_EXIT_OK;
+    message = pgd_config_error(cfg, "recovery.target",
+                               "\"%s\" with a scheduler's marker (--target-time) needs source.dsn: "
+                               "the marker rows on the source prove a past target",
+                               cfg->recovery.target);
+    fprintf(stderr, "%s\n", message);
+    pgd_error("configuration rejected; nothing was done");
+    free(message);
+    return PGD_EXIT_USAGE;
+}
+
 /* The attempt guard: returns an exit code to stop with, or -1 to go ahead. */
 static int apply_attempt_guard(const pgd_config *cfg, pgd_history *history, const char *scope,
                                const char *test_id)
@@ -364,6 +385,8 @@ static bool run_phases(drill *d)
 {
     if (!d->marker_given && !inject_marker(d))
         return false;
+    if (d->marker_given && !inject_read_source_rows(d))
+        return false;
     if (drill_interrupted(d) || !restore_backup(d))
         return false;
     if (drill_interrupted(d) || !recover_and_promote(d))
@@ -401,6 +424,7 @@ static void drill_free(drill *d)
     free(d->error_message);
     free(d->error_hint);
     free(d->finding_message);
+    json_decref(d->source_rows);
 }
 
 int main(int argc, char **argv)
@@ -411,6 +435,7 @@ int main(int argc, char **argv)
     pgd_history history = {0};
     char *errmsg = NULL;
     char hostname[256] = "";
+    const char *why = NULL;
     int rc;
 
     pgd_log_init(argv[0]);
@@ -437,7 +462,9 @@ int main(int argc, char **argv)
                                  cfg.path);
         goto out;
     }
-    rc = check_paths_outside_datadir(&cfg, d.datadir);
+    rc = check_past_target_needs_source(&cfg, opts.target_time != NULL);
+    if (rc == PGD_EXIT_OK)
+        rc = check_paths_outside_datadir(&cfg, d.datadir);
     if (rc != PGD_EXIT_OK)
         goto out;
 
@@ -468,12 +495,14 @@ int main(int argc, char **argv)
         goto out;
 
     d.marker_given = opts.target_time != NULL;
+    pgd_target_parse(cfg.recovery.target, &d.target, &why); /* checked with the configuration */
     d.test_id = opts.test_id != NULL ? pgd_strdup(opts.test_id) : new_test_id();
     d.target_time = d.marker_given ? pgd_strdup(opts.target_time) : NULL;
     pgd_secret_declare_public(d.test_id);
     pgd_secret_declare_public(d.scope);
     d.report = pgd_report_new(cfg.report.file, d.test_id, d.scope, cfg.pgbackrest.stanza);
-    pgd_report_set_string(d.report, "target_time", d.target_time);
+    if (d.target.kind == PGD_TARGET_LATEST)
+        pgd_report_set_string(d.report, "target_time", d.target_time);
     pgd_report_set_string(d.report, "marker_source", d.marker_given ? "scheduler" : "bootstrap");
     pgd_report_set_string(d.report, "datadir", d.datadir);
     gethostname(hostname, sizeof(hostname) - 1);

@@ -1,7 +1,9 @@
 /*
- * restore.c - phase 2: pgbackrest restore to just after the marker.
+ * restore.c - phase 2: pgbackrest restore to the target: just after the
+ * marker, or a past instant (target_choice.c).
  *
- * pgBackRest chooses the newest backup set that ended before the target,
+ * pgBackRest chooses the newest backup set that ended before the target
+ * (for a past target pgdrill names the set it judged),
  * copies it into the data directory and writes the recovery settings
  * (restore_command, recovery_target_time, recovery_target_action=promote,
  * recovery.signal) plus archive_mode=off. It only reads the repository.
@@ -17,6 +19,7 @@
 #include "process.h"
 #include "repo_watch.h"
 #include "signals.h"
+#include "target_choice.h"
 #include "xalloc.h"
 
 #include <jansson.h>
@@ -423,7 +426,8 @@ bool restore_backup(drill *d)
         return false;
     w.info = info;
 
-    if (!choose_backup_set(d, info, &set)) {
+    /* A past target names its set: the one judged to reach it (target_choice.c). */
+    if (!choose_target(d, info, &set) || (set == NULL && !choose_backup_set(d, info, &set))) {
         json_decref(info);
         return false;
     }

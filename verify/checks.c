@@ -1,6 +1,7 @@
 /*
  * checks.c - the table of checks, and the checks small enough to live in it:
- * promoted, archiving_off, quarantine, marker, fence, rto.
+ * promoted, archiving_off, quarantine, marker, fence, rto (target has its
+ * own file).
  */
 #include "checks.h"
 
@@ -10,6 +11,7 @@
 #include "conninfo.h"
 #include "marker.h"
 #include "schema_dump.h"
+#include "target_check.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -144,11 +146,7 @@ static const check_def check_quarantine = {
     .judge = judge_quarantine,
 };
 
-/*
- * The marker lives in the source database bootstrap wrote it to (the report
- * says which); for a scheduler's marker, the database of source.dsn.
- */
-static char *marker_database(const verify_run *run)
+char *verify_marker_database(const verify_run *run)
 {
     const char *from_report = pgd_report_get_nested(run->report, "marker", "database");
 
@@ -162,7 +160,7 @@ static char *marker_database(const verify_run *run)
 /* The rows of one kind of the drill's test id, in the marker's database. */
 static bool gather_marker_rows(verify_run *run, marker_facts *f, const char *kind, char **errmsg)
 {
-    char *dbname = marker_database(run);
+    char *dbname = verify_marker_database(run);
     PGconn *conn;
 
     f->test_id = pgd_report_get_string(run->report, "test_id");
@@ -230,9 +228,17 @@ static void judge_fence(const void *facts, check_result *out)
                          f->test_id, f->target_time ? f->target_time : "?");
 }
 
+/* A past target's copy is judged by the target check, its rows on both sides. */
+static bool latest_target_applies(const pgd_config *cfg, const pgd_report *report)
+{
+    (void)cfg;
+    return !verify_past_target(report);
+}
+
 static const check_def check_marker = {
     .name = "marker",
     .runs = CHECK_ONCE,
+    .applies = latest_target_applies,
     .finding = PGD_ERR_MARKER_MISSING,
     .facts_size = sizeof(marker_facts),
     .gather = gather_marker,
@@ -243,6 +249,7 @@ static const check_def check_marker = {
 static const check_def check_fence = {
     .name = "fence",
     .runs = CHECK_ONCE,
+    .applies = latest_target_applies,
     .finding = PGD_ERR_FENCE_PRESENT,
     .facts_size = sizeof(marker_facts),
     .gather = gather_fence,
@@ -250,8 +257,9 @@ static const check_def check_fence = {
     .free_facts = free_marker_facts,
 };
 
-static bool rto_applies(const pgd_config *cfg)
+static bool rto_applies(const pgd_config *cfg, const pgd_report *report)
 {
+    (void)report;
     return cfg->report.rto_target > 0;
 }
 
@@ -312,12 +320,12 @@ static const check_def check_rto = {
  * (backup_page_checks), which explains it but says less.
  */
 const check_def *const verify_checks[] = {
-    &check_checksums,  &check_backup_page_checks,
-    &check_promoted,   &check_archiving_off,
-    &check_quarantine, &check_marker,
-    &check_fence,      &check_rto,
-    &check_assertion,  &check_schema_dump,
-    &check_amcheck,
+    &check_checksums,   &check_backup_page_checks,
+    &check_promoted,    &check_archiving_off,
+    &check_quarantine,  &check_marker,
+    &check_fence,       &check_target,
+    &check_rto,         &check_assertion,
+    &check_schema_dump, &check_amcheck,
 };
 
 const size_t verify_check_count = sizeof(verify_checks) / sizeof(verify_checks[0]);

@@ -126,8 +126,11 @@ typedef struct check_def {
     check_runs runs;
     pgd_error_class finding; /* the class of its finding */
     bool offline;            /* gathers from the report alone: runs without the instance */
-    /* false: the check has no entry in the report (rto without report.rto_target) */
-    bool (*applies)(const pgd_config *cfg);
+    /*
+     * false: the check has no entry in the report (rto without report.rto_target, marker and
+     * fence for a past target)
+     */
+    bool (*applies)(const pgd_config *cfg, const pgd_report *report);
     /* false: turned off (status skipped); *why says by which key */
     bool (*enabled)(const pgd_config *cfg, const char **why);
     /* CHECK_ONCE: a query whose first row is the facts (check_row), gathered by the runner */
@@ -167,6 +170,13 @@ typedef struct rto_facts {
     double restore, recovery;
     long target; /* report.rto_target */
 } rto_facts;
+
+/*
+ * The database the marker lives in: the one bootstrap wrote it to (the report
+ * says which), for a scheduler's marker the database of source.dsn; NULL: the
+ * runner's. Caller frees.
+ */
+char *verify_marker_database(const verify_run *run);
 
 /* The table (checks.c), in the order the checks run and the report lists them. */
 extern const check_def *const verify_checks[];

@@ -351,7 +351,7 @@ static void run_one(verify_run *run, const check_def *def, const char *unreachab
 {
     const char *why = NULL;
 
-    if (def->applies != NULL && !def->applies(run->cfg))
+    if (def->applies != NULL && !def->applies(run->cfg, run->report))
         return;
     if (def->runs == CHECK_BY_BOOTSTRAP) {
         carry_bootstrap_checks(run, def);

@@ -28,10 +28,11 @@
  * written as they are. Every other string is free text, masked on output.
  */
 static const char *const data_keys[] = {
-    "schema",     "test_id",     "scope",       "stanza",          "verdict",       "phase",
-    "started_at", "finished_at", "target_time", "pgdrill_version", "marker_source", "datadir",
-    "host",       "label",       "type",        "stop_time",       "database",      "class",
-    "name",       "status",      "timeline",
+    "schema",        "test_id",    "scope",       "stanza",      "verdict",
+    "phase",         "started_at", "finished_at", "target_time", "pgdrill_version",
+    "marker_source", "datadir",    "host",        "label",       "type",
+    "stop_time",     "database",   "class",       "name",        "status",
+    "timeline",      "kind",       "created_at",  "requested",
 };
 
 static bool is_data_key(const char *key)

@@ -202,29 +202,47 @@ bool pgd_marker_insert(PGconn *conn, const char *qualified_table, const char *te
     return ok;
 }
 
+#define MIN_STATEMENT_TIMEOUT_MS 30000
+
+int64_t pgd_marker_statement_timeout_ms(long connect_timeout_s)
+{
+    int64_t ms = (int64_t)connect_timeout_s * 1000;
+
+    return ms > MIN_STATEMENT_TIMEOUT_MS ? ms : MIN_STATEMENT_TIMEOUT_MS;
+}
+
+/* Does schema.table exist? 1, 0, or -1 with *errmsg. */
+static int table_exists(PGconn *conn, const char *schema, const char *table, int64_t timeout_ms,
+                        char **errmsg)
+{
+    const char *params[] = {schema, table};
+    char *value = pgd_pq_value(conn,
+                               "SELECT count(*) FROM pg_catalog.pg_class c JOIN "
+                               "pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                               " WHERE n.nspname = $1 AND c.relname = $2",
+                               2, params, timeout_ms, errmsg);
+    int exists;
+
+    if (value == NULL)
+        return -1;
+    exists = strcmp(value, "0") != 0;
+    free(value);
+    return exists;
+}
+
 int pgd_marker_count(PGconn *conn, const char *schema, const char *table, const char *test_id,
                      const char *kind, int64_t timeout_ms, bool *table_missing, char **errmsg)
 {
-    const char *exists_params[] = {schema, table};
     const char *params[] = {test_id, kind};
     char *qualified;
     char *sql;
     char *value;
     int count;
+    int exists = table_exists(conn, schema, table, timeout_ms, errmsg);
 
-    *table_missing = false;
-    value = pgd_pq_value(conn,
-                         "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-                         " ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-                         2, exists_params, timeout_ms, errmsg);
-    if (value == NULL)
-        return -1;
-    if (strcmp(value, "0") == 0) {
-        free(value);
-        *table_missing = true;
-        return 0;
-    }
-    free(value);
+    *table_missing = exists == 0;
+    if (exists <= 0)
+        return exists;
 
     qualified = pgd_marker_table_name(conn, schema, table, errmsg);
     if (qualified == NULL)
@@ -238,4 +256,31 @@ int pgd_marker_count(PGconn *conn, const char *schema, const char *table, const 
     count = atoi(value);
     free(value);
     return count;
+}
+
+PGresult *pgd_marker_rows(PGconn *conn, const char *schema, const char *table, int64_t timeout_ms,
+                          bool *table_missing, char **errmsg)
+{
+    const char *params[] = {PGD_MARKER_KIND_MARKER, PGD_MARKER_KIND_FENCE};
+    int exists = table_exists(conn, schema, table, timeout_ms, errmsg);
+    char *qualified;
+    char *sql;
+    PGresult *res;
+
+    *table_missing = exists == 0;
+    if (exists <= 0)
+        return NULL;
+    qualified = pgd_marker_table_name(conn, schema, table, errmsg);
+    if (qualified == NULL)
+        return NULL;
+    /* In UTC whatever the session's TimeZone: the instants are compared with the target's. */
+    sql = pgd_asprintf("SELECT test_id, kind, pg_catalog.to_char(created_at AT TIME ZONE 'UTC',"
+                       " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM %s"
+                       " WHERE kind IN ($1, $2) AND test_id IS NOT NULL AND created_at IS NOT NULL"
+                       " ORDER BY created_at, test_id, kind",
+                       qualified);
+    res = pgd_pq_exec(conn, sql, 2, params, timeout_ms, errmsg, NULL);
+    free(sql);
+    free(qualified);
+    return res;
 }

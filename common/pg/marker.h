@@ -86,4 +86,19 @@ bool pgd_marker_insert(PGconn *conn, const char *qualified_table, const char *te
 int pgd_marker_count(PGconn *conn, const char *schema, const char *table, const char *test_id,
                      const char *kind, int64_t timeout_ms, bool *table_missing, char **errmsg);
 
+/*
+ * How long each statement of a drill on the source may take: source.connect_timeout, but at
+ * least 30 s. It also bounds how long after its created_at a row commits (target.h).
+ */
+int64_t pgd_marker_statement_timeout_ms(long connect_timeout_s);
+
+/*
+ * Every marker and fence row of schema.table, oldest first: columns test_id,
+ * kind, created_at (UTC, "2026-11-30T14:02:00.123456Z"). NULL with *errmsg
+ * on failure; a missing table is NULL with *table_missing set and no
+ * *errmsg (a restored copy older than the first drill has none).
+ */
+PGresult *pgd_marker_rows(PGconn *conn, const char *schema, const char *table, int64_t timeout_ms,
+                          bool *table_missing, char **errmsg);
+
 #endif

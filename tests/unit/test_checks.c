@@ -9,6 +9,7 @@
 #include "checks.h"
 #include "readme_table.h"
 #include "schema_dump.h"
+#include "target_check.h"
 
 #include <ctype.h>
 
@@ -223,9 +224,9 @@ static void test_rto(void **state)
     check_result r = {0};
 
     (void)state;
-    assert_false(rto->applies(&cfg));
+    assert_false(rto->applies(&cfg, NULL));
     cfg.report.rto_target = 60;
-    assert_true(rto->applies(&cfg));
+    assert_true(rto->applies(&cfg, NULL));
     assert_true(rto->offline);
     judged("rto", &f, CHECK_PASSED, PGD_ERR_NONE, &r);
     assert_string_equal(r.detail,
@@ -247,6 +248,21 @@ static void failing_facts(const check_def *def, check_result *r)
     check_row row = {.report = &report};
     marker_facts marker = {.test_id = "t", .schema = "s", .table = "t", .dbname = "d", .rows = 0};
     rto_facts rto = {.timed = true, .restore = 100, .target = 1};
+    /* a marker committed before the target, missing from the copy; its fence after it */
+    pgd_marker_row rows[] = {
+        {.test_id = "m1",
+         .created_us = 10,
+         .commit_after_us = 10,
+         .commit_by_us = 15,
+         .on_source = true},
+        {.test_id = "m1",
+         .fence = true,
+         .created_us = 30,
+         .commit_after_us = 30,
+         .commit_by_us = 40,
+         .on_source = true},
+    };
+    target_facts target = {.target_us = 20, .rows = rows, .n = 2, .dbname = "d"};
     carried_facts carried = {.entry =
                                  json_pack("{s:s,s:s,s:s}", "status", "failed", "class",
                                            pgd_error_class_name(def->finding), "detail", "bad")};
@@ -274,6 +290,8 @@ static void failing_facts(const check_def *def, check_result *r)
         marker.rows = 1, facts = &marker;
     else if (strcmp(def->name, "rto") == 0)
         facts = &rto;
+    else if (strcmp(def->name, "target") == 0)
+        facts = &target;
     else if (def->runs == CHECK_BY_BOOTSTRAP)
         facts = &carried;
     else if (strcmp(def->name, "schema_dump") == 0)
