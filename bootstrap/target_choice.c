@@ -175,9 +175,10 @@ bool choose_target(drill *d, json_t *info, const char **set)
     f.now_us = (int64_t)(pgd_wall_seconds() * 1e6);
     target = record_target(d, &f);
     ok = d->target.kind == PGD_TARGET_LATEST || choose_past(d, &f, target, set);
-    if (ok && pgd_parse_timestamp_us(d->target_time, &target_us, &why))
+    if (ok && pgd_parse_timestamp_us(d->target_time, &target_us, &why)) {
         json_object_set_new(target, "time", instant_json(target_us));
-    pgd_report_set_string(d->report, "target_time", d->target_time);
+        pgd_report_set_string(d->report, "target_time", d->target_time);
+    }
     json_decref(target);
     free(backups);
     drill_save(d);
