@@ -5,9 +5,11 @@ targets the repository cannot reach."""
 import datetime
 import json
 import os
+import re
 import time
 
-from drillstack import Stack, expect, expect_equal, expect_outcome, scenario
+from drillstack import Stack, expect, expect_equal, expect_outcome, free_port, scenario
+from test_patroni import patroni_yml
 
 # Every row of pit committed after the target is absent: the assertions see the past target.
 ASSERTION = ("  assertions:\n"
@@ -17,9 +19,11 @@ ASSERTION = ("  assertions:\n"
              " current_setting('pgdrill.target_time')::timestamptz)\n")
 
 
-def config_with(s, name, target=None):
+def config_with(s, name, target=None, edit_dsn=False):
     def edit(text):
         text = text.replace("  assertions: []\n", ASSERTION)
+        if edit_dsn:
+            text = re.sub(r"\n  dsn: .*\n", "\n  dsn: \"\"\n", text)
         if target:
             text = text.replace("  timeout: 2h\n", "  timeout: 2h\n  target: %s\n" % target)
         return text
@@ -153,6 +157,25 @@ def target_past_instants():
         expect_outcome(p, r, 0, None)
         s.stop_postgres(datadir)
 
+        # a scheduler's marker (--test-id, --target-time) and a past instant: the source's rows
+        # are read through source.dsn; without one, a configuration error before anything
+        target = s.scheduler_marker("m4")
+        env = s.drill_env(PGDRILL_TEST_ID="m4", PGDRILL_TARGET_TIME=target,
+                          PGDRILL_RECOVERY_TARGET=between)
+        p = s.bootstrap(config_with(s, "nodsn.yml", edit_dsn=True), s.path("nodsn"), env=env)
+        expect_equal(p.returncode, 2, "exit code without source.dsn")
+        expect("recovery.target: \"%s\" with a scheduler's marker (--target-time) needs "
+               "source.dsn" % between in p.stderr, "names the key", p.stderr[-2000:])
+        p = s.bootstrap(config, s.path("scheduled"), env=env)
+        r = s.report()
+        expect_outcome(p, r, 0, None)
+        expect_equal(r["marker_source"], "scheduler", "marker_source")
+        expect_equal(r["target"]["time"], between, "target.time")
+        p, r, port = verify(s, config, s.path("scheduled"))
+        expect_outcome(p, r, 0, None)
+        expect_equal(r["target"]["upper"]["test_id"], "m3", "target.upper")
+        s.stop_postgres(s.path("scheduled"))
+
         # unreachable: before the oldest backup's end, and in the future; nothing restored
         for target, words in (("2020-01-01T00:00:00Z", "before the end of the oldest backup set"),
                               ((datetime.datetime.utcnow() + datetime.timedelta(days=1))
@@ -166,3 +189,26 @@ def target_past_instants():
             expect(r["target_time"] is None, "no target time for a refused target", r)
             os.rename(s.path("state", "report.json"), s.path("state", "refused.json"))
         print("target_past_instants: drills took %.1f s" % (time.monotonic() - t0))
+
+
+@scenario
+def target_random_under_patroni():
+    """A random past target under Patroni (PGDRILL_RECOVERY_TARGET in its environment, passed
+    on to both commands): restored, proven by the markers on both sides, promoted."""
+    with Stack("targetpatroni") as s:
+        s.install_pgdrill()
+        write_window(s)
+        config = config_with(s, "pgdrill.yml")
+        s.start_etcd()
+        pg_port = free_port()
+        patroni = s.start_patroni(patroni_yml(s, pg_port, free_port(), config),
+                                  env=s.drill_env(PGDRILL_RECOVERY_TARGET="random"))
+        s.postgres_dirs.append(s.path("patroni", "data"))
+        s.wait_for_log("patroni.log", r"initialized a new cluster", 240, alive=patroni)
+        r = s.report()
+        expect_equal(r["verdict"], "passed", "verdict")
+        expect_equal(r["target"]["kind"], "random", "target.kind")
+        expect_equal([c["status"] for c in r["checks"] if c["name"] == "target"], ["passed"],
+                     "the target check")
+        expect(r["target"]["lower"]["created_at"] <= r["target"]["time"]
+               < r["target"]["upper"]["created_at"], "bracketed", r["target"])
