@@ -77,7 +77,6 @@ static bool pick_instant(drill *d, const pgd_window_facts *f, const pgd_marker_r
 {
     int64_t oldest;
     size_t marker;
-    char *window;
 
     if (d->target.kind == PGD_TARGET_TIME) {
         *target_us = d->target.time_us;
@@ -86,8 +85,7 @@ static bool pick_instant(drill *d, const pgd_window_facts *f, const pgd_marker_r
     if (!pgd_target_oldest(rows, n, pgd_target_window_lower(f), f->upper_us, &oldest, &marker)) {
         char lower[40];
         char upper[40];
-
-        window =
+        char *window =
             f->n_backups == 0
                 ? pgd_strdup("nothing: the repository holds no backup set of this stanza")
                 : pgd_asprintf("from %s to %s",
@@ -160,7 +158,7 @@ bool choose_target(drill *d, json_t *info, const char **set)
 {
     pgd_target_backup *backups = NULL;
     pgd_window_facts f = {.set = d->cfg->pgbackrest.set};
-    int64_t upper_us;
+    int64_t upper_us = 0;
     int64_t target_us;
     json_t *target;
     const char *why = NULL;
