@@ -85,7 +85,8 @@ char *replay_rate_text(uint64_t redo_start, uint64_t replayed_to, double seconds
 /*
  * The rate since "redo starts at" and, when the end of the span is known
  * (the segment holding the fence, which bootstrap archived itself), the
- * time left at that rate.
+ * time left at that rate. A past target stops somewhere before that
+ * segment, where no WAL name says: no time left is given then.
  */
 static char *rate_text(const recovery_run *run, uint64_t replayed_to)
 {
@@ -95,7 +96,7 @@ static char *rate_text(const recovery_run *run, uint64_t replayed_to)
     if (run->progress.redo_started_ms == 0 || !pgd_wal_parse_lsn(run->log.redo_start, &start))
         return pgd_strdup("");
     seconds = (double)(pgd_monotonic_ms() - run->progress.redo_started_ms) / 1000.0;
-    if (run->d->archived_segment != NULL &&
+    if (run->d->target.kind == PGD_TARGET_LATEST && run->d->archived_segment != NULL &&
         pgd_wal_segment_start(run->d->archived_segment, run->before.wal_segment_size, &end))
         end += (uint64_t)run->before.wal_segment_size;
     else
