@@ -17,7 +17,7 @@
 #define WINDOW_LOWER        "pgdrill_window_lower_timestamp_seconds"
 #define WINDOW_UPPER        "pgdrill_window_upper_timestamp_seconds"
 #define DAY_PROVEN          "pgdrill_window_day_proven"
-#define DAYS_PROVEN         "pgdrill_window_days_proven"
+#define PROVEN_DATES        "pgdrill_window_proven_dates"
 
 /* Window coverage: the UTC days of the last COVERAGE_DAYS, today included. */
 #define COVERAGE_DAYS   30
@@ -251,9 +251,9 @@ static void append_coverage(pgd_buf *out, const pgd_report *report, const char *
         day[10] = '\0';
         append_sample(out, report, DAY_PROVEN, "day", day, 1);
     }
-    append_header(out, DAYS_PROVEN,
+    append_header(out, PROVEN_DATES,
                   "How many UTC days of the last 30 a passing drill to a past target proved.");
-    append_sample(out, report, DAYS_PROVEN, NULL, NULL, count);
+    append_sample(out, report, PROVEN_DATES, NULL, NULL, count);
 }
 
 /*

@@ -14,7 +14,7 @@
  *                                             the repository's window (report target.window)
  *   pgdrill_window_day_proven{day=...}        1 for each UTC day of the last 30 a passing
  *                                             past-target drill proved (carried, pruned)
- *   pgdrill_window_days_proven                how many
+ *   pgdrill_window_proven_dates                how many
  *   pgdrill_drill_verdict{verdict=...}        1 for the last drill's verdict, 0 for the others
  *   pgdrill_phase_duration_seconds{phase=...} each phase of the last drill
  *   pgdrill_recovery_point_age_seconds        how far behind the end of the last passing

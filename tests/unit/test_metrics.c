@@ -263,7 +263,7 @@ static void test_latest_kind(void **state)
     (void)state;
     assert_null(strstr(text, "pgdrill_last_past_target_success"));
     assert_null(strstr(text, "pgdrill_window_day_proven"));
-    assert_non_null(strstr(text, "pgdrill_window_days_proven{scope=\"orders\",stanza=\"main\"} "
+    assert_non_null(strstr(text, "pgdrill_window_proven_dates{scope=\"orders\",stanza=\"main\"} "
                                  "0.000\n"));
     assert_non_null(strstr(text, "pgdrill_recovery_point_age_seconds{scope=\"orders\","
                                  "stanza=\"main\"} 30.000\n"));
@@ -274,7 +274,7 @@ static void test_latest_kind(void **state)
 }
 
 #define DAY(d)  "pgdrill_window_day_proven{scope=\"orders\",stanza=\"main\",day=\"" d "\"} 1.000\n"
-#define DAYS(n) "pgdrill_window_days_proven{scope=\"orders\",stanza=\"main\"} " n "\n"
+#define DAYS(n) "pgdrill_window_proven_dates{scope=\"orders\",stanza=\"main\"} " n "\n"
 
 /*
  * The days proven accumulate across drills (a failed past drill and a latest drill add
@@ -337,7 +337,7 @@ static void test_window_carried(void **state)
     assert_non_null(strstr(started, DAY("2027-01-10")));
     assert_null(strstr(elsewhere, "day=\"2027-01-10\""));
     assert_null(strstr(elsewhere, "pgdrill_window_lower"));
-    assert_non_null(strstr(elsewhere, "pgdrill_window_days_proven{scope=\"billing\","
+    assert_non_null(strstr(elsewhere, "pgdrill_window_proven_dates{scope=\"billing\","
                                       "stanza=\"main\"} 0.000\n"));
     assert_non_null(strstr(ended, DAY("2027-01-10")));
     assert_non_null(strstr(ended, DAYS("1.000")));
