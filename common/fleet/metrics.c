@@ -332,8 +332,9 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
     if (last_recovery_point >= 0) {
         append_header(
             &out, LAST_RECOVERY_POINT,
-            "The recovery point (target time) proven by the last passing restore drill "
-            "(Unix time); time() minus this is the age of the newest data proven restorable.");
+            "The newest recovery point (target time) proven by a passing restore drill "
+            "(Unix time; a drill to a past target never moves it back); time() minus this is "
+            "the age of the newest data proven restorable.");
         append_sample(&out, report, LAST_RECOVERY_POINT, NULL, NULL, last_recovery_point);
     }
     if (last_past_success >= 0) {
@@ -373,8 +374,8 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
     /* A past target lies behind the drill's end on purpose: no lag of the archive. */
     if (passed && !past && target >= 0) {
         append_header(&out, "pgdrill_recovery_point_age_seconds",
-                      "How far the recovery point proven by the last passing drill lay behind "
-                      "the drill's end.");
+                      "How far the recovery point proven by the last passing drill to the "
+                      "latest point lay behind the drill's end.");
         append_sample(&out, report, "pgdrill_recovery_point_age_seconds", NULL, NULL,
                       finished - target);
     }
