@@ -24,6 +24,43 @@ static void record(pgd_report *report, const char *what, json_t *outcome)
     json_object_set_new(delivery, what, outcome);
 }
 
+/* detail[key] = object[field] when that is a string; left out otherwise. */
+static void copy_string(json_t *detail, const char *key, json_t *object, const char *field)
+{
+    json_t *value = json_object_get(object, field);
+
+    if (json_is_string(value))
+        json_object_set(detail, key, value);
+}
+
+json_t *pgd_deliver_status_detail(const pgd_report *report)
+{
+    json_t *output = pgd_report_for_output(report);
+    json_t *error = json_object_get(output, "error");
+    json_t *target = json_object_get(output, "target");
+    json_t *detail = json_pack(
+        "{s:O?,s:O?,s:O?,s:O?,s:O?}", "message",
+        json_is_object(error) ? json_object_get(error, "message") : json_null(), "target_time",
+        json_object_get(output, "target_time"), "backup", json_object_get(output, "backup"),
+        "timings", json_object_get(output, "timings"), "rto", json_object_get(output, "rto"));
+
+    /*
+     * Which instant the drill restored to, for pgdrill.drill_window_coverage. A report
+     * without a target object (an older version, a drill that ended before choosing) drilled
+     * the latest point: no target_kind, and target_time stays in the report's own form.
+     */
+    if (json_is_object(target)) {
+        json_t *window = json_object_get(target, "window");
+
+        copy_string(detail, "target_kind", target, "kind");
+        copy_string(detail, "target_time", target, "time");
+        copy_string(detail, "window_lower", window, "lower");
+        copy_string(detail, "window_upper", window, "upper");
+    }
+    json_decref(output);
+    return detail;
+}
+
 static void deliver_history(pgd_history *history, pgd_report *report)
 {
     pgd_error_class error_class = pgd_report_error_class(report);
@@ -31,20 +68,14 @@ static void deliver_history(pgd_history *history, pgd_report *report)
 
     /* A deferred drill's row was written when it was deferred. */
     if (error_class != PGD_ERR_DEFERRED) {
-        json_t *output = pgd_report_for_output(report);
-        json_t *error = json_object_get(output, "error");
-        json_t *detail = json_pack(
-            "{s:O?,s:O?,s:O?,s:O?,s:O?}", "message",
-            json_is_object(error) ? json_object_get(error, "message") : json_null(), "target_time",
-            json_object_get(output, "target_time"), "backup", json_object_get(output, "backup"),
-            "timings", json_object_get(output, "timings"), "rto", json_object_get(output, "rto"));
+        json_t *detail = pgd_deliver_status_detail(report);
+
         pgd_history_append(history, pgd_report_get_string(report, "test_id"),
                            pgd_report_get_string(report, "scope"),
                            pgd_report_get_string(report, "stanza"),
                            pgd_report_get_string(report, "verdict"),
-                           json_string_value(json_object_get(error, "class")), detail);
+                           pgd_report_get_nested(report, "error", "class"), detail);
         json_decref(detail);
-        json_decref(output);
     }
     outcome = pgd_history_outcome(history);
     record(report, "history", json_string(outcome));

@@ -16,6 +16,13 @@
 void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report);
 
 /*
+ * The detail of the terminal status row (caller decrefs): error message, target time,
+ * backup set, timings, RTO and, from the report's target object when it has one,
+ * target_kind, target_time (RFC 3339), window_lower and window_upper.
+ */
+json_t *pgd_deliver_status_detail(const pgd_report *report);
+
+/*
  * A drill starts (admitted, before it touches anything): the metrics file
  * marks it in progress, so a drill that never ends can be alerted on.
  */

@@ -54,6 +54,39 @@ static const char *const schema_statements[] = {
     " FROM " PGD_HISTORY_TABLE " s ORDER BY s.scope, s.time DESC",
 };
 
+/*
+ * The first of the 30 UTC days the coverage view shows, as a timestamptz (whatever the
+ * session's TimeZone): a drill whose target fell on one of them ran on or after it, so
+ * only the rows since then are read, through the index on time.
+ */
+#define COVERAGE_FROM                                                                              \
+    "((pg_catalog.timezone('UTC', pg_catalog.statement_timestamp())::date - 29)::timestamp"        \
+    " AT TIME ZONE 'UTC')"
+
+/*
+ * Window coverage: per scope with a row in the last 30 days, one row per UTC day of them,
+ * proven when a drill to a past target (detail's target_kind present and not latest; rows
+ * of older versions have none) passed with its target_time on that day. Its own statement
+ * (CREATE OR REPLACE: nothing depends on it) so that a history created by an older version
+ * gets it too.
+ */
+static const char coverage_statement[] =
+    "CREATE OR REPLACE VIEW " PGD_HISTORY_COVERAGE_VIEW " AS"
+    " WITH recent AS (SELECT scope, test_id, status, detail FROM " PGD_HISTORY_TABLE
+    "  WHERE time >= " COVERAGE_FROM "),"
+    " proofs AS (SELECT scope, test_id,"
+    "   (pg_catalog.timezone('UTC', (detail->>'target_time')::timestamptz))::date AS day"
+    "  FROM recent WHERE status = 'passed'"
+    "   AND coalesce(detail->>'target_kind', 'latest') <> 'latest')"
+    " SELECT s.scope, d.day::date AS day, count(p.test_id) > 0 AS proven,"
+    "  count(DISTINCT p.test_id)::int AS drills"
+    " FROM (SELECT DISTINCT scope FROM recent) s"
+    " CROSS JOIN pg_catalog.generate_series("
+    "  pg_catalog.timezone('UTC', pg_catalog.statement_timestamp())::date - 29,"
+    "  pg_catalog.timezone('UTC', pg_catalog.statement_timestamp())::date, interval '1 day') d(day)"
+    " LEFT JOIN proofs p ON p.scope = s.scope AND p.day = d.day::date"
+    " GROUP BY s.scope, d.day ORDER BY s.scope, d.day";
+
 void pgd_history_init(pgd_history *h, const pgd_config *cfg)
 {
     memset(h, 0, sizeof(*h));
@@ -96,21 +129,46 @@ static void rollback(const pgd_history *h, PGconn *conn)
 }
 
 /*
- * True when the table and the view exist. Then no DDL runs: CREATE ... IF NOT EXISTS
+ * Which of the table and the views exist. When all do no DDL runs: CREATE ... IF NOT EXISTS
  * still demands CREATE on the database, and a role that only may INSERT must work.
  */
-static bool schema_exists(const pgd_history *h, PGconn *conn, bool *exists, char **errmsg)
+static bool schema_exists(const pgd_history *h, PGconn *conn, bool *base, bool *coverage,
+                          char **errmsg)
 {
     char *value = pgd_pq_value(conn,
-                               "SELECT pg_catalog.to_regclass('" PGD_HISTORY_TABLE "') IS NOT NULL"
-                               " AND pg_catalog.to_regclass('" PGD_HISTORY_VIEW "') IS NOT NULL",
+                               "SELECT (pg_catalog.to_regclass('" PGD_HISTORY_TABLE "') IS NOT NULL"
+                               " AND pg_catalog.to_regclass('" PGD_HISTORY_VIEW "') IS NOT NULL)"
+                               "::text || (pg_catalog.to_regclass('" PGD_HISTORY_COVERAGE_VIEW
+                               "') IS NOT NULL)::text",
                                0, NULL, h->query_timeout_ms, errmsg);
 
     if (value == NULL)
         return false;
-    *exists = strcmp(value, "t") == 0;
+    *base = strncmp(value, "true", 4) == 0;
+    *coverage = strcmp(value + (*base ? 4 : 5), "true") == 0;
     free(value);
     return true;
+}
+
+/*
+ * The coverage view on a history an older version created, in a savepoint: a role that may
+ * only INSERT cannot create it, and that must not cost the row (the view is for people
+ * reading the history; pgdrill never reads it).
+ */
+static bool add_coverage_view(const pgd_history *h, PGconn *conn, char **errmsg)
+{
+    char *why = NULL;
+
+    if (!command(h, conn, "SAVEPOINT pgdrill_coverage", errmsg))
+        return false;
+    if (command(h, conn, coverage_statement, &why))
+        return command(h, conn, "RELEASE SAVEPOINT pgdrill_coverage", errmsg);
+    pgd_warn("status history: could not create " PGD_HISTORY_COVERAGE_VIEW
+             " in a history an older pgdrill created: %s (a role with CREATE on schema pgdrill"
+             " creates it on its next drill; rows are appended all the same)",
+             why);
+    free(why);
+    return command(h, conn, "ROLLBACK TO SAVEPOINT pgdrill_coverage", errmsg);
 }
 
 /*
@@ -128,13 +186,18 @@ bool pgd_history_begin_locked(PGconn *conn, bool schema_known, int64_t timeout_m
     pgd_history probe = {.query_timeout_ms = timeout_ms};
     bool ok =
         command(&probe, conn, "BEGIN", errmsg) && command(&probe, conn, LOCK_STATEMENT, errmsg);
-    bool exists = schema_known;
+    bool base = schema_known;
+    bool coverage = schema_known;
 
-    if (ok && !exists)
-        ok = schema_exists(&probe, conn, &exists, errmsg);
-    for (size_t i = 0;
-         ok && !exists && i < sizeof(schema_statements) / sizeof(schema_statements[0]); i++)
+    if (ok && !schema_known)
+        ok = schema_exists(&probe, conn, &base, &coverage, errmsg);
+    for (size_t i = 0; ok && !base && i < sizeof(schema_statements) / sizeof(schema_statements[0]);
+         i++)
         ok = command(&probe, conn, schema_statements[i], errmsg);
+    if (ok && !base)
+        ok = command(&probe, conn, coverage_statement, errmsg);
+    else if (ok && !coverage)
+        ok = add_coverage_view(&probe, conn, errmsg);
     return ok;
 }
 

@@ -6,7 +6,8 @@
  * a scheduler or a dashboard never has to parse logs. The table is created
  * when missing (a TimescaleDB hypertable when that extension is installed in
  * the history database) with a view of the latest status and the last
- * passing drill per scope. pgdrill only ever INSERTs into it.
+ * passing drill per scope, and one of the window coverage (which days of the
+ * last 30 a passing past-target drill proved). pgdrill only ever INSERTs into it.
  *
  * The history database being down never changes a verdict: the first
  * failure is logged, kept in `problem` for the report, and later appends of
@@ -24,6 +25,8 @@
 
 #define PGD_HISTORY_TABLE "pgdrill.drill_status"
 #define PGD_HISTORY_VIEW  "pgdrill.drill_latest"
+/* Per scope and UTC day of the last 30: did a passing past-target drill prove that day? */
+#define PGD_HISTORY_COVERAGE_VIEW "pgdrill.drill_window_coverage"
 
 /* Statuses after which a drill is over, as SQL literals; anything else means in progress. */
 #define PGD_HISTORY_TERMINAL_STATUSES "'passed', 'failed', 'inconclusive', 'deferred'"
@@ -66,8 +69,10 @@ pgd_admission pgd_history_admit(pgd_history *h, const char *test_id, const char 
 
 /*
  * On a connection of the caller's: BEGIN, take the fleet's advisory lock (held until the
- * caller's COMMIT or ROLLBACK) and, unless schema_known, create the table, indexes and view
- * when they are missing. pgdrill-fleet's passes run in such a transaction.
+ * caller's COMMIT or ROLLBACK) and, unless schema_known, create the table, indexes and views
+ * when they are missing. A history an older version created (no coverage view) gets the
+ * view when the role may create it; when it may not, a warning, and rows are appended all
+ * the same. pgdrill-fleet's passes run in such a transaction.
  */
 bool pgd_history_begin_locked(PGconn *conn, bool schema_known, int64_t timeout_ms, char **errmsg);
 

@@ -7,11 +7,21 @@
 #include "fsutil.h"
 #include "xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LAST_SUCCESS        "pgdrill_last_success_timestamp_seconds"
 #define LAST_RECOVERY_POINT "pgdrill_last_success_recovery_point_timestamp_seconds"
+#define LAST_PAST_SUCCESS   "pgdrill_last_past_target_success_timestamp_seconds"
+#define WINDOW_LOWER        "pgdrill_window_lower_timestamp_seconds"
+#define WINDOW_UPPER        "pgdrill_window_upper_timestamp_seconds"
+#define DAY_PROVEN          "pgdrill_window_day_proven"
+#define PROVEN_DATES        "pgdrill_window_proven_dates"
+
+/* Window coverage: the UTC days of the last COVERAGE_DAYS, today included. */
+#define COVERAGE_DAYS   30
+#define SECONDS_PER_DAY 86400
 
 /* A label value escaped as the exposition format requires: backslash, quote, newline. */
 static void append_label_value(pgd_buf *out, const char *value)
@@ -164,6 +174,121 @@ static void append_replay(pgd_buf *out, const pgd_report *report)
     }
 }
 
+/* A drill to a past target: the report's target.kind is there and is not latest. */
+static bool past_target(const pgd_report *report)
+{
+    const char *kind = pgd_report_get_nested(report, "target", "kind");
+
+    return kind != NULL && strcmp(kind, "latest") != 0;
+}
+
+/* The UTC day of Unix time t (not negative), counted from 1970-01-01. */
+static long utc_day(double t)
+{
+    return (long)(t / SECONDS_PER_DAY);
+}
+
+/*
+ * The days of the coverage in the previous file for this drill's scope and stanza:
+ * proven[i] for the day first + i. Days outside [first, first + COVERAGE_DAYS) are dropped:
+ * that is the pruning.
+ */
+static void previous_days(const char *previous, const pgd_report *report, long first,
+                          bool proven[COVERAGE_DAYS])
+{
+    pgd_buf prefix;
+
+    pgd_buf_init(&prefix);
+    pgd_buf_append(&prefix, DAY_PROVEN);
+    append_labels(&prefix, report, "day", "");
+    /* ... ,day=""} without its last two characters: the day's value follows */
+    prefix.len -= 2;
+    prefix.data[prefix.len] = '\0';
+    for (const char *line = previous; line != NULL && *line != '\0';) {
+        const char *eol = strchr(line, '\n');
+
+        if (strncmp(line, prefix.data, prefix.len) == 0 && strlen(line + prefix.len) > 13 &&
+            strncmp(line + prefix.len + 10, "\"} ", 3) == 0 &&
+            strtod(line + prefix.len + 13, NULL) > 0) {
+            char midnight[32];
+            double t;
+
+            snprintf(midnight, sizeof(midnight), "%.10sT00:00:00Z", line + prefix.len);
+            t = pgd_parse_utc(midnight);
+            if (t >= 0 && utc_day(t) >= first && utc_day(t) < first + COVERAGE_DAYS)
+                proven[utc_day(t) - first] = true;
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    pgd_buf_free(&prefix);
+}
+
+/*
+ * Window coverage: the days of the last COVERAGE_DAYS that a passing drill to a past
+ * target proved (its target instant fell on them), carried over from the previous file
+ * with the day this drill proved, and how many they are.
+ */
+static void append_coverage(pgd_buf *out, const pgd_report *report, const char *previous,
+                            double proved, double now)
+{
+    long first = utc_day(now) - (COVERAGE_DAYS - 1);
+    bool proven[COVERAGE_DAYS] = {false};
+    int count = 0;
+
+    previous_days(previous, report, first, proven);
+    if (proved >= 0 && utc_day(proved) >= first && utc_day(proved) < first + COVERAGE_DAYS)
+        proven[utc_day(proved) - first] = true;
+    for (int i = 0; i < COVERAGE_DAYS; i++) {
+        char day[32];
+
+        if (!proven[i])
+            continue;
+        if (count++ == 0)
+            append_header(out, DAY_PROVEN,
+                          "1 for each UTC day of the last 30 on which the instant a passing "
+                          "drill to a past target restored to fell.");
+        pgd_format_utc((double)(first + i) * SECONDS_PER_DAY, false, day, sizeof(day));
+        day[10] = '\0';
+        append_sample(out, report, DAY_PROVEN, "day", day, 1);
+    }
+    append_header(out, PROVEN_DATES,
+                  "How many UTC days of the last 30 a passing drill to a past target proved.");
+    append_sample(out, report, PROVEN_DATES, NULL, NULL, count);
+}
+
+/*
+ * The window the repository reached (target.window) at the last drill whose report said;
+ * a report without it (an older version, a drill that ended before choosing its target)
+ * keeps the previous file's.
+ */
+static void append_window(pgd_buf *out, const pgd_report *report, const char *previous)
+{
+    static const struct {
+        const char *field;
+        const char *name;
+        const char *help;
+    } edges[] = {
+        {"lower", WINDOW_LOWER,
+         "The earliest instant the repository could restore to at the last drill (a second "
+         "after its oldest backup set ended; Unix time)."},
+        {"upper", WINDOW_UPPER,
+         "The latest instant of the repository's window at the last drill (that drill's "
+         "marker; Unix time)."},
+    };
+    json_t *window = json_object_get(json_object_get(report->root, "target"), "window");
+
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        double value = pgd_parse_utc(json_string_value(json_object_get(window, edges[i].field)));
+
+        if (value < 0)
+            value = previous_value(previous, report, edges[i].name);
+        if (value < 0)
+            continue;
+        append_header(out, edges[i].name, edges[i].help);
+        append_sample(out, report, edges[i].name, NULL, NULL, value);
+    }
+}
+
 char *pgd_metrics_render(const pgd_report *report, const char *previous, double now)
 {
     static const char *const verdicts[] = {"passed", "failed", "inconclusive"};
@@ -171,8 +296,10 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
     double finished = pgd_parse_utc(pgd_report_get_string(report, "finished_at"));
     double target = pgd_parse_utc(pgd_report_get_string(report, "target_time"));
     bool passed = verdict != NULL && strcmp(verdict, "passed") == 0;
+    bool past = past_target(report);
     double last_success;
     double last_recovery_point;
+    double last_past_success;
     json_t *timings = json_object_get(report->root, "timings");
     const char *phase;
     json_t *seconds;
@@ -183,7 +310,17 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
     if (finished < 0)
         finished = now;
     last_success = passed ? finished : previous_value(previous, report, LAST_SUCCESS);
-    last_recovery_point = passed ? target : previous_value(previous, report, LAST_RECOVERY_POINT);
+    /*
+     * The newest instant proven restorable never moves back: a drill to a past target
+     * proves an older instant than the drills to the latest point before it. The maximum
+     * with the previous file's rather than latest drills only, so that a scope drilled
+     * only to past targets has its newest proven instant too.
+     */
+    last_recovery_point = previous_value(previous, report, LAST_RECOVERY_POINT);
+    if (passed && target > last_recovery_point)
+        last_recovery_point = target;
+    last_past_success =
+        passed && past ? finished : previous_value(previous, report, LAST_PAST_SUCCESS);
     pgd_buf_init(&out);
     append_header(&out, "pgdrill_last_drill_timestamp_seconds",
                   "When the last restore drill ended (Unix time).");
@@ -195,10 +332,19 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
     if (last_recovery_point >= 0) {
         append_header(
             &out, LAST_RECOVERY_POINT,
-            "The recovery point (target time) proven by the last passing restore drill "
-            "(Unix time); time() minus this is the age of the newest data proven restorable.");
+            "The newest recovery point (target time) proven by a passing restore drill "
+            "(Unix time; a drill to a past target never moves it back); time() minus this is "
+            "the age of the newest data proven restorable.");
         append_sample(&out, report, LAST_RECOVERY_POINT, NULL, NULL, last_recovery_point);
     }
+    if (last_past_success >= 0) {
+        append_header(&out, LAST_PAST_SUCCESS,
+                      "When the last passing drill to a past target (recovery.target not "
+                      "latest) ended (Unix time).");
+        append_sample(&out, report, LAST_PAST_SUCCESS, NULL, NULL, last_past_success);
+    }
+    append_window(&out, report, previous);
+    append_coverage(&out, report, previous, passed && past ? target : -1, now);
     append_header(&out, "pgdrill_drill_verdict",
                   "Verdict of the last restore drill: 1 for the verdict it had, 0 for the others.");
     /* verdict is not NULL here: a report without one is a drill that started, above. */
@@ -225,10 +371,11 @@ char *pgd_metrics_render(const pgd_report *report, const char *previous, double 
                       json_number_value(json_object_get(rto, "target")));
     }
     append_replay(&out, report);
-    if (passed && target >= 0) {
+    /* A past target lies behind the drill's end on purpose: no lag of the archive. */
+    if (passed && !past && target >= 0) {
         append_header(&out, "pgdrill_recovery_point_age_seconds",
-                      "How far the recovery point proven by the last passing drill lay behind "
-                      "the drill's end.");
+                      "How far the recovery point proven by the last passing drill to the "
+                      "latest point lay behind the drill's end.");
         append_sample(&out, report, "pgdrill_recovery_point_age_seconds", NULL, NULL,
                       finished - target);
     }

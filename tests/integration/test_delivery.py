@@ -63,6 +63,22 @@ def check_metrics_file(path):
     return families
 
 
+# Written only once a drill to a past target passed (README metrics table), and the window
+# only by a drill whose report has target.window (drills that choose their target).
+PAST_TARGET_METRICS = {"pgdrill_last_past_target_success_timestamp_seconds",
+                       "pgdrill_window_day_proven"}
+WINDOW_METRICS = {"pgdrill_window_lower_timestamp_seconds",
+                  "pgdrill_window_upper_timestamp_seconds"}
+
+
+def coverage(s):
+    """pgdrill.drill_window_coverage as {scope: (days, proven days, drills)}."""
+    rows = s.psql("SELECT scope, count(*), string_agg(day::text, ',' ORDER BY day)"
+                  " FILTER (WHERE proven), sum(drills) FROM pgdrill.drill_window_coverage"
+                  " GROUP BY scope ORDER BY scope", db="drillhist")
+    return {r.split("|")[0]: tuple(r.split("|")[1:]) for r in rows.split("\n") if r}
+
+
 def history_rows(s, test_id):
     return s.psql("SELECT status || ':' || coalesce(error_class, '') FROM pgdrill.drill_status"
                   " WHERE test_id = '%s' ORDER BY time" % test_id, db="drillhist").split("\n")
@@ -110,8 +126,33 @@ def delivery_history_and_metrics():
         expect(promtext.value(fam, "pgdrill_phase_duration_seconds", phase="restore") > 0,
                "restore duration")
         expect(oct(os.stat(metrics).st_mode & 0o777) == "0o644", "metrics file readable")
-        expect_equal(check_metrics_file(metrics), readme_metrics(),
-                     "a passing drill with an RTO target writes every metric of the README")
+        families = check_metrics_file(metrics)
+        expect(readme_metrics() - PAST_TARGET_METRICS - WINDOW_METRICS <= families,
+               "a passing drill with an RTO target writes every metric of the README",
+               sorted(readme_metrics() - PAST_TARGET_METRICS - WINDOW_METRICS - families))
+        expect(not families & PAST_TARGET_METRICS, "a latest drill wrote past-target metrics",
+               sorted(families & PAST_TARGET_METRICS))
+        expect_equal(promtext.value(fam, "pgdrill_window_proven_dates"), 0, "no day proven")
+
+        # window coverage: this drill restored to the latest point and proves no day; rows
+        # as a passing (and a failing) drill to a past target leaves them prove their day
+        today = s.psql("SELECT (now() AT TIME ZONE 'UTC')::date", db="drillhist")
+        expect_equal(coverage(s), {"orders": ("30", "", "0")}, "coverage of a latest drill")
+        s.psql("INSERT INTO pgdrill.drill_status (test_id, scope, stanza, status, error_class,"
+               " detail) SELECT v.id, 'orders', 'orders', v.status, v.class, jsonb_build_object("
+               "'target_kind', v.kind, 'target_time', to_char((now() - v.ago) AT TIME ZONE 'UTC',"
+               " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
+               " FROM (VALUES ('past-1', 'passed', NULL, 'random', interval '3 days'),"
+               "  ('past-2', 'passed', NULL, 'time', interval '3 days'),"
+               "  ('past-3', 'failed', 'target_mismatch', 'oldest', interval '5 days'),"
+               "  ('past-4', 'passed', NULL, 'latest', interval '6 days'),"
+               "  ('past-5', 'passed', NULL, 'oldest', interval '40 days'))"
+               " AS v(id, status, class, kind, ago)", db="drillhist")
+        proven = s.psql("SELECT ((now() - interval '3 days') AT TIME ZONE 'UTC')::date",
+                        db="drillhist")
+        expect_equal(coverage(s), {"orders": ("30", proven, "2")},
+                     "coverage: passed past-target drills prove their target's day (today %s)"
+                     % today)
 
         # a failing drill: the verdict changes, the last success stays
         p = s.bootstrap(config, s.path("d2"), "--test-id=early", EARLY)
@@ -137,10 +178,19 @@ def delivery_history_and_metrics():
         writer = s.pgdrill_config("writer.yml", edit=lambda t: add_report_settings(t, [
             'history_dsn: "%s"' % history_dsn(s).replace("user=postgres", "user=drillwriter"),
             "max_concurrent: 5"]))
+        # ... also into a history an older version created (no coverage view): the role
+        # cannot add the view, says so, and appends all the same; a role that can adds it
+        s.psql("DROP VIEW pgdrill.drill_window_coverage", db="drillhist")
         p = s.bootstrap(writer, s.path("d4"), "--test-id=early-writer", EARLY)
         expect_outcome(p, s.report(), 1, "no_backup")
         expect_equal(history_rows(s, "early-writer"), ["started:", "restore:", "failed:no_backup"],
                      "status history written by an INSERT-only role")
+        expect("could not create pgdrill.drill_window_coverage" in p.stderr,
+               "the INSERT-only role says it could not add the view", p.stderr[-2000:])
+        p = s.bootstrap(config, s.path("d5"), "--test-id=early-owner", EARLY)
+        expect_outcome(p, s.report(), 1, "no_backup")
+        expect_equal(s.psql("SELECT to_regclass('pgdrill.drill_window_coverage') IS NOT NULL",
+                            db="drillhist"), "t", "the view added to an older history")
 
         # the history database down: logged and noted, verdict and exit code unchanged
         down = s.pgdrill_config("down.yml", edit=lambda t: add_report_settings(t, [

@@ -37,7 +37,7 @@ DRILL = {
     "tests": os.path.join(REPO, "tests", "monitoring", "pgdrill-alerts.test.yml"),
     "readme": ("**Metrics**", "| metric | meaning |"),
     "code": os.path.join(REPO, "common", "fleet", "metrics.c"),
-    "labels": {"scope", "stanza", "verdict", "phase"},  # what pgdrill writes
+    "labels": {"scope", "stanza", "verdict", "phase", "day"},  # what pgdrill writes
     "scope_variable": "pgdrill_last_drill_timestamp_seconds",
     "per_scope": lambda name: True,                     # every series is a scope's
 }

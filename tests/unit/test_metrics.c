@@ -1,6 +1,7 @@
 /*
- * test_metrics.c - the Prometheus text: label escaping, the verdict gauge, and what a
- * failed drill keeps from the previous file (only for its own scope and stanza).
+ * test_metrics.c - the Prometheus text: label escaping, the verdict gauge, what a
+ * failed drill keeps from the previous file (only for its own scope and stanza), and what
+ * a drill to a past target changes: the window coverage, never the newest recovery point.
  */
 #include "metrics.h"
 #include "report.h"
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +175,186 @@ static void test_label_escaping(void **state)
     pgd_report_free(report);
 }
 
+/* A drill of orders to a past target (kind) at target_time, with the window it saw. */
+static pgd_report *past_drill(const char *kind, pgd_verdict verdict, const char *finished_at,
+                              const char *target_time, const char *target_rfc3339)
+{
+    pgd_report *report = drill("orders", verdict, finished_at);
+
+    pgd_report_set_string(report, "target_time", target_time);
+    json_object_set_new(report->root, "target",
+                        json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}", "kind", kind, "requested", kind,
+                                  "time", target_rfc3339, "window", "lower",
+                                  "2026-12-01T00:00:01.000000Z", "upper",
+                                  "2027-01-15T08:00:00.250000Z"));
+    return report;
+}
+
+/* previous rendered over by each report in turn; the last text (caller frees). */
+static char *render_in_turn(pgd_report **reports, size_t n, double now)
+{
+    char *text = NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        char *next = pgd_metrics_render(reports[i], text, now);
+
+        free(text);
+        text = next;
+        pgd_report_free(reports[i]);
+    }
+    return text;
+}
+
+/*
+ * A passing drill to a past target after one to the latest point: the newest proven
+ * recovery point stays (it would move back to the past instant), the past-target success
+ * and the window are written, and the past instant is no archive lag.
+ */
+static void test_past_target_never_moves_recovery_point_back(void **state)
+{
+    pgd_report *reports[] = {
+        drill("orders", PGD_VERDICT_PASSED, "2027-01-15T08:00:30.250Z"),
+        past_drill("random", PGD_VERDICT_PASSED, "2027-01-15T09:00:00.000Z",
+                   "2027-01-10 14:02:00.000000+00", "2027-01-10T14:02:00.000000Z"),
+    };
+    char *text = render_in_turn(reports, 2, NOW);
+
+    (void)state;
+    assert_non_null(strstr(text, "pgdrill_last_success_recovery_point_timestamp_seconds{"
+                                 "scope=\"orders\",stanza=\"main\"} 1800000000.250\n"));
+    assert_non_null(strstr(text, "pgdrill_last_success_timestamp_seconds{scope=\"orders\","
+                                 "stanza=\"main\"} 1800003600.000\n"));
+    assert_non_null(strstr(text, "pgdrill_last_past_target_success_timestamp_seconds{"
+                                 "scope=\"orders\",stanza=\"main\"} 1800003600.000\n"));
+    /* 2026-12-01T00:00:01Z and 2027-01-15T08:00:00.25Z */
+    assert_non_null(strstr(text, "pgdrill_window_lower_timestamp_seconds{scope=\"orders\","
+                                 "stanza=\"main\"} 1796083201.000\n"));
+    assert_non_null(strstr(text, "pgdrill_window_upper_timestamp_seconds{scope=\"orders\","
+                                 "stanza=\"main\"} 1800000000.250\n"));
+    assert_null(strstr(text, "pgdrill_recovery_point_age_seconds"));
+    free(text);
+}
+
+/* A scope drilled only to past targets: the newest of them is its recovery point. */
+static void test_past_targets_only(void **state)
+{
+    pgd_report *reports[] = {
+        past_drill("time", PGD_VERDICT_PASSED, "2027-01-15T09:00:00.000Z",
+                   "2027-01-12 00:00:00.000000+00", "2027-01-12T00:00:00.000000Z"),
+        past_drill("oldest", PGD_VERDICT_PASSED, "2027-01-15T10:00:00.000Z",
+                   "2026-12-20 00:00:00.000000+00", "2026-12-20T00:00:00.000000Z"),
+    };
+    char *text = render_in_turn(reports, 2, NOW);
+
+    (void)state;
+    /* 2027-01-12T00:00:00Z */
+    assert_non_null(strstr(text, "pgdrill_last_success_recovery_point_timestamp_seconds{"
+                                 "scope=\"orders\",stanza=\"main\"} 1799712000.000\n"));
+    free(text);
+}
+
+/* A target object of kind latest is a drill to the latest point, as a report without one. */
+static void test_latest_kind(void **state)
+{
+    pgd_report *report = past_drill("latest", PGD_VERDICT_PASSED, "2027-01-15T08:00:30.250Z",
+                                    "2027-01-15 08:00:00.250000+00", "2027-01-15T08:00:00.250Z");
+    char *text = pgd_metrics_render(report, NULL, NOW);
+
+    (void)state;
+    assert_null(strstr(text, "pgdrill_last_past_target_success"));
+    assert_null(strstr(text, "pgdrill_window_day_proven"));
+    assert_non_null(strstr(text, "pgdrill_window_proven_dates{scope=\"orders\",stanza=\"main\"} "
+                                 "0.000\n"));
+    assert_non_null(strstr(text, "pgdrill_recovery_point_age_seconds{scope=\"orders\","
+                                 "stanza=\"main\"} 30.000\n"));
+    /* the window is written for any drill whose report has it */
+    assert_non_null(strstr(text, "pgdrill_window_lower_timestamp_seconds{"));
+    free(text);
+    pgd_report_free(report);
+}
+
+#define DAY(d)  "pgdrill_window_day_proven{scope=\"orders\",stanza=\"main\",day=\"" d "\"} 1.000\n"
+#define DAYS(n) "pgdrill_window_proven_dates{scope=\"orders\",stanza=\"main\"} " n "\n"
+
+/*
+ * The days proven accumulate across drills (a failed past drill and a latest drill add
+ * none and keep them), a target older than 30 days adds none, and days older than 30 are
+ * pruned as time goes by.
+ */
+static void test_window_coverage(void **state)
+{
+    pgd_report *reports[] = {
+        past_drill("random", PGD_VERDICT_PASSED, "2027-01-14T09:00:00.000Z",
+                   "2027-01-10 14:02:00.000000+00", "2027-01-10T14:02:00.000000Z"),
+        past_drill("random", PGD_VERDICT_PASSED, "2027-01-14T10:00:00.000Z",
+                   "2026-12-17 23:59:59.999999+00", "2026-12-17T23:59:59.999999Z"),
+        /* the same day again: once */
+        past_drill("time", PGD_VERDICT_PASSED, "2027-01-14T11:00:00.000Z",
+                   "2027-01-10 00:00:00.000000+00", "2027-01-10T00:00:00.000000Z"),
+        /* older than the 30 days */
+        past_drill("oldest", PGD_VERDICT_PASSED, "2027-01-14T12:00:00.000Z",
+                   "2026-12-16 23:59:59.000000+00", "2026-12-16T23:59:59.000000Z"),
+        past_drill("random", PGD_VERDICT_FAILED, "2027-01-15T07:00:00.000Z",
+                   "2027-01-13 00:00:00.000000+00", "2027-01-13T00:00:00.000000Z"),
+        drill("orders", PGD_VERDICT_PASSED, "2027-01-15T08:00:30.250Z"),
+    };
+    char *text = render_in_turn(reports, 6, NOW);
+    pgd_report *later = drill("orders", PGD_VERDICT_PASSED, "2027-01-16T08:00:30.250Z");
+    char *next;
+
+    (void)state;
+    assert_non_null(strstr(text, DAY("2026-12-17") DAY("2027-01-10") "# HELP"));
+    assert_null(strstr(text, "2026-12-16"));
+    assert_null(strstr(text, "2027-01-13"));
+    assert_non_null(strstr(text, DAYS("2.000")));
+    /* a day later, 2026-12-17 is no longer one of the last 30 */
+    next = pgd_metrics_render(later, text, NOW + 86400);
+    assert_null(strstr(next, "2026-12-17"));
+    assert_non_null(strstr(next, DAY("2027-01-10")));
+    assert_non_null(strstr(next, DAYS("1.000")));
+    free(next);
+    free(text);
+    pgd_report_free(later);
+}
+
+/*
+ * A drill starting keeps the coverage as it is; another scope's days are not carried; a
+ * report without a window keeps the previous one.
+ */
+static void test_window_carried(void **state)
+{
+    pgd_report *past = past_drill("random", PGD_VERDICT_PASSED, "2027-01-14T09:00:00.000Z",
+                                  "2027-01-10 14:02:00.000000+00", "2027-01-10T14:02:00.000000Z");
+    pgd_report *starting = pgd_report_new("/nonexistent/report.json", "t2", "orders", "main");
+    pgd_report *other = drill("billing", PGD_VERDICT_PASSED, "2027-01-15T08:00:30.250Z");
+    pgd_report *failed = drill("orders", PGD_VERDICT_FAILED, "2027-01-15T08:00:30.250Z");
+    char *first = pgd_metrics_render(past, NULL, NOW);
+    char *started = pgd_metrics_render(starting, first, NOW);
+    char *elsewhere = pgd_metrics_render(other, first, NOW);
+    char *ended = pgd_metrics_render(failed, started, NOW);
+
+    (void)state;
+    assert_non_null(strstr(started, DAY("2027-01-10")));
+    assert_null(strstr(elsewhere, "day=\"2027-01-10\""));
+    assert_null(strstr(elsewhere, "pgdrill_window_lower"));
+    assert_non_null(strstr(elsewhere, "pgdrill_window_proven_dates{scope=\"billing\","
+                                      "stanza=\"main\"} 0.000\n"));
+    assert_non_null(strstr(ended, DAY("2027-01-10")));
+    assert_non_null(strstr(ended, DAYS("1.000")));
+    assert_non_null(strstr(ended, "pgdrill_last_past_target_success_timestamp_seconds{"
+                                  "scope=\"orders\",stanza=\"main\"} 1799917200.000\n"));
+    assert_non_null(strstr(ended, "pgdrill_window_lower_timestamp_seconds{scope=\"orders\","
+                                  "stanza=\"main\"} 1796083201.000\n"));
+    free(first);
+    free(started);
+    free(elsewhere);
+    free(ended);
+    pgd_report_free(past);
+    pgd_report_free(starting);
+    pgd_report_free(other);
+    pgd_report_free(failed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +364,11 @@ int main(void)
         cmocka_unit_test(test_failure_keeps_last_success),
         cmocka_unit_test(test_other_scope_not_carried),
         cmocka_unit_test(test_label_escaping),
+        cmocka_unit_test(test_past_target_never_moves_recovery_point_back),
+        cmocka_unit_test(test_past_targets_only),
+        cmocka_unit_test(test_latest_kind),
+        cmocka_unit_test(test_window_coverage),
+        cmocka_unit_test(test_window_carried),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
