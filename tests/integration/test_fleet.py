@@ -534,9 +534,11 @@ def fleet_kubernetes_recorded():
             drill_env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
             expect_equal((drill_env.get("PGDRILL_TEST_ID"), drill_env.get("PGDRILL_SOURCE_SCOPE"),
                           drill_env.get("PGDRILL_STANZA"), drill_env.get("PGDRILL_SOURCE_HOST"),
-                          drill_env.get("PGDRILL_SOURCE_PORT"), drill_env.get("PGDRILL_CONFIG")),
+                          drill_env.get("PGDRILL_SOURCE_PORT"), drill_env.get("PGDRILL_CONFIG"),
+                          drill_env.get("PGDRILL_RECOVERY_TARGET")),
                          (test_id, job_scope, job_scope, rows[job_scope]["source_host"], "5432",
-                          "/etc/pgdrill/pgdrill.yml"), "bootstrap's variables in the drill's pod")
+                          "/etc/pgdrill/pgdrill.yml", "latest"),
+                         "bootstrap's variables in the drill's pod")
             # the init container's shell script kept its braces
             expect("${f##*/}" in " ".join(pod["spec"]["initContainers"][0]["command"]),
                    "a manifest's own braces stay")
