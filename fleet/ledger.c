@@ -33,10 +33,11 @@
  * questions (the last drill of the kind that ended, with its status and class; the last
  * passing latest drill: index-only probes, however long a scope's history; README
  * Performance; partial indexes whose predicate names the kind, which PostgreSQL scans
- * index-only although detail is not in them: docs/design.md F85) and for the launches still only
- * scheduled, and the table of cleaned-up drills. drill_status_scope_ended and _passed of earlier
- * versions (the same without the kind) are no longer used. The time bounds of its queries are
- * statement_timestamp(), so that they are index bounds (clock_timestamp() is volatile).
+ * index-only although detail is not in them: docs/design.md F85) and for the launches
+ * still only scheduled, and the table of cleaned-up drills. drill_status_scope_ended and
+ * _passed of earlier versions (the same without the kind) are no longer used. The time
+ * bounds of its queries are statement_timestamp(), so that they are index bounds
+ * (clock_timestamp() is volatile).
  */
 static const char *const fleet_schema[] = {
     "CREATE INDEX IF NOT EXISTS drill_status_scope_latest_passed ON " PGD_HISTORY_TABLE
