@@ -242,6 +242,26 @@ static void test_past_targets(void **state)
     assert_int_equal(v.past_every, 7 * 86400);
     assert_int_equal(v.every, 12 * 3600);
     fleet_config_free(&cfg);
+    /* README "Mixing recovery targets", its example as written */
+    assert_accepted(BASE "every: 24h                 # a latest drill of every scope each day\n"
+                         "past:\n"
+                         "  target: random           # and, besides it, one to a random "
+                         "instant of the window\n"
+                         "  every: 7d                # ... each week\n"
+                         "scopes:\n"
+                         "  - match: \"ledger-*\"\n"
+                         "    past: {target: oldest, every: 3d}   # the whole window, twice a "
+                         "week\n"
+                         "  - match: \"scratch-*\"\n"
+                         "    past: {target: \"\"}                  # no past drills\n",
+                    &cfg);
+    assert_int_equal(fleet_config_policy_for(&cfg, "ledger-1", &v, &stanza), 0);
+    assert_string_equal(v.past_target, "oldest");
+    assert_int_equal(fleet_config_policy_for(&cfg, "scratch-1", &v, &stanza), 1);
+    assert_null(v.past_target);
+    assert_int_equal(fleet_config_policy_for(&cfg, "orders", &v, &stanza), -1);
+    assert_string_equal(v.past_target, "random");
+    fleet_config_free(&cfg);
     /* without past.target: no past drills, whatever past.every says */
     assert_accepted(BASE "past: {every: 1d}\n", &cfg);
     assert_int_equal(fleet_config_policy_for(&cfg, "x", &v, &stanza), -1);
