@@ -117,7 +117,10 @@ static fleet_judgement judgement(bool due, fleet_reason reason, double next_due_
 
 const char *fleet_kind_target(const fleet_policy_values *policy, fleet_kind kind)
 {
-    return kind == FLEET_KIND_PAST && policy->past_target != NULL ? policy->past_target : "latest";
+    if (kind == FLEET_KIND_LATEST)
+        return "latest";
+    /* a past drill in progress whose policy has no past target any more (configuration changed) */
+    return policy->past_target != NULL ? policy->past_target : "past";
 }
 
 /* The facts of one kind: its last drill that ended and its last proof. */

@@ -93,7 +93,10 @@ typedef enum fleet_reason {
     FLEET_REASON_NO_LEADER,
 } fleet_reason;
 
-/* The recovery target a drill of kind is launched with: "latest", or the policy's past target. */
+/*
+ * The recovery target a drill of kind is launched with: "latest", or the policy's past target
+ * ("past" for a past drill in progress whose policy has none any more; never launched).
+ */
 const char *fleet_kind_target(const fleet_policy_values *policy, fleet_kind kind);
 
 /* "never proven", "overdue", "retry after failure", ... as plan prints it. */

@@ -447,7 +447,7 @@ static void test_past_judged_apart(void **state)
     j = fleet_judge(&p, &f, true, 1800, now);
     assert_judged(j, false, FLEET_REASON_PROVEN, now - HOUR + DAY);
     assert_kind(j, FLEET_KIND_LATEST);
-    assert_string_equal(fleet_kind_target(&p, FLEET_KIND_PAST), "latest");
+    assert_string_equal(fleet_kind_target(&p, FLEET_KIND_PAST), "past");
 }
 
 /* Both due: the latest drill first (freshness is the primary promise), the past one later. */
