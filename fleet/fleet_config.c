@@ -40,6 +40,7 @@ typedef enum key_kind {
     K_INT,      /* an integer within [min, max] */
     K_BOOL,
     K_WINDOW,   /* "HH:MM-HH:MM", or "" */
+    K_PAST,     /* a past recovery target for recurring drills: oldest, random, or "" */
     K_URLS,     /* a list of http(s) URLs */
     K_ARGV,     /* a list of strings with placeholders: a command without a shell */
     K_ITEMS,    /* a list of mappings whose keys are the rows "<path>[].<key>" */
@@ -95,6 +96,23 @@ static const key_spec keys[] = {
      .shown_default = "`\"\"` (any time)",
      .meaning = "`HH:MM-HH:MM`, UTC: drills start only inside it (`22:00-02:00` spans "
                 "midnight); a drill may run past its end"},
+    {.path = "past", .kind = K_SECTION},
+    {.path = "past.target",
+     .kind = K_PAST,
+     .offset = AT(past_target),
+     .shown_default = "`\"\"` (none)",
+     .meaning = "`oldest` or `random`: besides the drills to `latest`, each scope is also drilled "
+                "to this past recovery target (bootstrap's `--recovery-target`) every "
+                "`past.every`; judged apart from the latest drills ([Mixing recovery "
+                "targets](#mixing-recovery-targets))"},
+    {.path = "past.every",
+     .kind = K_DURATION,
+     .offset = AT(past_every),
+     .min = 60,
+     .max = 366 * DAY,
+     .shown_default = "`7d`",
+     .meaning = "how often each scope must be proven to `past.target`: due when its last passing "
+                "drill to a past target ended longer ago"},
     {.path = "stanza",
      .kind = K_TEMPLATE,
      .offset = AT(stanza),
@@ -175,6 +193,19 @@ static const key_spec keys[] = {
      .offset = IN(fleet_scope_policy, window),
      .shown_default = "`window`",
      .meaning = "their window (`\"\"`: any time)"},
+    {.path = "scopes[].past", .kind = K_SECTION},
+    {.path = "scopes[].past.target",
+     .kind = K_PAST,
+     .offset = IN(fleet_scope_policy, past_target),
+     .shown_default = "`past.target`",
+     .meaning = "their past recovery target (`\"\"`: none)"},
+    {.path = "scopes[].past.every",
+     .kind = K_DURATION,
+     .offset = IN(fleet_scope_policy, past_every),
+     .min = 60,
+     .max = 366 * DAY,
+     .shown_default = "`past.every`",
+     .meaning = "how often they must be proven to it"},
     {.path = "scopes[].enabled",
      .kind = K_BOOL,
      .offset = IN(fleet_scope_policy, enabled),
@@ -313,7 +344,8 @@ static const key_spec keys[] = {
      .shown_default = "`[]`",
      .meaning = "the command runner: an argv template (no shell), `{scope}`, `{stanza}`, "
                 "`{test_id}`, `{source_host}`, `{source_port}`, `{leader}`, `{api_url}`, "
-                "`{found_in}`, `{drill_name}` replaced; it starts a drill and exits 0"},
+                "`{found_in}`, `{drill_name}`, `{recovery_target}` replaced; it starts a drill "
+                "and exits 0"},
     {.path = "launch.cleanup",
      .kind = K_ARGV,
      .offset = AT(launch.cleanup),
@@ -402,6 +434,8 @@ static void set_defaults(fleet_config *cfg)
     cfg->every = DAY;
     cfg->retry_after = 3600;
     cfg->window = pgd_strdup("");
+    cfg->past_target = pgd_strdup("");
+    cfg->past_every = 7 * DAY;
     cfg->stanza = pgd_strdup("{scope}");
     cfg->max_concurrent = 1;
     cfg->stale_after = 12 * 3600;
@@ -497,6 +531,7 @@ static void free_value(void *base, const key_spec *spec)
     case K_TEMPLATE:
     case K_CONNINFO:
     case K_WINDOW:
+    case K_PAST:
     case K_NAMESPACE:
         free(*(char **)field(base, spec));
         *(char **)field(base, spec) = NULL;
@@ -626,6 +661,26 @@ static bool parse_long(const char *text, long *out)
     return errno == 0 && *end == '\0';
 }
 
+/*
+ * A past recovery target for recurring drills (bootstrap's recovery.target minus latest and
+ * instants): oldest, random, or "" for none.
+ */
+static bool past_target_ok(const char *text, const char **why)
+{
+    if (text[0] == '\0' || strcmp(text, "oldest") == 0 || strcmp(text, "random") == 0)
+        return true;
+    if (strcmp(text, "latest") == 0)
+        *why = "every drill of the fleet not to a past target is latest already; expected oldest "
+               "or random (\"\": none)";
+    else if (isdigit((unsigned char)text[0]))
+        *why = "an instant makes no sense for a recurring drill (every one would restore to the "
+               "same instant, which falls out of the repository's window); expected oldest or "
+               "random, or run one drill with pgdrill-bootstrap --recovery-target";
+    else
+        *why = "expected oldest or random (\"\": none)";
+    return false;
+}
+
 static bool apply_string(loader *ld, const key_spec *spec, const char *key, void *base,
                          const yaml_node_t *value, int line)
 {
@@ -653,6 +708,8 @@ static bool apply_string(loader *ld, const key_spec *spec, const char *key, void
         return false;
     }
     if (spec->kind == K_WINDOW && !fleet_window_parse(text, &window, &reason))
+        return fail(ld, line, key, "\"%s\": %s", text, reason);
+    if (spec->kind == K_PAST && !past_target_ok(text, &reason))
         return fail(ld, line, key, "\"%s\": %s", text, reason);
     if (spec->kind == K_NAMESPACE) {
         size_t len = strlen(text);
@@ -856,8 +913,9 @@ static bool apply_items(loader *ld, const key_spec *spec, const char *key, void 
     return true;
 }
 
+/* A section inside a list item (scopes[].past) lands in the item: item is its head. */
 static bool apply_value(loader *ld, const key_spec *spec, const char *key, void *base,
-                        const yaml_node_t *value, int line)
+                        const yaml_node_t *value, int line, fleet_item_head *item)
 {
     switch (spec->kind) {
     case K_SECTION:
@@ -865,11 +923,12 @@ static bool apply_value(loader *ld, const key_spec *spec, const char *key, void 
             return true;
         if (value->type != YAML_MAPPING_NODE)
             return fail(ld, line, key, "expected a mapping, found %s", node_type_name(value));
-        return walk_mapping(ld, value, spec->path, spec->path, base, NULL);
+        return walk_mapping(ld, value, spec->path, key, base, item);
     case K_STRING:
     case K_TEMPLATE:
     case K_CONNINFO:
     case K_WINDOW:
+    case K_PAST:
     case K_NAMESPACE:
         return apply_string(ld, spec, key, base, value, line);
     case K_DURATION:
@@ -942,7 +1001,7 @@ static bool walk_mapping(loader *ld, const yaml_node_t *map, const char *prefix,
                 item->set |= 1U << item_bit(index);
             else
                 ld->seen_line[index] = line;
-            ok = apply_value(ld, spec, shown, item != NULL ? base : (void *)ld->cfg, v, line);
+            ok = apply_value(ld, spec, shown, item != NULL ? base : (void *)ld->cfg, v, line, item);
         }
         free(shown);
         if (!ok)
@@ -1228,6 +1287,8 @@ long fleet_config_policy_for(const fleet_config *cfg, const char *scope,
     values->enabled = true;
     values->every = cfg->every;
     values->retry_after = cfg->retry_after;
+    values->past_target = cfg->past_target[0] != '\0' ? cfg->past_target : NULL;
+    values->past_every = cfg->past_every;
     *stanza_template = cfg->stanza;
     for (size_t i = 0; i < cfg->scopes.count; i++) {
         const fleet_scope_policy *p = fleet_config_policy(cfg, i);
@@ -1241,6 +1302,10 @@ long fleet_config_policy_for(const fleet_config *cfg, const char *scope,
             values->retry_after = p->retry_after;
         if (p->window != NULL)
             window = p->window;
+        if (p->past_target != NULL)
+            values->past_target = p->past_target[0] != '\0' ? p->past_target : NULL;
+        if (p->past_every > 0)
+            values->past_every = p->past_every;
         if (p->stanza != NULL)
             *stanza_template = p->stanza;
         fleet_window_parse(window, &values->window, &why);

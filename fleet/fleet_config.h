@@ -63,6 +63,8 @@ typedef struct fleet_scope_policy {
     long retry_after;
     char *window;
     bool enabled;
+    char *past_target; /* NULL: the top level's; "": no past drills */
+    long past_every;   /* 0: the top level's */
 } fleet_scope_policy;
 
 /* inventory.static[]: a cluster named in the configuration. */
@@ -81,6 +83,8 @@ typedef struct fleet_config {
     long every;
     long retry_after;
     char *window;
+    char *past_target; /* "oldest", "random"; "": no drills to a past target */
+    long past_every;
     char *stanza; /* a template, default "{scope}" */
     long max_concurrent;
     long stale_after;

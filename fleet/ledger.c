@@ -21,19 +21,35 @@
 #define CLEANUP_HORIZON "interval '7 days'"
 
 /*
- * What the deployer adds to history.c's schema: indexes for its per-scope questions (the
- * last drill that ended, with its status and class; the last passing drill: index-only
- * probes, however long a scope's history; README Performance) and for the launches still
- * only scheduled, and the table of cleaned-up drills. The time bounds of its queries are
- * statement_timestamp(), so that they are index bounds (clock_timestamp() is volatile).
+ * A row's target kind: the final rows carry the report's target.kind in detail, the
+ * deployer's scheduled rows (and the terminal rows it writes for a launch) the kind it
+ * launched; rows of older versions carry none and were latest drills.
+ */
+#define KIND(detail)    "coalesce(" detail "->>'target_kind', 'latest')"
+#define IS_PAST(detail) KIND(detail) " <> 'latest'"
+
+/*
+ * What the deployer adds to history.c's schema: indexes for its per-scope and per-kind
+ * questions (the last drill of the kind that ended, with its status and class; the last
+ * passing latest drill: index-only probes, however long a scope's history; README
+ * Performance; partial indexes whose predicate names the kind, which PostgreSQL scans
+ * index-only although detail is not in them: docs/design.md F85) and for the launches
+ * still only scheduled, and the table of cleaned-up drills. drill_status_scope_ended and
+ * _passed of earlier versions (the same without the kind) are no longer used. The time
+ * bounds of its queries are statement_timestamp(), so that they are index bounds
+ * (clock_timestamp() is volatile).
  */
 static const char *const fleet_schema[] = {
-    "CREATE INDEX IF NOT EXISTS drill_status_scope_passed ON " PGD_HISTORY_TABLE
-    " (scope, time DESC) WHERE status = 'passed'",
-    "CREATE INDEX IF NOT EXISTS drill_status_scope_ended ON " PGD_HISTORY_TABLE
-    " (scope, time DESC) INCLUDE (status, error_class) WHERE status IN (" TERMINAL ")",
+    "CREATE INDEX IF NOT EXISTS drill_status_scope_latest_passed ON " PGD_HISTORY_TABLE
+    " (scope, time DESC) WHERE status = 'passed' AND " KIND("detail") " = 'latest'",
+    "CREATE INDEX IF NOT EXISTS drill_status_scope_latest_ended ON " PGD_HISTORY_TABLE
+    " (scope, time DESC) INCLUDE (status, error_class) WHERE status IN (" TERMINAL ")"
+    " AND " KIND("detail") " = 'latest'",
     "CREATE INDEX IF NOT EXISTS drill_status_scheduled ON " PGD_HISTORY_TABLE
     " (time) WHERE status = 'scheduled'",
+    "CREATE INDEX IF NOT EXISTS drill_status_scope_past_ended ON " PGD_HISTORY_TABLE
+    " (scope, time DESC) INCLUDE (status, error_class) WHERE status IN (" TERMINAL ")"
+    " AND " IS_PAST("detail"),
     "CREATE TABLE IF NOT EXISTS " FLEET_CLEANUP_TABLE " ("
     " test_id text PRIMARY KEY,"
     " scope text NOT NULL,"
@@ -67,11 +83,13 @@ static bool fleet_schema_exists(fleet_ledger *ledger, bool *exists, char **errms
     char *value =
         pgd_pq_value(ledger->conn,
                      "SELECT pg_catalog.to_regclass('" FLEET_CLEANUP_TABLE "') IS NOT NULL"
-                     " AND pg_catalog.to_regclass('pgdrill.drill_status_scope_passed')"
+                     " AND pg_catalog.to_regclass('pgdrill.drill_status_scope_latest_passed')"
                      " IS NOT NULL"
-                     " AND pg_catalog.to_regclass('pgdrill.drill_status_scope_ended')"
+                     " AND pg_catalog.to_regclass('pgdrill.drill_status_scope_latest_ended')"
                      " IS NOT NULL"
                      " AND pg_catalog.to_regclass('pgdrill.drill_status_scheduled')"
+                     " IS NOT NULL"
+                     " AND pg_catalog.to_regclass('pgdrill.drill_status_scope_past_ended')"
                      " IS NOT NULL",
                      0, NULL, ledger->timeout_ms, errmsg);
 
@@ -247,28 +265,37 @@ static fleet_verdict verdict_of(const char *status)
 }
 
 /*
- * Per scope, one index-only probe in the common case: the last drill that ended, its status
- * and class, from drill_status_scope_ended; only when that one did not pass, a second probe
- * for the last passing drill (drill_status_scope_passed). README Performance.
+ * Per scope and kind, one index-only probe in the common case: the last drill of the kind
+ * that ended, its status and class (drill_status_scope_latest_ended, _past_ended); only
+ * when that one did not pass, a second probe for the last passing drill of the kind
+ * (drill_status_scope_latest_passed; past drills are few: _past_ended). README Performance.
  */
-#define ENDED_QUERY                                                                                \
-    "SELECT t.status, t.error_class, extract(epoch FROM t.time),"                                  \
-    "  CASE WHEN t.status = 'passed' THEN extract(epoch FROM t.time)"                              \
-    "   ELSE extract(epoch FROM p.time) END"                                                       \
-    " FROM unnest($1::text[]) WITH ORDINALITY AS s(scope, n)"                                      \
+#define LAST_OF_KIND(out, pass, cond)                                                              \
     " LEFT JOIN LATERAL (SELECT d.status, d.error_class, d.time FROM " PGD_HISTORY_TABLE " d"      \
-    "  WHERE d.scope = s.scope AND d.status IN (" TERMINAL ") ORDER BY d.time DESC LIMIT 1) t"     \
-    "  ON true"                                                                                    \
+    "  WHERE d.scope = s.scope AND d.status IN (" TERMINAL ") AND " cond                           \
+    "  ORDER BY d.time DESC LIMIT 1) " out " ON true"                                              \
     " LEFT JOIN LATERAL (SELECT d.time FROM " PGD_HISTORY_TABLE " d"                               \
-    "  WHERE d.scope = s.scope AND d.status = 'passed' AND t.status IS DISTINCT FROM 'passed'"     \
-    "  ORDER BY d.time DESC LIMIT 1) p ON true"                                                    \
-    " ORDER BY s.n"
+    "  WHERE d.scope = s.scope AND d.status = 'passed'"                                            \
+    "  AND " cond " AND " out ".status IS DISTINCT FROM 'passed'"                                  \
+    "  ORDER BY d.time DESC LIMIT 1) " pass " ON true"
+
+#define ENDED_COLUMNS(out, pass)                                                                   \
+    out ".status, " out ".error_class, extract(epoch FROM " out ".time),"                          \
+        "  CASE WHEN " out ".status = 'passed' THEN extract(epoch FROM " out ".time)"              \
+        "   ELSE extract(epoch FROM " pass ".time) END"
+
+#define ENDED_QUERY                                                                                \
+    "SELECT " ENDED_COLUMNS("t", "p") ", " ENDED_COLUMNS(                                          \
+        "u", "q") " FROM unnest($1::text[]) WITH ORDINALITY AS s(scope, "                          \
+                  "n)" LAST_OF_KIND("t", "p", KIND("d.detail") " = 'latest'")                      \
+                      LAST_OF_KIND("u", "q", IS_PAST("d.detail")) " ORDER BY s.n"
 
 /*
  * The drills in progress, from the rows of the last stale_after alone (the index on time):
  * per scope the latest row of the window; not terminal, and its drill was scheduled or
- * started within the window: in progress since then. A drill that began earlier is dead,
- * by the same rule as bootstrap's count.
+ * started within the window: in progress since then, of the kind its rows name (the
+ * deployer's scheduled row; a drill started by hand names none until it ends: latest). A
+ * drill that began earlier is dead, by the same rule as bootstrap's count.
  */
 #define RECENT_QUERY                                                                               \
     "WITH latest AS (SELECT DISTINCT ON (scope) scope, test_id, status FROM " PGD_HISTORY_TABLE    \
@@ -277,23 +304,35 @@ static fleet_verdict verdict_of(const char *status)
     " SELECT l.scope, l.test_id, l.status, extract(epoch FROM ("                                   \
     "  SELECT min(f.time) FROM " PGD_HISTORY_TABLE " f WHERE f.test_id = l.test_id"                \
     "   AND f.status IN ('scheduled', 'started')"                                                  \
-    "   AND f.time > statement_timestamp() - make_interval(secs => $1::int)))"                     \
-    " FROM latest l WHERE l.status NOT IN (" TERMINAL ")"
+    "   AND f.time > statement_timestamp() - make_interval(secs => $1::int))),"                    \
+    "  (SELECT bool_or(" IS_PAST("k.detail") ") FROM " PGD_HISTORY_TABLE " k"                      \
+                                             "   WHERE k.test_id = l.test_id)"                     \
+                                             " FROM latest l WHERE l.status NOT IN (" TERMINAL ")"
+
+/* The four columns of one kind from column col: status, class, ended, last passed. */
+static void kind_of_row(const PGresult *result, int row, int col, fleet_verdict *verdict,
+                        double *finished_at, double *passed_at, char **error_class)
+{
+    *verdict = FLEET_VERDICT_NONE;
+    *finished_at = NAN;
+    *passed_at = epoch_or_nan(result, row, col + 3);
+    if (!PQgetisnull(result, row, col)) {
+        *verdict = verdict_of(PQgetvalue(result, row, col));
+        *finished_at = epoch_or_nan(result, row, col + 2);
+        if (!PQgetisnull(result, row, col + 1))
+            *error_class = pgd_strdup(PQgetvalue(result, row, col + 1));
+    }
+}
 
 static void ended_of_row(const PGresult *result, int row, fleet_scope_facts *out)
 {
     fleet_facts *f = &out->facts;
 
-    f->last_verdict = FLEET_VERDICT_NONE;
-    f->last_finished_at = NAN;
-    f->last_passed_at = epoch_or_nan(result, row, 3);
+    kind_of_row(result, row, 0, &f->last_verdict, &f->last_finished_at, &f->last_passed_at,
+                &out->last_error_class);
+    kind_of_row(result, row, 4, &f->past_verdict, &f->past_finished_at, &f->past_passed_at,
+                &out->past_error_class);
     f->in_progress_since = NAN;
-    if (!PQgetisnull(result, row, 0)) {
-        f->last_verdict = verdict_of(PQgetvalue(result, row, 0));
-        f->last_finished_at = epoch_or_nan(result, row, 2);
-        if (!PQgetisnull(result, row, 1))
-            out->last_error_class = pgd_strdup(PQgetvalue(result, row, 1));
-    }
 }
 
 static int scope_order(const void *key, const void *item)
@@ -324,6 +363,8 @@ static bool in_progress_facts(fleet_ledger *ledger, const char *const *scopes, s
         facts->facts.in_progress = true;
         facts->facts.in_progress_since = epoch_or_nan(result, row, 3);
         facts->facts.launch_pending = strcmp(PQgetvalue(result, row, 2), "scheduled") == 0;
+        facts->facts.in_progress_kind =
+            strcmp(PQgetvalue(result, row, 4), "t") == 0 ? FLEET_KIND_PAST : FLEET_KIND_LATEST;
         facts->in_progress_test_id = pgd_strdup(PQgetvalue(result, row, 1));
     }
     PQclear(result);
@@ -357,8 +398,10 @@ bool fleet_ledger_facts(fleet_ledger *ledger, const char *const *scopes, size_t 
 void fleet_scope_facts_free(fleet_scope_facts *facts)
 {
     free(facts->last_error_class);
+    free(facts->past_error_class);
     free(facts->in_progress_test_id);
     facts->last_error_class = NULL;
+    facts->past_error_class = NULL;
     facts->in_progress_test_id = NULL;
 }
 

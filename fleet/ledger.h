@@ -77,7 +77,8 @@ bool fleet_ledger_in_progress(fleet_ledger *ledger, long stale_after, long launc
 /* What the history says of one scope beyond the judge's facts. */
 typedef struct fleet_scope_facts {
     fleet_facts facts;
-    char *last_error_class; /* of the last drill that ended, or NULL */
+    char *last_error_class; /* of the last latest drill that ended, or NULL */
+    char *past_error_class; /* of the last drill to a past target that ended, or NULL */
     char *in_progress_test_id;
 } fleet_scope_facts;
 

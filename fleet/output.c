@@ -58,6 +58,8 @@ void fleet_print_json(const fleet_plan *plan, FILE *out)
         json_object_set_new(o, "source_host", text_or_null(row->cluster->source_host));
         json_object_set_new(o, "source_port", text_or_null(row->cluster->source_port));
         json_object_set_new(o, "due", json_boolean(row->judgement.due));
+        json_object_set_new(o, "target",
+                            json_string(fleet_kind_target(&row->policy, row->judgement.kind)));
         json_object_set_new(o, "reason", json_string(fleet_reason_name(row->judgement.reason)));
         json_object_set_new(o, "last_verdict", text_or_null(verdict_name(f->last_verdict)));
         json_object_set_new(o, "last_error_class", text_or_null(row->facts.last_error_class));
@@ -66,6 +68,14 @@ void fleet_print_json(const fleet_plan *plan, FILE *out)
         json_object_set_new(o, "next_due_at", time_value(row->judgement.next_due_at));
         json_object_set_new(o, "in_progress_test_id", text_or_null(row->facts.in_progress_test_id));
         json_object_set_new(o, "every", json_integer(row->policy.every));
+        json_object_set_new(o, "past_target", text_or_null(row->policy.past_target));
+        json_object_set_new(o, "past_every",
+                            row->policy.past_target != NULL ? json_integer(row->policy.past_every)
+                                                            : json_null());
+        json_object_set_new(o, "last_past_verdict", text_or_null(verdict_name(f->past_verdict)));
+        json_object_set_new(o, "last_past_error_class", text_or_null(row->facts.past_error_class));
+        json_object_set_new(o, "last_past_finished_at", time_value(f->past_finished_at));
+        json_object_set_new(o, "last_past_passed_at", time_value(f->past_passed_at));
         text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(out, "%s\n", text);
         free(text);
@@ -92,15 +102,16 @@ static void short_time(double t, double now, bool due_time, char *buf, size_t si
     snprintf(buf, size, "%.10s %.5s", iso, iso + 11);
 }
 
-#define COLUMNS 8
+#define COLUMNS 10
 
 static const char *const headers[COLUMNS] = {
-    "SCOPE", "FOUND IN", "STANZA", "DUE", "REASON", "LAST VERDICT", "LAST PASSED", "NEXT DUE",
+    "SCOPE",  "FOUND IN",     "STANZA",      "DUE",         "TARGET",
+    "REASON", "LAST VERDICT", "LAST PASSED", "PAST PASSED", "NEXT DUE",
 };
 
-/* The cells of one row (cells[5] and later point into times). */
+/* The cells of one row (cells[6] and later point into times). */
 static void row_cells(const fleet_plan *plan, const fleet_row *row, char *found_in,
-                      char times[3][40], const char *cells[COLUMNS])
+                      char times[4][40], const char *cells[COLUMNS])
 {
     const fleet_facts *f = &row->facts.facts;
     const char *verdict = verdict_name(f->last_verdict);
@@ -111,14 +122,17 @@ static void row_cells(const fleet_plan *plan, const fleet_row *row, char *found_
         snprintf(times[2], 40, "%s", verdict ? verdict : "-");
     short_time(f->last_passed_at, plan->now, false, times[0], 40);
     short_time(row->judgement.next_due_at, plan->now, true, times[1], 40);
+    short_time(f->past_passed_at, plan->now, false, times[3], 40);
     cells[0] = row->cluster->scope;
     cells[1] = found_in;
     cells[2] = row->stanza;
     cells[3] = row->test_id ? "launched" : row->judgement.due ? "yes" : "no";
-    cells[4] = fleet_reason_name(row->judgement.reason);
-    cells[5] = times[2];
-    cells[6] = times[0];
-    cells[7] = times[1];
+    cells[4] = fleet_kind_target(&row->policy, row->judgement.kind);
+    cells[5] = fleet_reason_name(row->judgement.reason);
+    cells[6] = times[2];
+    cells[7] = times[0];
+    cells[8] = times[3];
+    cells[9] = times[1];
 }
 
 /* A cell padded to its column; the last one ends the line without trailing blanks. */
@@ -144,7 +158,7 @@ void fleet_print_table(const fleet_plan *plan, FILE *out)
         }
         for (size_t i = 0; i < plan->count; i++) {
             char *found_in = fleet_sources_text(plan->rows[i].cluster->sources);
-            char times[3][40];
+            char times[4][40];
             const char *cells[COLUMNS];
 
             row_cells(plan, &plan->rows[i], found_in, times, cells);

@@ -108,6 +108,9 @@ static void row_vars(const fleet_row *row, const char *test_id, fleet_vars *vars
     vars->value[FLEET_PH_API_URL] = c->source_api_url;
     vars->value[FLEET_PH_FOUND_IN] = *found_in;
     vars->value[FLEET_PH_DRILL_NAME] = *drill_name;
+    /* a launch names its target always: the fleet's bookkeeping of kinds relies on it */
+    vars->value[FLEET_PH_RECOVERY_TARGET] =
+        test_id ? fleet_kind_target(&row->policy, row->judgement.kind) : NULL;
 }
 
 /* One row per cluster, with its policy and stanza. */
@@ -159,6 +162,7 @@ static bool read_facts(const fleet_config *cfg, fleet_ledger *ledger, bool histo
             fleet_facts *f = &plan->rows[i].facts.facts;
 
             f->last_finished_at = f->last_passed_at = f->in_progress_since = NAN;
+            f->past_finished_at = f->past_passed_at = NAN;
         }
     }
     free(scopes);
@@ -213,10 +217,11 @@ static json_t *launch_detail(const fleet_config *cfg, const fleet_row *row, cons
 
     gethostname(host, sizeof(host) - 1);
     detail =
-        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s,s:I}", "runner", runner_name(cfg), "reason",
-                  fleet_reason_name(row->judgement.reason), "found_in",
-                  vars->value[FLEET_PH_FOUND_IN], "drill_name", vars->value[FLEET_PH_DRILL_NAME],
-                  "source_host", vars->value[FLEET_PH_SOURCE_HOST], "source_port",
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s,s:I}", "runner", runner_name(cfg),
+                  "reason", fleet_reason_name(row->judgement.reason), "target_kind",
+                  vars->value[FLEET_PH_RECOVERY_TARGET], "found_in", vars->value[FLEET_PH_FOUND_IN],
+                  "drill_name", vars->value[FLEET_PH_DRILL_NAME], "source_host",
+                  vars->value[FLEET_PH_SOURCE_HOST], "source_port",
                   vars->value[FLEET_PH_SOURCE_PORT], "leader", vars->value[FLEET_PH_LEADER],
                   "deployer_host", host, "deployer_pid", (json_int_t)getpid());
     return detail;
@@ -253,7 +258,10 @@ static bool schedule(const fleet_config *cfg, fleet_ledger *ledger, fleet_plan *
 static void record_launch_failure(const fleet_config *cfg, fleet_ledger *ledger, fleet_row *row,
                                   const char *message)
 {
-    json_t *detail = json_pack("{s:s,s:s}", "runner", runner_name(cfg), "message", message);
+    /* the kind too: the launch's failure counts against its kind's retry */
+    json_t *detail =
+        json_pack("{s:s,s:s,s:s}", "runner", runner_name(cfg), "target_kind",
+                  fleet_kind_target(&row->policy, row->judgement.kind), "message", message);
     char *why = NULL;
 
     if (!fleet_ledger_append(ledger, row->test_id, row->cluster->scope, row->stanza, "inconclusive",
@@ -296,8 +304,10 @@ static void launch_all(const fleet_config *cfg, const fleet_kube *kube, fleet_le
             why = pgd_strdup("not launched: pgdrill-fleet received a termination signal");
         else if (launch_one(cfg, kube, &vars, &why)) {
             plan->launched++;
-            pgd_info("launched drill %s of scope %s (stanza %s, %s)", row->test_id,
-                     row->cluster->scope, row->stanza, fleet_reason_name(row->judgement.reason));
+            pgd_info("launched drill %s of scope %s (stanza %s, recovery target %s, %s)",
+                     row->test_id, row->cluster->scope, row->stanza,
+                     vars.value[FLEET_PH_RECOVERY_TARGET],
+                     fleet_reason_name(row->judgement.reason));
         }
         if (why != NULL) {
             pgd_error("launch of scope %s (test id %s) failed: %s", row->cluster->scope,
@@ -367,6 +377,8 @@ static void clean_up(const fleet_config *cfg, const fleet_kube *kube, fleet_ledg
         vars.value[FLEET_PH_DRILL_NAME] =
             json_string_value(json_object_get(launch->detail, "drill_name"));
         vars.value[FLEET_PH_API_URL] = row ? row->cluster->source_api_url : NULL;
+        vars.value[FLEET_PH_RECOVERY_TARGET] =
+            json_string_value(json_object_get(launch->detail, "target_kind"));
         if (!fleet_command_cleanup(cfg, &vars, &error)) {
             pgd_warn("cleanup after drill %s of scope %s failed: %s; tried again at the next "
                      "pass",

@@ -115,20 +115,53 @@ static fleet_judgement judgement(bool due, fleet_reason reason, double next_due_
     return j;
 }
 
+const char *fleet_kind_target(const fleet_policy_values *policy, fleet_kind kind)
+{
+    if (kind == FLEET_KIND_LATEST)
+        return "latest";
+    /* a past drill in progress whose policy has no past target any more (configuration changed) */
+    return policy->past_target != NULL ? policy->past_target : "past";
+}
+
+/* The facts of one kind: its last drill that ended and its last proof. */
+typedef struct kind_facts {
+    fleet_verdict verdict;
+    double finished_at;
+    double passed_at;
+    long every;
+} kind_facts;
+
+static kind_facts facts_of(const fleet_policy_values *policy, const fleet_facts *facts,
+                           fleet_kind kind)
+{
+    kind_facts k;
+
+    if (kind == FLEET_KIND_PAST) {
+        k.verdict = facts->past_verdict;
+        k.finished_at = facts->past_finished_at;
+        k.passed_at = facts->past_passed_at;
+        k.every = policy->past_every;
+    } else {
+        k.verdict = facts->last_verdict;
+        k.finished_at = facts->last_finished_at;
+        k.passed_at = facts->last_passed_at;
+        k.every = policy->every;
+    }
+    return k;
+}
+
 /*
- * When the scope becomes due and why, from the last drills alone. A failed or inconclusive
+ * When a kind becomes due and why, from its last drills alone. A failed or inconclusive
  * drill waits retry_after, whatever the age of the last proof: that is what keeps a broken
  * backup from being drilled in a loop.
  */
-static double due_time(const fleet_policy_values *policy, const fleet_facts *facts, double now,
-                       fleet_reason *reason)
+static double due_time(const kind_facts *k, long retry_after, double now, fleet_reason *reason)
 {
-    bool never_passed = isnan(facts->last_passed_at);
+    bool never_passed = isnan(k->passed_at);
 
-    if ((facts->last_verdict == FLEET_VERDICT_FAILED ||
-         facts->last_verdict == FLEET_VERDICT_INCONCLUSIVE) &&
-        !isnan(facts->last_finished_at)) {
-        double retry_at = facts->last_finished_at + (double)policy->retry_after;
+    if ((k->verdict == FLEET_VERDICT_FAILED || k->verdict == FLEET_VERDICT_INCONCLUSIVE) &&
+        !isnan(k->finished_at)) {
+        double retry_at = k->finished_at + (double)retry_after;
 
         *reason = never_passed && now >= retry_at ? FLEET_REASON_NEVER_PROVEN : FLEET_REASON_RETRY;
         return retry_at;
@@ -137,9 +170,32 @@ static double due_time(const fleet_policy_values *policy, const fleet_facts *fac
         *reason = FLEET_REASON_NEVER_PROVEN;
         return now;
     }
-    *reason = now >= facts->last_passed_at + (double)policy->every ? FLEET_REASON_OVERDUE
-                                                                   : FLEET_REASON_PROVEN;
-    return facts->last_passed_at + (double)policy->every;
+    *reason = now >= k->passed_at + (double)k->every ? FLEET_REASON_OVERDUE : FLEET_REASON_PROVEN;
+    return k->passed_at + (double)k->every;
+}
+
+/*
+ * The kind to judge the scope by: the latest kind when it is due (freshness first), else the
+ * past kind when it is due, else the one due sooner (the latest kind on a tie).
+ */
+static fleet_kind choose_kind(const fleet_policy_values *policy, const fleet_facts *facts,
+                              double now, double *due_at, fleet_reason *reason)
+{
+    kind_facts latest = facts_of(policy, facts, FLEET_KIND_LATEST);
+    kind_facts past;
+    fleet_reason past_reason;
+    double past_at;
+
+    *due_at = due_time(&latest, policy->retry_after, now, reason);
+    if (policy->past_target == NULL || now >= *due_at)
+        return FLEET_KIND_LATEST;
+    past = facts_of(policy, facts, FLEET_KIND_PAST);
+    past_at = due_time(&past, policy->retry_after, now, &past_reason);
+    if (past_at >= *due_at)
+        return FLEET_KIND_LATEST;
+    *due_at = past_at;
+    *reason = past_reason;
+    return FLEET_KIND_PAST;
 }
 
 fleet_judgement fleet_judge(const fleet_policy_values *policy, const fleet_facts *facts,
@@ -149,21 +205,33 @@ fleet_judgement fleet_judge(const fleet_policy_values *policy, const fleet_facts
     bool never_started = false;
     fleet_reason reason;
     fleet_judgement j;
+    fleet_kind kind;
     double due_at;
 
     if (!policy->enabled)
         return judgement(false, FLEET_REASON_DISABLED, NAN);
-    /* A launch that never reported ends now (the pass writes never_started): a failed drill. */
+    /*
+     * A launch that never reported ends now (the pass writes never_started): a failed drill
+     * of its kind.
+     */
     if (f.in_progress && f.launch_pending && launch_timeout > 0 &&
         now - f.in_progress_since >= (double)launch_timeout) {
         never_started = true;
         f.in_progress = false;
-        f.last_verdict = FLEET_VERDICT_INCONCLUSIVE;
-        f.last_finished_at = now;
+        if (f.in_progress_kind == FLEET_KIND_PAST) {
+            f.past_verdict = FLEET_VERDICT_INCONCLUSIVE;
+            f.past_finished_at = now;
+        } else {
+            f.last_verdict = FLEET_VERDICT_INCONCLUSIVE;
+            f.last_finished_at = now;
+        }
     }
-    if (f.in_progress)
-        return judgement(false, FLEET_REASON_IN_PROGRESS, NAN);
-    due_at = due_time(policy, &f, now, &reason);
+    if (f.in_progress) {
+        j = judgement(false, FLEET_REASON_IN_PROGRESS, NAN);
+        j.kind = f.in_progress_kind;
+        return j;
+    }
+    kind = choose_kind(policy, &f, now, &due_at, &reason);
     if (now < due_at)
         j = judgement(false, reason, fleet_window_next_open(&policy->window, due_at));
     else if (!fleet_window_open(&policy->window, now))
@@ -176,20 +244,33 @@ fleet_judgement fleet_judge(const fleet_policy_values *policy, const fleet_facts
             j.reason = FLEET_REASON_NO_LEADER;
         }
     }
+    j.kind = kind;
     j.never_started = never_started;
     return j;
 }
 
-/* Never proven first, then the oldest proof, then by name: a total order, so plans repeat. */
+/* The last proof of the kind a candidate is judged by. */
+static double passed_at(const fleet_candidate *c)
+{
+    return c->judgement->kind == FLEET_KIND_PAST ? c->facts->past_passed_at
+                                                 : c->facts->last_passed_at;
+}
+
+/*
+ * Latest drills before past ones, never proven first, then the oldest proof, then by name: a
+ * total order, so plans repeat.
+ */
 static int candidate_order(const void *a, const void *b)
 {
     const fleet_candidate *x = a;
     const fleet_candidate *y = b;
-    double px = x->facts->last_passed_at;
-    double py = y->facts->last_passed_at;
+    double px = passed_at(x);
+    double py = passed_at(y);
 
     if (x->judgement->launch != y->judgement->launch)
         return x->judgement->launch ? -1 : 1;
+    if (x->judgement->kind != y->judgement->kind)
+        return x->judgement->kind == FLEET_KIND_LATEST ? -1 : 1;
     if (isnan(px) != isnan(py))
         return isnan(px) ? -1 : 1;
     if (!isnan(px) && px != py)

@@ -22,12 +22,16 @@ static const char *const names[FLEET_PH_COUNT] = {
     [FLEET_PH_API_URL] = "api_url",
     [FLEET_PH_FOUND_IN] = "found_in",
     [FLEET_PH_DRILL_NAME] = "drill_name",
+    [FLEET_PH_RECOVERY_TARGET] = "recovery_target",
 };
 
 const fleet_drill_variable fleet_drill_variables[] = {
-    {"PGDRILL_TEST_ID", FLEET_PH_TEST_ID},         {"PGDRILL_SOURCE_SCOPE", FLEET_PH_SCOPE},
-    {"PGDRILL_STANZA", FLEET_PH_STANZA},           {"PGDRILL_SOURCE_HOST", FLEET_PH_SOURCE_HOST},
+    {"PGDRILL_TEST_ID", FLEET_PH_TEST_ID},
+    {"PGDRILL_SOURCE_SCOPE", FLEET_PH_SCOPE},
+    {"PGDRILL_STANZA", FLEET_PH_STANZA},
+    {"PGDRILL_SOURCE_HOST", FLEET_PH_SOURCE_HOST},
     {"PGDRILL_SOURCE_PORT", FLEET_PH_SOURCE_PORT},
+    {"PGDRILL_RECOVERY_TARGET", FLEET_PH_RECOVERY_TARGET},
 };
 const size_t fleet_drill_variable_count =
     sizeof(fleet_drill_variables) / sizeof(fleet_drill_variables[0]);

@@ -22,6 +22,7 @@ typedef enum fleet_placeholder {
     FLEET_PH_API_URL,     /* the leader's Patroni REST API */
     FLEET_PH_FOUND_IN,    /* etcd, kubernetes, static (comma-separated) */
     FLEET_PH_DRILL_NAME,  /* <scope>-<first 8 of the test id>, DNS-1123: names, Patroni scopes */
+    FLEET_PH_RECOVERY_TARGET, /* latest, or the policy's past.target (oldest, random) */
     FLEET_PH_COUNT,
 } fleet_placeholder;
 

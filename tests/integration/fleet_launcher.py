@@ -5,7 +5,8 @@ What an operator's start-drill script does on a VM: it starts a drill of one clu
 background and exits at once; the cleanup stops the drill and removes what its Patroni left
 in etcd. pgdrill-fleet hands the drill's particulars in the argv (placeholders) and in the
 environment (PGDRILL_TEST_ID, PGDRILL_SOURCE_SCOPE, PGDRILL_STANZA, PGDRILL_SOURCE_HOST,
-PGDRILL_SOURCE_PORT), which Patroni passes on to pgdrill-bootstrap and pgdrill-verify.
+PGDRILL_SOURCE_PORT, PGDRILL_RECOVERY_TARGET), which Patroni passes on to pgdrill-bootstrap
+and pgdrill-verify.
 
   fleet_launcher.py patroni DRILL_NAME   a drill under Patroni (patroni-examples/patroni.yml,
                                          its scope DRILL_NAME in etcd's namespace /drills)

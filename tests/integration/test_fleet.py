@@ -256,6 +256,88 @@ def fleet_cap_and_retry():
             stop_drills(s)
 
 
+def insert_rows(s, rows):
+    """Status rows as the drills and an older version wrote them: (seconds ago, test id, scope,
+    status, class or None, target kind or None: a row without one)."""
+    values = ",".join(
+        "(statement_timestamp() - make_interval(secs => %d), '%s', '%s', '%s', '%s', %s, %s)"
+        % (ago, test_id, scope, scope, status, "'%s'" % cls if cls else "NULL",
+           "'{\"target_kind\": \"%s\"}'" % kind if kind else "'{}'")
+        for ago, test_id, scope, status, cls, kind in rows)
+    history(s, "INSERT INTO pgdrill.drill_status (time, test_id, scope, stanza, status,"
+               " error_class, detail) VALUES " + values)
+
+
+@scenario
+def fleet_mixed_targets():
+    """past: {target: random, every: 7d} beside the daily latest drills, judged against the
+    real history: each kind from its own rows (rows without a target kind count as latest),
+    latest first, retry_after per kind; the launch passes {recovery_target} and its scheduled
+    row the kind, so a past drill in progress is not launched again."""
+    with HistoryStack("fleetmix") as s:
+        s.install_pgdrill()
+        install_fleet(s)
+        env = fleet_env(s, "/nonexistent.yml")
+        scopes = ["m1", "m2", "m3", "m4"]
+        yml = write_fleet_yml(s, "fleet.yml", fleet_yml(
+            s, "\"record\", \"{scope}:{recovery_target}\"", etcd=False,
+            static=[(c, 5432, c) for c in scopes],
+            extra="max_concurrent: 10\npast: {target: random, every: 7d}\n"
+                  "scopes: [{match: m3, past: {target: \"\"}}, {match: \"z*\", enabled: false}]"))
+        # the history's table and the deployer's indexes, from a pass that launches nothing
+        init = write_fleet_yml(s, "init.yml", fleet_yml(
+            s, "\"record\", \"{scope}\"", etcd=False, static=[("zz", 5432, "zz")],
+            extra="scopes: [{match: zz, enabled: false}]"))
+        fleet(s, init, "run", env=env, check_rc=0)
+        hour, day = 3600, 86400
+        insert_rows(s, [
+            (hour, "l1", "m1", "passed", None, "latest"),          # m1: a past drill never ran
+            (2 * day, "l2", "m2", "passed", None, None),           # m2: an older version's row
+            (day, "p2", "m2", "passed", None, "oldest"),           # ... and a recent past proof
+            (hour, "l3", "m3", "passed", None, "latest"),          # m3: no past drills
+            (600, "p3", "m3", "failed", "target_mismatch", "random"),
+            (hour, "l4", "m4", "passed", None, "latest"),          # m4: its past drill failed
+            (600, "p4", "m4", "inconclusive", "target_unreachable", "random"),
+        ])
+        rows = plan(s, yml, env)
+        got = {c: (rows[c]["due"], rows[c]["target"], rows[c]["reason"]) for c in scopes}
+        expect_equal(got, {"m1": (True, "random", "never proven"),
+                           "m2": (True, "latest", "overdue"),
+                           "m3": (False, "latest", "proven"),
+                           "m4": (False, "random", "retry after failure")},
+                     "each kind judged from its own rows")
+        expect_equal((rows["m2"]["last_verdict"], rows["m2"]["last_past_verdict"],
+                      rows["m2"]["last_past_passed_at"] is not None,
+                      rows["m4"]["last_verdict"], rows["m4"]["last_past_error_class"],
+                      rows["m3"]["past_target"], rows["m1"]["past_every"]),
+                     ("passed", "passed", True, "passed", "target_unreachable", None, 7 * day),
+                     "the facts of both kinds")
+        table = fleet(s, yml, "plan", env=env, check_rc=0).stdout
+        expect(re.search(r"^m1 .* yes +random +never proven ", table, re.M), "plan's table",
+               table)
+
+        fleet(s, yml, "run", env=env, check_rc=0)
+        expect_equal(sorted(a for m, a, _ in launches(s)), ["m1:random", "m2:latest"],
+                     "the launches' recovery targets")
+        kinds = history(s, "SELECT scope || '=' || (detail->>'target_kind') FROM"
+                           " pgdrill.drill_status WHERE status = 'scheduled' ORDER BY scope")
+        expect_equal(kinds.split(), ["m1=random", "m2=latest"], "the scheduled rows' kinds")
+        rows = plan(s, yml, env)
+        expect_equal((rows["m1"]["reason"], rows["m1"]["target"]), ("in progress", "random"),
+                     "m1's past drill in progress")
+        fleet(s, yml, "run", env=env, check_rc=0)
+        expect_equal(len(launches(s)), 2, "nothing launched twice")
+        # the drills end (deliver writes target_kind from the report): m1 proven both ways
+        m1, m2 = scheduled_ids(s, "m1")[0], scheduled_ids(s, "m2")[0]
+        insert_rows(s, [(0, m1, "m1", "passed", None, "random"),
+                        (0, m2, "m2", "passed", None, "latest")])
+        rows = plan(s, yml, env)
+        expect_equal([(rows[c]["due"], rows[c]["target"]) for c in ("m1", "m2")],
+                     [(False, "latest"), (False, "latest")], "both proven")
+        expect(rows["m1"]["last_past_passed_at"] > rows["m1"]["last_passed_at"],
+               "m1's past proof is the newest", rows["m1"])
+
+
 @scenario
 def fleet_faults():
     """The history database down and a hanging launch command; pgdrill-fleet killed with
@@ -452,9 +534,11 @@ def fleet_kubernetes_recorded():
             drill_env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
             expect_equal((drill_env.get("PGDRILL_TEST_ID"), drill_env.get("PGDRILL_SOURCE_SCOPE"),
                           drill_env.get("PGDRILL_STANZA"), drill_env.get("PGDRILL_SOURCE_HOST"),
-                          drill_env.get("PGDRILL_SOURCE_PORT"), drill_env.get("PGDRILL_CONFIG")),
+                          drill_env.get("PGDRILL_SOURCE_PORT"), drill_env.get("PGDRILL_CONFIG"),
+                          drill_env.get("PGDRILL_RECOVERY_TARGET")),
                          (test_id, job_scope, job_scope, rows[job_scope]["source_host"], "5432",
-                          "/etc/pgdrill/pgdrill.yml"), "bootstrap's variables in the drill's pod")
+                          "/etc/pgdrill/pgdrill.yml", "latest"),
+                         "bootstrap's variables in the drill's pod")
             # the init container's shell script kept its braces
             expect("${f##*/}" in " ".join(pod["spec"]["initContainers"][0]["command"]),
                    "a manifest's own braces stay")

@@ -85,6 +85,52 @@ def needed(config):
         total += attempts * seconds(get(config, "report.webhook.timeout")) + backoff
     return total + MARGIN
 
+PAST_VARIABLE = "PGDRILL_RECOVERY_TARGET"
+
+
+def daily_and_past():
+    """The daily CronJob and past/cronjob.yaml's weekly one to a past target (or None)."""
+    cronjobs = {doc["metadata"]["name"]: doc for doc in find("CronJob")}
+    past = [doc for name, doc in cronjobs.items() if name.endswith("-past")]
+    daily = [doc for name, doc in cronjobs.items() if not name.endswith("-past")]
+    check(len(daily) == 1 and len(past) <= 1, "one daily CronJob and at most one -past: %s"
+          % sorted(cronjobs))
+    return daily[0], past[0] if past else None
+
+
+def check_past(daily, past):
+    """The past CronJob is the daily one's Job plus PGDRILL_RECOVERY_TARGET (oldest or
+    random), on a schedule of its own that does not start within the daily drill's
+    deadline (README "Mixing recovery targets")."""
+    if past is None:
+        return
+    spec = yaml.safe_load(yaml.safe_dump(past["spec"]["jobTemplate"]))
+    target = None
+    for c in spec["spec"]["template"]["spec"]["containers"]:
+        kept = [e for e in c.get("env", []) if e["name"] != PAST_VARIABLE]
+        if len(kept) != len(c.get("env", [])):
+            target = [e for e in c["env"] if e["name"] == PAST_VARIABLE][0].get("value")
+        c["env"] = kept
+    check(target in ("oldest", "random"), "CronJob %s: %s must be oldest or random, not %r"
+          % (past["metadata"]["name"], PAST_VARIABLE, target))
+    check(spec == daily["spec"]["jobTemplate"],
+          "CronJob %s's Job differs from %s's by more than %s" % (
+              past["metadata"]["name"], daily["metadata"]["name"], PAST_VARIABLE))
+    rest = {k: v for k, v in past["spec"].items() if k not in ("jobTemplate", "schedule")}
+    check(rest == {k: v for k, v in daily["spec"].items()
+                   if k not in ("jobTemplate", "schedule")},
+          "the past CronJob's settings differ from the daily one's (but for its schedule)")
+    # both "M H * * ..." with fixed minutes and hours: the past one starts after the daily
+    # one's deadline
+    d, p = daily["spec"]["schedule"].split(), past["spec"]["schedule"].split()
+    deadline_h = daily["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] / 3600
+    if check(all(x.isdigit() for x in d[:2] + p[:2]),
+             "schedules with fixed minutes and hours: %s, %s" % (d, p)):
+        start_d, start_p = int(d[1]) + int(d[0]) / 60, int(p[1]) + int(p[0]) / 60
+        check((start_p - start_d) % 24 >= deadline_h and (start_d - start_p) % 24 >= deadline_h,
+              "the past CronJob (%s) starts within the daily drill's deadline (%s, %g h)"
+              % (past["spec"]["schedule"], daily["spec"]["schedule"], deadline_h))
+
 
 def main():
     config = yaml.safe_load(configmap_file("pgdrill.yml"))
@@ -104,6 +150,9 @@ def main():
     for cronjob in find("CronJob"):
         check(cronjob["spec"].get("concurrencyPolicy") == "Forbid",
               "CronJob %s: concurrencyPolicy must be Forbid" % cronjob["metadata"]["name"])
+    daily, past = daily_and_past()
+    check_past(daily, past)
+    for cronjob in [daily]:
         # once/job.yaml is the CronJob's Job to run by hand: nothing else may differ
         template = dict(cronjob["spec"]["jobTemplate"]["spec"])
         for job in find("Job"):

@@ -123,6 +123,8 @@ static void test_issue_example(void **state)
     assert_int_equal(cfg.launch.timeout, 300);
     assert_string_equal(cfg.stanza, "{scope}");
     assert_string_equal(cfg.window, "");
+    assert_string_equal(cfg.past_target, "");
+    assert_int_equal(cfg.past_every, 7 * 86400);
     assert_int_equal(cfg.inventory.etcd.timeout, 10);
     assert_int_equal(cfg.launch.cleanup.count, 0);
     fleet_config_free(&cfg);
@@ -206,6 +208,102 @@ static void test_policies(void **state)
     fleet_config_free(&cfg);
 }
 
+/*
+ * past: a second kind of drill per policy, to a past recovery target; a scopes[] entry sets
+ * or clears it (target ""), its every alone keeps the top level's target.
+ */
+static void test_past_targets(void **state)
+{
+    fleet_config cfg;
+    fleet_policy_values v;
+    const char *stanza = NULL;
+
+    (void)state;
+    assert_accepted(BASE "past:\n  target: random\n  every: 7d\n"
+                         "scopes:\n"
+                         "  - match: \"orders*\"\n    past: {target: oldest, every: 3d}\n"
+                         "  - match: \"tmp-*\"\n    past:\n      target: \"\"\n"
+                         "  - match: \"big-*\"\n    past: {every: 30d}\n"
+                         "  - match: \"*\"\n    every: 12h\n",
+                    &cfg);
+    assert_string_equal(cfg.past_target, "random");
+    assert_int_equal(cfg.past_every, 7 * 86400);
+    assert_int_equal(fleet_config_policy_for(&cfg, "orders-eu", &v, &stanza), 0);
+    assert_string_equal(v.past_target, "oldest");
+    assert_int_equal(v.past_every, 3 * 86400);
+    assert_int_equal(v.every, 86400);
+    assert_int_equal(fleet_config_policy_for(&cfg, "tmp-1", &v, &stanza), 1);
+    assert_null(v.past_target);
+    assert_int_equal(fleet_config_policy_for(&cfg, "big-1", &v, &stanza), 2);
+    assert_string_equal(v.past_target, "random");
+    assert_int_equal(v.past_every, 30 * 86400);
+    assert_int_equal(fleet_config_policy_for(&cfg, "billing", &v, &stanza), 3);
+    assert_string_equal(v.past_target, "random");
+    assert_int_equal(v.past_every, 7 * 86400);
+    assert_int_equal(v.every, 12 * 3600);
+    fleet_config_free(&cfg);
+    /* README "Mixing recovery targets", its example as written */
+    assert_accepted(BASE "every: 24h                 # a latest drill of every scope each day\n"
+                         "past:\n"
+                         "  target: random           # and, besides it, one to a random "
+                         "instant of the window\n"
+                         "  every: 7d                # ... each week\n"
+                         "scopes:\n"
+                         "  - match: \"ledger-*\"\n"
+                         "    past: {target: oldest, every: 3d}   # the whole window, twice a "
+                         "week\n"
+                         "  - match: \"scratch-*\"\n"
+                         "    past: {target: \"\"}                  # no past drills\n",
+                    &cfg);
+    assert_int_equal(fleet_config_policy_for(&cfg, "ledger-1", &v, &stanza), 0);
+    assert_string_equal(v.past_target, "oldest");
+    assert_int_equal(fleet_config_policy_for(&cfg, "scratch-1", &v, &stanza), 1);
+    assert_null(v.past_target);
+    assert_int_equal(fleet_config_policy_for(&cfg, "orders", &v, &stanza), -1);
+    assert_string_equal(v.past_target, "random");
+    fleet_config_free(&cfg);
+    /* without past.target: no past drills, whatever past.every says */
+    assert_accepted(BASE "past: {every: 1d}\n", &cfg);
+    assert_int_equal(fleet_config_policy_for(&cfg, "x", &v, &stanza), -1);
+    assert_null(v.past_target);
+    fleet_config_free(&cfg);
+    /* ... unless a scope's entry names one */
+    assert_accepted(BASE "scopes: [{match: x, past: {target: random}}]\n", &cfg);
+    assert_int_equal(fleet_config_policy_for(&cfg, "x", &v, &stanza), 0);
+    assert_string_equal(v.past_target, "random");
+    assert_int_equal(v.past_every, 7 * 86400);
+    assert_int_equal(fleet_config_policy_for(&cfg, "y", &v, &stanza), -1);
+    assert_null(v.past_target);
+    fleet_config_free(&cfg);
+
+    assert_rejected(BASE "past: {target: latest}\n",
+                    "4: past.target: \"latest\": every drill of the fleet not to a past target is "
+                    "latest already; expected oldest or random (\"\": none)");
+    assert_rejected(BASE "past:\n  every: 7d\n  target: 2026-11-30T14:02:00Z\n",
+                    "6: past.target: \"2026-11-30T14:02:00Z\": an instant makes no sense for a "
+                    "recurring drill (every one would restore to the same instant, which falls "
+                    "out of the repository's window); expected oldest or random, or run one drill "
+                    "with pgdrill-bootstrap --recovery-target");
+    assert_rejected(BASE "past: {target: newest}\n",
+                    "4: past.target: \"newest\": expected oldest or random (\"\": none)");
+    assert_rejected(BASE "past: {target: [random]}\n",
+                    "4: past.target: expected a string, found a list");
+    assert_rejected(BASE "past: {every: 10s}\n", "4: past.every: must be at least 60s");
+    assert_rejected(BASE "past: random\n", "4: past: expected a mapping, found a scalar");
+    assert_rejected(BASE "past: {evry: 1d}\n", "4: past.evry: unknown key");
+    assert_rejected(BASE "scopes:\n  - match: a\n    past:\n      target: 2026-11-30\n",
+                    "7: scopes[0].past.target: \"2026-11-30\": an instant makes no sense for a "
+                    "recurring drill (every one would restore to the same instant, which falls "
+                    "out of the repository's window); expected oldest or random, or run one drill "
+                    "with pgdrill-bootstrap --recovery-target");
+    assert_rejected(BASE "scopes:\n  - match: a\n  - match: b\n    past: {target: random, "
+                         "evry: 1d}\n",
+                    "7: scopes[1].past.evry: unknown key");
+    assert_rejected(BASE "scopes:\n  - match: a\n    past:\n      every: 1d\n"
+                         "      every: 2d\n",
+                    "8: scopes[0].past.every: duplicate key (first set on line 7)");
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -236,7 +334,7 @@ static void test_errors(void **state)
     assert_rejected(BASE "stanza: \"{scpoe}\"\n",
                     "4: stanza: unknown placeholder \"{scpoe}\" (known: {scope}, {stanza}, "
                     "{test_id}, {source_host}, {source_port}, {leader}, {api_url}, {found_in}, "
-                    "{drill_name}; \"{{\" for a brace)");
+                    "{drill_name}, {recovery_target}; \"{{\" for a brace)");
     assert_rejected(BASE "stanza: \"\"\n", "4: stanza: must not be empty");
     assert_rejected("history_dsn: dbname=x\ninventory: {etcd: {endpoints: [http://e]}}\n"
                     "launch:\n  command:\n    - start\n    - \"{test_id\"\n",
@@ -391,7 +489,7 @@ static void test_kubernetes_template_errors(void **state)
          "\"{scpoe}\"}]}}}\n",
          "spec.template.spec.containers[0].name: unknown placeholder \"{scpoe}\" (known: "
          "{scope}, {stanza}, {test_id}, {source_host}, {source_port}, {leader}, {api_url}, "
-         "{found_in}, {drill_name})"},
+         "{found_in}, {drill_name}, {recovery_target})"},
         {"a: [1\n", NULL},
     };
 
@@ -480,6 +578,7 @@ int main(void)
         cmocka_unit_test_teardown(test_namespace_and_lists, clear_secrets),
         cmocka_unit_test_teardown(test_static_clusters, clear_secrets),
         cmocka_unit_test_teardown(test_policies, clear_secrets),
+        cmocka_unit_test_teardown(test_past_targets, clear_secrets),
         cmocka_unit_test_teardown(test_errors, clear_secrets),
         cmocka_unit_test_teardown(test_item_errors, clear_secrets),
         cmocka_unit_test_teardown(test_secrets_registered, clear_secrets),

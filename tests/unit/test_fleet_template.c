@@ -85,11 +85,39 @@ static void test_manifest(void **state)
     assert_false(fleet_manifest_check("{drill_nmae}", &why));
     assert_string_equal(why, "unknown placeholder \"{drill_nmae}\" (known: {scope}, {stanza}, "
                              "{test_id}, {source_host}, {source_port}, {leader}, {api_url}, "
-                             "{found_in}, {drill_name})");
+                             "{found_in}, {drill_name}, {recovery_target})");
     free(why);
     /* strict templates (argv) refuse what manifests allow */
     assert_false(fleet_template_check("${f##*/}", &why));
     free(why);
+}
+
+/*
+ * A launch's recovery target reaches the drill both ways: the placeholder in argv and
+ * manifests, and bootstrap's PGDRILL_RECOVERY_TARGET, which both runners set from the table.
+ */
+static void test_recovery_target(void **state)
+{
+    fleet_vars vars;
+    bool in_table = false;
+    char *out;
+
+    (void)state;
+    memset(&vars, 0, sizeof(vars));
+    vars.value[FLEET_PH_RECOVERY_TARGET] = "random";
+    out = fleet_template_expand("--recovery-target={recovery_target}", &vars);
+    assert_string_equal(out, "--recovery-target=random");
+    free(out);
+    out = fleet_manifest_expand("{recovery_target}", &vars);
+    assert_string_equal(out, "random");
+    free(out);
+    for (size_t i = 0; i < fleet_drill_variable_count; i++) {
+        if (strcmp(fleet_drill_variables[i].name, "PGDRILL_RECOVERY_TARGET") == 0) {
+            assert_int_equal(fleet_drill_variables[i].placeholder, FLEET_PH_RECOVERY_TARGET);
+            in_table = true;
+        }
+    }
+    assert_true(in_table);
 }
 
 static void test_drill_name(void **state)
@@ -121,9 +149,8 @@ static void test_drill_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_expand),
-        cmocka_unit_test(test_check),
-        cmocka_unit_test(test_manifest),
+        cmocka_unit_test(test_expand),     cmocka_unit_test(test_check),
+        cmocka_unit_test(test_manifest),   cmocka_unit_test(test_recovery_target),
         cmocka_unit_test(test_drill_name),
     };
 
