@@ -321,6 +321,10 @@ static bool read_source_rows(drill *d, PGconn *conn)
     }
     d->source_rows = pgd_target_rows_json(res);
     PQclear(res);
+    if (d->source_rows == NULL)
+        return drill_fail(d, PGD_ERR_TARGET_UNREACHABLE,
+                          "a row of the source's marker table has a test id that is not UTF-8: "
+                          "the rows that prove a past target cannot be carried to verify");
     pgd_info("read %zu marker and fence rows on the source for the past target",
              json_array_size(d->source_rows));
     return true;
@@ -329,6 +333,7 @@ static bool read_source_rows(drill *d, PGconn *conn)
 bool inject_read_source_rows(drill *d)
 {
     char *errmsg = NULL;
+    char *dbname;
     PGconn *conn;
     bool ok;
 
@@ -341,8 +346,33 @@ bool inject_read_source_rows(drill *d)
         free(errmsg);
         return false;
     }
+    /* verify reads the copy's rows in the database they were read from here */
+    dbname = pgd_pq_value(conn, "SELECT pg_catalog.current_database()", 0, NULL,
+                          statement_timeout_ms(d), &errmsg);
+    if (dbname == NULL) {
+        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not inspect the source: %s", errmsg);
+        free(errmsg);
+        PQfinish(conn);
+        return false;
+    }
+    pgd_report_set_nested(d->report, "marker", "database", dbname);
+    free(dbname);
     ok = read_source_rows(d, conn);
     PQfinish(conn);
+    return ok;
+}
+
+/*
+ * The server ends any statement of ours that runs longer than the client
+ * waits: a marker INSERT the client gave up on cannot commit later, which
+ * is what bounds a row's commit to its created_at plus this (F77).
+ */
+static bool set_statement_timeout(const drill *d, PGconn *conn, char **errmsg)
+{
+    char *sql = pgd_asprintf("SET statement_timeout = %lld", (long long)statement_timeout_ms(d));
+    bool ok = pgd_pq_command(conn, sql, 0, NULL, statement_timeout_ms(d), errmsg);
+
+    free(sql);
     return ok;
 }
 
@@ -369,7 +399,8 @@ bool inject_marker(drill *d)
      * all the archiver needs.
      */
     if (!pgd_pq_command(conn, "SET synchronous_commit = local", 0, NULL, statement_timeout_ms(d),
-                        &errmsg)) {
+                        &errmsg) ||
+        !set_statement_timeout(d, conn, &errmsg)) {
         drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not configure the session: %s", errmsg);
         goto out;
     }

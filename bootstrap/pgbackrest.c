@@ -164,10 +164,15 @@ const char *pgbackrest_info_archive_id(json_t *info)
         json_object_get(json_array_get(archives, json_array_size(archives) - 1), "id"));
 }
 
+/* 9999-12-31T23:59:59Z: a later stop time is not pgBackRest's, and would overflow microseconds. */
+#define PGBACKREST_STOP_MAX 253402300799LL
+
 size_t pgbackrest_info_window(json_t *info, pgd_target_backup **backups, const char **newest_wal)
 {
     json_t *sets = pgbackrest_info_backups(info);
     json_t *archives = json_object_get(json_array_get(info, 0), "archive");
+    json_t *newest = json_array_get(archives, json_array_size(archives) - 1);
+    json_t *current_db = json_object_get(json_object_get(newest, "database"), "id");
     json_t *set;
     size_t i;
     size_t n = 0;
@@ -177,15 +182,20 @@ size_t pgbackrest_info_window(json_t *info, pgd_target_backup **backups, const c
     {
         const char *label = json_string_value(json_object_get(set, "label"));
         json_t *stop = json_object_get(json_object_get(set, "timestamp"), "stop");
+        json_t *db = json_object_get(json_object_get(set, "database"), "id");
 
-        if (label == NULL || !json_is_integer(stop))
+        if (label == NULL || !json_is_integer(stop) || json_integer_value(stop) < 0 ||
+            json_integer_value(stop) > PGBACKREST_STOP_MAX)
+            continue;
+        /* Sets of the cluster before a stanza-upgrade cannot be replayed into today's WAL. */
+        if (json_is_integer(current_db) && json_is_integer(db) &&
+            json_integer_value(db) != json_integer_value(current_db))
             continue;
         (*backups)[n].label = label;
         (*backups)[n].stop_s = (int64_t)json_integer_value(stop);
         n++;
     }
-    *newest_wal = json_string_value(
-        json_object_get(json_array_get(archives, json_array_size(archives) - 1), "max"));
+    *newest_wal = json_string_value(json_object_get(newest, "max"));
     return n;
 }
 

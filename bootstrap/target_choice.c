@@ -83,19 +83,13 @@ static bool pick_instant(drill *d, const pgd_window_facts *f, const pgd_marker_r
         return true;
     }
     if (!pgd_target_oldest(rows, n, pgd_target_window_lower(f), f->upper_us, &oldest, &marker)) {
-        char lower[40];
-        char upper[40];
-        char *window =
-            f->n_backups == 0
-                ? pgd_strdup("nothing: the repository holds no backup set of this stanza")
-                : pgd_asprintf("from %s to %s",
-                               pgd_format_us(pgd_target_window_lower(f), PGD_US_REPORT, lower,
-                                             sizeof(lower)),
-                               pgd_format_us(f->upper_us, PGD_US_REPORT, upper, sizeof(upper)));
+        char *window = pgd_target_describe_window(f);
+
         drill_fail(d, PGD_ERR_TARGET_UNREACHABLE,
                    "recovery.target %s: no retained marker with its fence was written after the "
-                   "end of the oldest backup set; the repository reaches %s, and the marker "
-                   "table holds %zu rows: run latest drills first (each leaves a marker)",
+                   "end of the backup set a restore would start from; the repository reaches %s, "
+                   "and the marker table holds %zu rows: run latest drills first (each leaves a "
+                   "marker)",
                    d->cfg->recovery.target, window, n);
         free(window);
         return false;
@@ -107,6 +101,16 @@ static bool pick_instant(drill *d, const pgd_window_facts *f, const pgd_marker_r
         *target_us = pgd_target_random(oldest, own_marker_created(d, rows, n, f->upper_us),
                                        pgd_target_system_random, NULL);
     return true;
+}
+
+/*
+ * How long after its created_at a row may commit: as long as a drill's INSERT
+ * may take on the source, where the statement timeout enforces it (inject.c).
+ * verify judges with the same value, from the report.
+ */
+static int64_t commit_slack_us(const drill *d)
+{
+    return pgd_marker_statement_timeout_ms(d->cfg->source.connect_timeout) * 1000;
 }
 
 /* A past target: the instant, reachable and provable, and the set to restore it from. */
@@ -124,8 +128,9 @@ static bool choose_past(drill *d, const pgd_window_facts *f, json_t *target, con
         drill_fail(d, PGD_ERR_INTERNAL, "the source's marker rows: %s", why);
         goto out;
     }
-    pgd_marker_bound_commits(
-        rows, n, pgd_marker_statement_timeout_ms(d->cfg->source.connect_timeout) * 1000);
+    pgd_marker_bound_commits(rows, n, commit_slack_us(d));
+    json_object_set_new(target, "commit_slack_seconds",
+                        json_integer((json_int_t)(commit_slack_us(d) / 1000000)));
     if (!pick_instant(d, f, rows, n, &target_us))
         goto out;
     pgd_target_window(f, target_us, &choice);
@@ -170,7 +175,13 @@ bool choose_target(drill *d, json_t *info, const char **set)
     f.n_backups = pgbackrest_info_window(info, &backups, &f.newest_wal);
     f.backups = backups;
     f.upper_us = upper_us;
+    /*
+     * The window ends at the marker, on the source's clock; this host's clock
+     * only names a target later than both "in the future".
+     */
     f.now_us = (int64_t)(pgd_wall_seconds() * 1e6);
+    if (f.now_us < upper_us)
+        f.now_us = upper_us;
     target = record_target(d, &f);
     ok = d->target.kind == PGD_TARGET_LATEST || choose_past(d, &f, target, set);
     if (ok && pgd_parse_timestamp_us(d->target_time, &target_us, &why)) {

@@ -55,13 +55,15 @@ static const class_info classes[] = {
                            "the drill also causes this"},
     [PGD_ERR_TARGET_UNREACHABLE] = {"target_unreachable", PGD_VERDICT_INCONCLUSIVE,
                                     "`recovery.target` names an instant the repository cannot "
-                                    "restore to (before the end of its oldest backup set, in the "
-                                    "future, in a hole it reports, or before the end of the set "
-                                    "`pgbackrest.set` names), or one without a retained marker "
-                                    "on each side to prove it with; refused before any restore, "
-                                    "naming the window it reaches",
-                                    "pick a target inside the window named; nothing was "
-                                    "restored, the backup itself was not judged"},
+                                    "restore to (before the end of its oldest backup set or of "
+                                    "the set `pgbackrest.set` names, in the future, or not before "
+                                    "the drill's own marker), or one without a retained marker "
+                                    "on each side to prove it with: refused before any restore, "
+                                    "naming the window it reaches; or verify found no marker on "
+                                    "one side of the target in the copy's rows",
+                                    "pick a target inside the window named (latest drills leave "
+                                    "the markers a past target is proven with); the backup itself "
+                                    "was not judged"},
     [PGD_ERR_RESTORE_FAILED] = {"restore_failed", PGD_VERDICT_FAILED,
                                 "`pgbackrest restore` failed (missing or corrupt file, checksum, "
                                 "repository error); its error line is quoted",
@@ -103,9 +105,9 @@ static const class_info classes[] = {
                                  "after the target, or lacks one committed before it (the row's "
                                  "test id, kind and time named)",
                                  "recovery did not stop at the target: a restore to that instant "
-                                 "would hold the wrong data; check the clocks of source and "
-                                 "restore host and the `recovery_target_*` settings, then run the "
-                                 "drill again"},
+                                 "would hold the wrong data; check the source's clock (a jump "
+                                 "makes created_at lie) and the `recovery_target_*` settings, "
+                                 "then run the drill again"},
     [PGD_ERR_ARCHIVING_ENABLED] = {"archiving_enabled", PGD_VERDICT_FAILED,
                                    "the restored instance would archive into production",
                                    "set `archive_mode: 'off'` in the drill's patroni.yml — "

@@ -61,16 +61,30 @@ const char *pgd_target_kind_name(pgd_target_kind kind)
     return "?";
 }
 
-int64_t pgd_target_window_lower(const pgd_window_facts *facts)
+/* The oldest set a restore may start from: the one pgbackrest.set names, else the oldest. */
+static const pgd_target_backup *first_usable(const pgd_window_facts *facts)
 {
     if (facts->n_backups == 0)
+        return NULL;
+    for (size_t i = 0; facts->set != NULL && i < facts->n_backups; i++) {
+        if (strcmp(facts->backups[i].label, facts->set) == 0)
+            return &facts->backups[i];
+    }
+    return &facts->backups[0];
+}
+
+int64_t pgd_target_window_lower(const pgd_window_facts *facts)
+{
+    const pgd_target_backup *first = first_usable(facts);
+
+    if (first == NULL)
         return PGD_TARGET_UNKNOWN;
     /*
      * pgBackRest wants a stop time strictly before the target in whole
      * seconds (F8); the set is consistent before its recorded stop second
      * ends (F76).
      */
-    return (facts->backups[0].stop_s + 1) * US_PER_S;
+    return (first->stop_s + 1) * US_PER_S;
 }
 
 /* Did this set end before the target, as pgBackRest judges it (F8)? */
@@ -79,8 +93,7 @@ static bool ended_before(const pgd_target_backup *backup, int64_t target_us)
     return backup->stop_s < target_us / US_PER_S;
 }
 
-/* "from 2026-...Z (the end of backup set L) to 2026-...Z (the newest marker; ...)" */
-static char *describe_window(const pgd_window_facts *facts)
+char *pgd_target_describe_window(const pgd_window_facts *facts)
 {
     char lower[40];
     char upper[40];
@@ -91,14 +104,14 @@ static char *describe_window(const pgd_window_facts *facts)
     pgd_format_us(facts->upper_us, PGD_US_REPORT, upper, sizeof(upper));
     return pgd_asprintf("from %s (a second after backup set %s ended) to %s (the newest "
                         "marker; newest archived WAL %s)",
-                        lower, facts->backups[0].label, upper,
+                        lower, first_usable(facts)->label, upper,
                         facts->newest_wal ? facts->newest_wal : "unknown");
 }
 
 static void refuse(pgd_window_choice *choice, const pgd_window_facts *facts, const char *target,
                    const char *what, const char *detail)
 {
-    char *window = describe_window(facts);
+    char *window = pgd_target_describe_window(facts);
 
     choice->reachable = false;
     choice->why = pgd_asprintf("the target %s %s%s; the repository reaches %s", target, what,
@@ -198,8 +211,9 @@ void pgd_marker_bound_commits(pgd_marker_row *rows, size_t n, int64_t slack_us)
             continue;
         /* The marker's drill read its target after the COMMIT and then wrote the fence. */
         for (size_t j = 0; j < n; j++) {
+            /* A fence created before its marker was not written by a drill: no bound from it. */
             if (rows[j].fence && strcmp(rows[j].test_id, row->test_id) == 0 &&
-                rows[j].created_us - 1 < row->commit_by_us)
+                rows[j].created_us > row->created_us && rows[j].created_us - 1 < row->commit_by_us)
                 row->commit_by_us = rows[j].created_us - 1;
         }
     }

@@ -96,8 +96,14 @@ typedef struct pgd_window_choice {
  */
 void pgd_target_window(const pgd_window_facts *facts, int64_t target_us, pgd_window_choice *choice);
 
-/* The earliest instant a restore can stop at: the oldest set's end plus a second (F8, F76). */
+/*
+ * The earliest instant a restore can stop at: the end of the oldest set (or of the one
+ * pgbackrest.set names) plus a second (F8, F76).
+ */
 int64_t pgd_target_window_lower(const pgd_window_facts *facts);
+
+/* "from <lower> (a second after backup set L ended) to <upper> (...)" (caller frees). */
+char *pgd_target_describe_window(const pgd_window_facts *facts);
 
 /* ---- the markers ---------------------------------------------------------------------------- */
 

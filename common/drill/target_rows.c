@@ -14,10 +14,17 @@ json_t *pgd_target_rows_json(const PGresult *res)
 {
     json_t *rows = json_array();
 
-    for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "test_id", PQgetvalue(res, i, 0),
-                                              "kind", PQgetvalue(res, i, 1), "created_at",
-                                              PQgetvalue(res, i, 2)));
+    for (int i = 0; i < PQntuples(res); i++) {
+        /* NULL for text that is not UTF-8: no row may vanish from the proof unnoticed */
+        json_t *row = json_pack("{s:s,s:s,s:s}", "test_id", PQgetvalue(res, i, 0), "kind",
+                                PQgetvalue(res, i, 1), "created_at", PQgetvalue(res, i, 2));
+
+        if (row == NULL) {
+            json_decref(rows);
+            return NULL;
+        }
+        json_array_append_new(rows, row);
+    }
     return rows;
 }
 

@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-/* The rows of pgd_marker_rows' result, as a new JSON array. */
+/* The rows of pgd_marker_rows' result, as a new JSON array; NULL if a value is not UTF-8. */
 json_t *pgd_target_rows_json(const PGresult *res);
 
 /*

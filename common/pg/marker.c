@@ -273,10 +273,17 @@ PGresult *pgd_marker_rows(PGconn *conn, const char *schema, const char *table, i
     qualified = pgd_marker_table_name(conn, schema, table, errmsg);
     if (qualified == NULL)
         return NULL;
-    /* In UTC whatever the session's TimeZone: the instants are compared with the target's. */
+    /*
+     * In UTC whatever the session's TimeZone: the instants are compared with
+     * the target's. No drill writes a time outside 1970..9999 (nor infinity,
+     * which to_char cannot print): such a row proves nothing and is left out
+     * on both sides.
+     */
     sql = pgd_asprintf("SELECT test_id, kind, pg_catalog.to_char(created_at AT TIME ZONE 'UTC',"
                        " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM %s"
-                       " WHERE kind IN ($1, $2) AND test_id IS NOT NULL AND created_at IS NOT NULL"
+                       " WHERE kind IN ($1, $2) AND test_id IS NOT NULL"
+                       " AND created_at BETWEEN '1970-01-01 00:00:00+00' AND"
+                       " '9999-12-31 23:59:59+00'"
                        " ORDER BY created_at, test_id, kind",
                        qualified);
     res = pgd_pq_exec(conn, sql, 2, params, timeout_ms, errmsg, NULL);

@@ -88,10 +88,17 @@ static void test_info_window(void **state)
                    "\"max\":\"000000010000000000000009\",\"min\":\"000000010000000000000001\"},"
                    "{\"database\":{\"id\":2,\"repo-key\":1},\"id\":\"15-2\","
                    "\"max\":\"00000001000000000000002A\",\"min\":\"000000010000000000000003\"}],"
-                   "\"backup\":[{\"label\":\"20261104-182000F\",\"type\":\"full\","
+                   "\"backup\":[{\"label\":\"20261101-182000F\",\"type\":\"full\","
+                   "\"database\":{\"id\":1,\"repo-key\":1},"
+                   "\"timestamp\":{\"start\":1793730000,\"stop\":1793730037}},"
+                   "{\"label\":\"20261104-182000F\",\"type\":\"full\","
+                   "\"database\":{\"id\":2,\"repo-key\":1},"
                    "\"timestamp\":{\"start\":1793989200,\"stop\":1793989237}},"
                    "{\"label\":\"20261105-182000F_20261105-183000D\",\"type\":\"diff\"},"
+                   "{\"label\":\"20261106-182000F\",\"type\":\"full\","
+                   "\"timestamp\":{\"start\":1794162000,\"stop\":99999999999999}},"
                    "{\"label\":\"20261114-182000F\",\"type\":\"full\","
+                   "\"database\":{\"id\":2,\"repo-key\":1},"
                    "\"timestamp\":{\"start\":1794853200,\"stop\":1794853237}}],"
                    "\"name\":\"orders\",\"status\":{\"code\":0,\"message\":\"ok\"}}]",
                    0, NULL);
@@ -100,6 +107,8 @@ static void test_info_window(void **state)
     const char *newest = NULL;
 
     (void)state;
+    /* the set of the cluster before its stanza-upgrade (database 1) and a stop time beyond
+       9999 are left out too */
     assert_int_equal(pgbackrest_info_window(info, &backups, &newest), 2);
     assert_string_equal(backups[0].label, "20261104-182000F");
     assert_true(backups[0].stop_s == 1793989237);

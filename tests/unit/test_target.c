@@ -177,8 +177,18 @@ static void test_window_named_set(void **state)
     assert_contains(c.why, "is not after the end of the backup set pgbackrest.set names "
                            "(pgbackrest.set: 20261114-182000F_20261114-183000D)");
     free(c.why);
+    /* the window starts at the named set's end: oldest and random draw from there */
+    assert_true(pgd_target_window_lower(&f) == (backups[1].stop_s + 1) * S);
+    {
+        char *window = pgd_target_describe_window(&f);
+
+        assert_contains(window, "a second after backup set 20261114-182000F_20261114-183000D "
+                                "ended");
+        free(window);
+    }
     /* oldest: the oldest set, whatever the target */
     f = window_facts("oldest");
+    assert_true(pgd_target_window_lower(&f) == (backups[0].stop_s + 1) * S);
     pgd_target_window(&f, T0 - 3600 * S, &c);
     assert_string_equal(c.set, "20261104-182000F");
     /* a label the repository does not hold (expired) */
@@ -235,6 +245,11 @@ static void test_bound_commits(void **state)
     pgd_marker_bound_commits(rows, 7, PGD_TARGET_UNKNOWN);
     assert_true(rows[3].commit_by_us == PGD_TARGET_UNKNOWN);
     assert_true(rows[2].commit_by_us == T0 - 19 * DAY + 4999);
+    /* a "fence" created before its marker was not written by a drill: it bounds nothing */
+    rows[3].created_us = rows[2].created_us - 1;
+    pgd_marker_bound_commits(rows, 7, 30 * S);
+    assert_true(rows[2].commit_by_us == rows[2].created_us + 30 * S);
+    assert_true(rows[2].commit_by_us >= rows[2].commit_after_us);
 }
 
 static void test_oldest_reachable_marker(void **state)
