@@ -141,8 +141,13 @@ static bool choose_past(drill *d, const pgd_window_facts *f, json_t *target, con
         goto out;
     }
     if (!pgd_target_provable(rows, n, target_us, &why)) {
-        drill_fail(d, PGD_ERR_TARGET_UNREACHABLE, "recovery.target %s: %s", d->cfg->recovery.target,
-                   why);
+        char *window = pgd_target_describe_window(f);
+
+        drill_fail(d, PGD_ERR_TARGET_UNREACHABLE,
+                   "recovery.target %s: %s; the repository reaches %s, and a target needs a "
+                   "retained marker on each side",
+                   d->cfg->recovery.target, why, window);
+        free(window);
         goto out;
     }
     free(d->target_time);

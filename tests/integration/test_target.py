@@ -90,6 +90,9 @@ def target_past_instants():
     with Stack("target") as s:
         s.install_pgdrill()
         between = write_window(s)
+        first_set = json.loads(s.pgbackrest("--output=json", "info").stdout)[0]["backup"][-1]
+        s.backup("incr")  # a second set, ended after M3: no instant before M3 restores from it
+        sets = json.loads(s.pgbackrest("--output=json", "info").stdout)[0]["backup"]
         t0 = time.monotonic()
 
         # oldest: just after M1, its fence and everything later absent
@@ -118,6 +121,8 @@ def target_past_instants():
         expect_outcome(p, r, 0, None)
         expect_equal(r["target"]["kind"], "time", "target.kind")
         expect_equal(r["target"]["time"], between, "target.time")
+        expect_equal(r["backup"]["label"], first_set["label"],
+                     "the newest set that ended before the instant, not the newest")
         p, r, port = verify(s, config, datadir)
         expect_outcome(p, r, 0, None)
         expect_equal(marker_rows(s, port), ["m1:marker", "m1:fence", "m2:marker", "m2:fence"],
@@ -175,6 +180,31 @@ def target_past_instants():
         expect_outcome(p, r, 0, None)
         expect_equal(r["target"]["upper"]["test_id"], "m3", "target.upper")
         s.stop_postgres(s.path("scheduled"))
+
+        # unreachable: pgbackrest.set names the set that ended after the instant; an instant
+        # after the backup's end but before M1 (no marker proves its lower side)
+        m1 = [x for x in r["target"]["source_rows"] if x["test_id"] == "m1"][0]["created_at"]
+        lower = r["target"]["window"]["lower"]
+        before_m1 = (datetime.datetime.strptime(lower, "%Y-%m-%dT%H:%M:%S.%fZ") +
+                     (datetime.datetime.strptime(m1, "%Y-%m-%dT%H:%M:%S.%fZ") -
+                      datetime.datetime.strptime(lower, "%Y-%m-%dT%H:%M:%S.%fZ")) / 2)
+        named = config_with(s, "named.yml").replace("named.yml", "named.yml")
+        with open(named) as f:
+            text = f.read().replace("  set: latest", "  set: " + sets[-1]["label"])
+        with open(named, "w") as f:
+            f.write(text)
+        for cfg, target, words in (
+                (named, between, "is not after the end of the backup set pgbackrest.set names"),
+                (config, before_m1.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                 "no marker committed before the target")):
+            p, r, datadir = drill(s, cfg, "refused-" + words[:6].replace(" ", ""),
+                                  "--recovery-target=" + target)
+            expect_outcome(p, r, 3, "target_unreachable")
+            expect(words in r["error"]["message"], "the refusal says why", r["error"])
+            expect("the repository reaches from" in r["error"]["message"],
+                   "the refusal names the window", r["error"])
+            expect(os.listdir(datadir) == [], "nothing restored", os.listdir(datadir))
+            os.rename(s.path("state", "report.json"), s.path("state", "refused.json"))
 
         # unreachable: before the oldest backup's end, and in the future; nothing restored
         for target, words in (("2020-01-01T00:00:00Z", "before the end of the oldest backup set"),
