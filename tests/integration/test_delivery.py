@@ -1,6 +1,7 @@
 """Fleet bookkeeping and delivery: status history in a real PostgreSQL, the fleet-wide cap
 under a real race, the webhook against a real local HTTPS server, the metrics file checked
 by a strict exposition-format parser."""
+import datetime
 import http.server
 import json
 import os
@@ -132,6 +133,13 @@ def delivery_history_and_metrics():
                sorted(readme_metrics() - PAST_TARGET_METRICS - WINDOW_METRICS - families))
         expect(not families & PAST_TARGET_METRICS, "a latest drill wrote past-target metrics",
                sorted(families & PAST_TARGET_METRICS))
+        expect(WINDOW_METRICS <= families, "a latest drill's window (target.window) is written",
+               sorted(WINDOW_METRICS - families))
+        expect_equal(promtext.value(fam, "pgdrill_window_upper_timestamp_seconds"),
+                     round(datetime.datetime.strptime(r["target"]["window"]["upper"],
+                                                      "%Y-%m-%dT%H:%M:%S.%fZ")
+                           .replace(tzinfo=datetime.timezone.utc).timestamp(), 3),
+                     "the window's upper edge is the drill's marker")
         expect_equal(promtext.value(fam, "pgdrill_window_proven_dates"), 0, "no day proven")
 
         # window coverage: this drill restored to the latest point and proves no day; rows
@@ -153,6 +161,43 @@ def delivery_history_and_metrics():
         expect_equal(coverage(s), {"orders": ("30", proven, "2")},
                      "coverage: passed past-target drills prove their target's day (today %s)"
                      % today)
+
+        # a drill to a past target (oldest: just after the first drill's marker) proves its
+        # target's day in the history and the metrics, and never moves the recovery point back
+        p = s.bootstrap(config, s.path("d-oldest"), "--recovery-target=oldest")
+        expect_equal(p.returncode, 0, "bootstrap of the past target")
+        port = s.start_restored(s.path("d-oldest"))
+        p = s.verify(config, "host=%s port=%d dbname=postgres user=postgres" % (s.socket_dir, port))
+        r = s.report()
+        expect_outcome(p, r, 0, None)
+        s.stop_postgres(s.path("d-oldest"))
+        detail = json.loads(s.psql("SELECT detail FROM pgdrill.drill_status WHERE test_id = '%s'"
+                                   " AND status = 'passed'" % r["test_id"], db="drillhist"))
+        expect_equal({k: detail.get(k) for k in ("target_kind", "target_time", "window_lower",
+                                                 "window_upper")},
+                     {"target_kind": "oldest", "target_time": r["target"]["time"],
+                      "window_lower": r["target"]["window"]["lower"],
+                      "window_upper": r["target"]["window"]["upper"]}, "history detail")
+        target_day = r["target"]["time"][:10]
+        expect_equal(coverage(s), {"orders": ("30", ",".join(sorted({proven, target_day})),
+                                              "3")}, "coverage after a past-target drill")
+        fam = promtext.parse(open(metrics).read())
+        expect_equal(promtext.value(fam, "pgdrill_window_day_proven", day=target_day), 1,
+                     "the target's day proven in the metrics")
+        expect_equal(promtext.value(fam, "pgdrill_window_proven_dates"), 1, "one day proven")
+        # oldest lands just before the first drill's fence, a few ms after its target: the
+        # recovery point is the newer of the two, never the older
+        expect(recovery_point <= promtext.value(
+            fam, "pgdrill_last_success_recovery_point_timestamp_seconds") < recovery_point + 1,
+            "a past target does not move the recovery point back")
+        recovery_point = promtext.value(fam, "pgdrill_last_success_recovery_point_timestamp_seconds")
+        expect("pgdrill_recovery_point_age_seconds" not in fam, "no lag for a past target")
+        families = check_metrics_file(metrics)
+        expect(families == readme_metrics() - {"pgdrill_recovery_point_age_seconds"},
+               "after a latest and a past-target drill every metric of the README is written "
+               "(but the lag, for a past target)",
+               sorted(readme_metrics() ^ families))
+        last_success = promtext.value(fam, "pgdrill_last_success_timestamp_seconds")
 
         # a failing drill: the verdict changes, the last success stays
         p = s.bootstrap(config, s.path("d2"), "--test-id=early", EARLY)
