@@ -18,7 +18,8 @@ and pgdrill-verify.
                                          the mode $FLEET_TEST_MODES gives SCOPE
                                          ("s1=bootstrap,s2=record"), with DRILL_NAME or SCOPE
 
-Every call is appended to $FLEET_TEST_DIR/launches ("MODE ARG TEST_ID"). The stack's
+With $FLEET_TEST_HOLD set, bootstrap mode waits for that file to exist before it starts
+pgdrill-bootstrap. Every call is appended to $FLEET_TEST_DIR/launches ("MODE ARG TEST_ID"). The stack's
 directory, binaries, etcd port and pgdrill.yml come from FLEET_TEST_* variables.
 """
 import json
@@ -99,9 +100,16 @@ def start(mode, name):
         os.chmod(yml, 0o600)
         detach(["patroni", yml], d, state)
     else:
-        detach([os.path.join(env("FLEET_TEST_BINDIR"), "pgdrill-bootstrap"),
+        argv = [os.path.join(env("FLEET_TEST_BINDIR"), "pgdrill-bootstrap"),
                 "--config=" + env("FLEET_TEST_CONFIG"), "--scope=" + name,
-                "--datadir=" + os.path.join(d, "data")], d, state)
+                "--datadir=" + os.path.join(d, "data")]
+        hold = os.environ.get("FLEET_TEST_HOLD")
+        if hold:
+            # the drill starts once the test creates the file (at most 60 s later): a test
+            # can look at the drill in progress before a drill that fails early has ended
+            argv = ["/bin/sh", "-c", 'i=0; while [ ! -e "$0" ] && [ $i -lt 600 ]; do'
+                    ' sleep 0.1; i=$((i+1)); done; exec "$@"', hold] + argv
+        detach(argv, d, state)
 
 
 def etcd_delete_prefix(prefix):

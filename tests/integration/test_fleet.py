@@ -197,6 +197,8 @@ def fleet_cap_and_retry():
             config = drill_config(s, max_concurrent=1)
             env = fleet_env(s, config)
             env["FLEET_TEST_MODES"] = "s1=bootstrap,s2=record"
+            # s1's drill fails within a second: held until plan has seen it in progress
+            env["FLEET_TEST_HOLD"] = s.path("hold-s1")
             yml = write_fleet_yml(s, "fleet.yml", fleet_yml(
                 s, "\"by-scope\", \"{scope}\", \"{drill_name}\"", "\"stop\", \"{drill_name}\"",
                 etcd=False, static=[("s1", s.pg_port, "no-such-stanza"),
@@ -211,6 +213,7 @@ def fleet_cap_and_retry():
             expect_equal((rows["s1"]["reason"], rows["s2"]["reason"], rows["s2"]["due"]),
                          ("in progress", "cap full", True), "the cap in plan")
             # s1's drill is a real bootstrap that fails: its stanza does not exist
+            open(s.path("hold-s1"), "w").close()
             ended = wait_terminal(s, s1, 120)
             expect_equal(ended[s1[0]], ("failed", "stanza_missing"), "s1's drill")
             failed_at = float(row_of(s, s1[0], "failed").split("|")[1])
