@@ -106,7 +106,7 @@ typedef struct pgd_config {
         } webhook;
         char *metrics_file;
         char *signing_key; /* Ed25519 private key (PEM) signing the final report; "" = off */
-        long rto_target; /* restore + recovery must fit (seconds); 0: not judged */
+        long rto_target;   /* restore + recovery must fit (seconds); 0: not judged */
     } report;
 } pgd_config;
 

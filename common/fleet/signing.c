@@ -21,13 +21,16 @@
 
 /* A PEM Ed25519 key is about 120 bytes; anything this big is the wrong file. */
 #define KEY_FILE_MAX_BYTES (16 * 1024)
+/* As report.c reads a report: no report is near it. */
+#define REPORT_MAX_BYTES     (16 * 1024 * 1024)
 #define RAW_PUBLIC_KEY_BYTES 32
 
 struct pgd_signing_key {
     EVP_PKEY *pkey;
 };
 
-static char *read_key_file(const char *path, bool private_key, size_t *length, char **errmsg);
+static char *read_regular(const char *path, size_t max_bytes, bool private_key, size_t *length,
+                          char **errmsg);
 static void register_pem_lines(const char *text);
 
 /* An encrypted key would ask for a passphrase on the terminal: nobody is there to type it. */
@@ -41,11 +44,12 @@ static int no_passphrase(char *buf, int size, int rwflag, void *arg)
 }
 
 /*
- * The key file's content, checked before it is read: a regular file (a FIFO
- * would block), small, and for a private key no access for group or others,
- * as libpq asks of a passfile. NULL with *errmsg.
+ * A regular file's bytes (a FIFO would block), at most max_bytes, and for
+ * a private key no access for group or others, as libpq asks of a
+ * passfile. NUL-terminated for PEM; *length excludes it. NULL with *errmsg.
  */
-static char *read_key_file(const char *path, bool private_key, size_t *length, char **errmsg)
+static char *read_regular(const char *path, size_t max_bytes, bool private_key, size_t *length,
+                          char **errmsg)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
@@ -66,9 +70,8 @@ static char *read_key_file(const char *path, bool private_key, size_t *length, c
                                path, (unsigned)(st.st_mode & 07777), path);
         goto fail;
     }
-    if (st.st_size > KEY_FILE_MAX_BYTES) {
-        *errmsg = pgd_asprintf("\"%s\" is larger than %d bytes: not a key file", path,
-                               KEY_FILE_MAX_BYTES);
+    if ((uintmax_t)st.st_size > max_bytes) {
+        *errmsg = pgd_asprintf("\"%s\" is larger than %zu bytes", path, max_bytes);
         goto fail;
     }
     text = pgd_calloc(1, (size_t)st.st_size + 1);
@@ -133,11 +136,14 @@ static pgd_signing_key *parse_key(const char *path, const char *text, size_t len
                                    "and cannot ask for its passphrase (keep it unencrypted, mode "
                                    "0600)",
                                    path);
+        else if (private_key)
+            *errmsg = pgd_asprintf("\"%s\" is not a PEM private key (make one with: openssl "
+                                   "genpkey -algorithm ed25519)",
+                                   path);
         else
-            *errmsg = pgd_asprintf("\"%s\" is not a PEM %s key (make one with: openssl genpkey "
-                                   "-algorithm ed25519%s)",
-                                   path, private_key ? "private" : "public",
-                                   private_key ? "" : ", then openssl pkey -pubout");
+            *errmsg = pgd_asprintf("\"%s\" is not a PEM public key (derive it from the private "
+                                   "key: openssl pkey -in KEY.pem -pubout)",
+                                   path);
         return NULL;
     }
     if (EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
@@ -158,7 +164,7 @@ static pgd_signing_key *parse_key(const char *path, const char *text, size_t len
 static pgd_signing_key *load(const char *path, bool private_key, char **errmsg)
 {
     size_t length = 0;
-    char *text = read_key_file(path, private_key, &length, errmsg);
+    char *text = read_regular(path, KEY_FILE_MAX_BYTES, private_key, &length, errmsg);
     pgd_signing_key *key;
 
     if (text == NULL)
@@ -247,4 +253,37 @@ char *pgd_signing_base64(const unsigned char *data, size_t length)
 char *pgd_signing_sig_path(const char *report)
 {
     return pgd_asprintf("%s.sig", report);
+}
+
+pgd_signature_check pgd_signing_check_file(const pgd_signing_key *key, const char *report,
+                                           char **errmsg)
+{
+    char *sig_path = pgd_signing_sig_path(report);
+    size_t report_length = 0;
+    size_t sig_length = 0;
+    char *text = read_regular(report, REPORT_MAX_BYTES, false, &report_length, errmsg);
+    char *sig = text != NULL
+                    ? read_regular(sig_path, KEY_FILE_MAX_BYTES, false, &sig_length, errmsg)
+                    : NULL;
+    pgd_signature_check result = PGD_SIGNATURE_UNREADABLE;
+
+    if (sig != NULL) {
+        if (sig_length != PGD_SIGNATURE_BYTES) {
+            *errmsg = pgd_asprintf("\"%s\" holds %zu bytes, not a %d-byte Ed25519 signature",
+                                   sig_path, sig_length, PGD_SIGNATURE_BYTES);
+            result = PGD_SIGNATURE_INVALID;
+        } else if (pgd_signing_verify(key, text, report_length, (const unsigned char *)sig,
+                                      sig_length))
+            result = PGD_SIGNATURE_VALID;
+        else {
+            *errmsg = pgd_asprintf("\"%s\" is not this key's signature of \"%s\": the report was "
+                                   "changed after it was signed, or another key signed it",
+                                   sig_path, report);
+            result = PGD_SIGNATURE_INVALID;
+        }
+    }
+    free(sig);
+    free(text);
+    free(sig_path);
+    return result;
 }

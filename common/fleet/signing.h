@@ -55,4 +55,18 @@ char *pgd_signing_base64(const unsigned char *data, size_t length);
 /* "<report>.sig": where the detached signature of report lives (newly allocated). */
 char *pgd_signing_sig_path(const char *report);
 
+typedef enum pgd_signature_check {
+    PGD_SIGNATURE_VALID,      /* the key signed exactly these bytes */
+    PGD_SIGNATURE_INVALID,    /* it did not: the report or the signature changed, or another key */
+    PGD_SIGNATURE_UNREADABLE, /* the report or "<report>.sig" could not be read */
+} pgd_signature_check;
+
+/*
+ * Check "<report>.sig" against the bytes of report, read as they are (a
+ * byte changed anywhere, a NUL included, fails). *errmsg (caller frees)
+ * says why when the result is not PGD_SIGNATURE_VALID.
+ */
+pgd_signature_check pgd_signing_check_file(const pgd_signing_key *key, const char *report,
+                                           char **errmsg);
+
 #endif
