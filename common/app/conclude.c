@@ -73,8 +73,11 @@ static void write_signed(const pgd_config *cfg, pgd_history *history, pgd_report
         signature.error = "the report could not be written";
     } else if (key != NULL) {
         value = sign_written(key, report->path, text, &errmsg);
-        if (value == NULL)
+        if (value == NULL) {
             pgd_error("could not sign the report: %s", errmsg);
+            /* In memory only (the summary): the file is written, and it is what it is. */
+            json_object_set_new(named, "error", json_string(errmsg));
+        }
         signature.error = value == NULL ? errmsg : NULL;
     } else
         signature.error = key_error;

@@ -85,6 +85,7 @@ def signing_report():
             p = s.verify(config, "host=%s port=%d dbname=postgres user=postgres"
                          % (s.socket_dir, port))
             logs += p.stdout + p.stderr
+            summary = p.stderr
             r = s.report()
             expect_outcome(p, r, 0, None)
         finally:
@@ -110,6 +111,8 @@ def signing_report():
         expect_equal(r["signature"]["key_fingerprint"], fingerprint, "report's key fingerprint")
         expect_equal(r["signature"]["algorithm"], "ed25519", "report's signature algorithm")
         expect_equal(r["signature"]["file"], sig_path, "report's signature file")
+        expect("signature:    %s (Ed25519 key %s)" % (sig_path, fingerprint) in summary,
+               "the summary names the signature and its key", summary[-3000:])
         expect_equal((r["delivery"]["history"], r["delivery"]["webhook"]),
                      ("after signing", "after signing"), "delivery after the signature")
 
