@@ -27,7 +27,7 @@ static void record(pgd_report *report, const char *what, json_t *outcome)
 /* {value, key_fingerprint} or {error, key_fingerprint}: what the history row and webhook carry. */
 static json_t *signature_json(const pgd_report_signature *signature)
 {
-    return json_pack("{s:s?,s:s?,s:s?}", "value", signature->value, "key_fingerprint",
+    return json_pack("{s:s*,s:s*,s:s*}", "value", signature->value, "key_fingerprint",
                      signature->key_fingerprint, "error", signature->error);
 }
 
