@@ -94,8 +94,13 @@ static void options(FILE *out, const pgd_usage *usage)
         fputs("\\fB\\-\\-", out);
         put_text(out, o->name);
         fputs("\\fR", out);
-        if (o->arg != NULL)
-            fprintf(out, "=\\fI%s\\fR", o->arg);
+        if (o->arg != NULL) {
+            char name[32];
+            int optional;
+            const char *arg = pgd_usage_arg_name(o, name, sizeof(name), &optional);
+
+            fprintf(out, optional ? "[=\\fI%s\\fR]" : "=\\fI%s\\fR", arg);
+        }
         fputc('\n', out);
         put_line(out, o->help);
     }

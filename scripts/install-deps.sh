@@ -10,6 +10,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
   build-essential cmake pkg-config git
   libpq-dev libyaml-dev libcurl4-openssl-dev libjansson-dev uuid-dev libcmocka-dev
+  # libcrypto (pkg-config libcrypto): the report's Ed25519 signature (common/fleet/signing.c).
+  libssl-dev
   postgresql-15 postgresql-client-15 pgbackrest patroni python3-etcd python3-psycopg2
   # tests/integration/test_quarantine.py: a source with pg_cron jobs (README, "Quarantine").
   postgresql-15-cron

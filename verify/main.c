@@ -19,6 +19,7 @@
 #include "report.h"
 #include "secret.h"
 #include "signals.h"
+#include "signature_check.h"
 #include "verify_usage.h"
 #include "xalloc.h"
 
@@ -90,11 +91,14 @@ static int conclude(verify_run *run, pgd_history *history, int64_t start)
 
 int main(int argc, char **argv)
 {
-    struct option long_options[8];
+    struct option long_options[10];
     char short_options[8];
     const char *config_path = NULL;
     const char *state_dir = getenv("PGDRILL_STATE_DIR");
     bool check_config = false;
+    bool check_signature = false;
+    const char *signed_report = NULL;
+    const char *public_key = NULL;
     pgd_config cfg;
     verify_run run = {0};
     pgd_history history;
@@ -118,6 +122,13 @@ int main(int argc, char **argv)
         case OPT_VERIFY_STATE_DIR:
             state_dir = optarg;
             break;
+        case OPT_VERIFY_CHECK_SIGNATURE:
+            check_signature = true;
+            signed_report = optarg;
+            break;
+        case OPT_VERIFY_PUBLIC_KEY:
+            public_key = optarg;
+            break;
         default:
             if (pgd_cli_common_option(c, print_help))
                 break;
@@ -129,6 +140,12 @@ int main(int argc, char **argv)
     if (check_config)
         return optind < argc ? pgd_cli_too_many_arguments(argv[optind])
                              : pgd_cli_check_config(config_path);
+    if (public_key != NULL && !check_signature)
+        return pgd_cli_usage_error("--public-key is only for --check-signature");
+    if (check_signature)
+        return optind < argc
+                   ? pgd_cli_too_many_arguments(argv[optind])
+                   : verify_check_signature(config_path, state_dir, signed_report, public_key);
     run.conninfo = optind < argc ? argv[optind] : "";
     if (!pgd_conninfo_valid(run.conninfo))
         return pgd_cli_usage_error("CONNINFO is not a valid libpq connection string");

@@ -8,6 +8,12 @@ static const pgd_usage_option options[] = {
     {OPT_VERIFY_STATE_DIR, "state-dir", "DIR",
      "the drill's state and report, as bootstrap's --state-dir (replaces state_dir)"},
     PGD_USAGE_CHECK_CONFIG_OPTION,
+    {OPT_VERIFY_CHECK_SIGNATURE, "check-signature", "[REPORT]",
+     "check the signature REPORT.sig of REPORT (default: report.file), then exit (0 it "
+     "verifies, 1 it does not, 2 no key, 3 a file unreadable)"},
+    {OPT_VERIFY_PUBLIC_KEY, "public-key", "PEM",
+     "the Ed25519 public key --check-signature checks with (default: derived from "
+     "report.signing_key)"},
     PGD_USAGE_COMMON_OPTIONS,
     {0, NULL, NULL, NULL},
 };

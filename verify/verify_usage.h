@@ -6,8 +6,10 @@
 
 #include "usage.h"
 
-/* getopt_long's value of --state-dir (no short form). */
-#define OPT_VERIFY_STATE_DIR (PGD_USAGE_LONG_ONLY + 1)
+/* getopt_long's values of the long-only options. */
+#define OPT_VERIFY_STATE_DIR       (PGD_USAGE_LONG_ONLY + 1)
+#define OPT_VERIFY_CHECK_SIGNATURE (PGD_USAGE_LONG_ONLY + 2)
+#define OPT_VERIFY_PUBLIC_KEY      (PGD_USAGE_LONG_ONLY + 3)
 
 extern const pgd_usage pgd_verify_usage;
 

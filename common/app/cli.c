@@ -7,6 +7,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "redact.h"
+#include "signing.h"
 #include "xalloc.h"
 
 #include <stdarg.h>
@@ -174,6 +175,29 @@ int pgd_cli_lock_state_dir(const pgd_config *cfg)
     return PGD_EXIT_INCONCLUSIVE;
 }
 
+/*
+ * report.signing_key is read now, before a drill touches anything (and by
+ * --check-config): a key the drill could not sign with at the end is a
+ * configuration error, not a report found unsigned afterwards. It is read
+ * again to sign, so the key is not held in memory for the drill's hours.
+ */
+static bool signing_key_usable(const pgd_config *cfg)
+{
+    char *why = NULL;
+    pgd_signing_key *key;
+
+    if (cfg->report.signing_key[0] == '\0')
+        return true;
+    key = pgd_signing_key_load(cfg->report.signing_key, &why);
+    if (key != NULL) {
+        pgd_signing_key_free(key);
+        return true;
+    }
+    config_rejected(pgd_config_error(cfg, "report.signing_key", "%s", why));
+    free(why);
+    return false;
+}
+
 bool pgd_cli_load_config(const char *option_path, pgd_config *cfg)
 {
     const char *path = pgd_config_path(option_path);
@@ -188,5 +212,9 @@ bool pgd_cli_load_config(const char *option_path, pgd_config *cfg)
     }
     /* The config loader registered its connection strings' secrets; the webhook URL's here. */
     pgd_url_register_secrets(cfg->report.webhook.url);
+    if (!signing_key_usable(cfg)) {
+        pgd_config_free(cfg);
+        return false;
+    }
     return true;
 }

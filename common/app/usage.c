@@ -50,14 +50,32 @@ static void print_wrapped(FILE *out, const char *text, size_t col, size_t indent
     fputc('\n', out);
 }
 
+const char *pgd_usage_arg_name(const pgd_usage_option *option, char *buf, size_t size,
+                               int *optional)
+{
+    size_t length = option->arg != NULL ? strlen(option->arg) : 0;
+
+    *optional = length > 2 && option->arg[0] == '[' && option->arg[length - 1] == ']';
+    if (!*optional)
+        return option->arg;
+    snprintf(buf, size, "%.*s", (int)(length - 2), option->arg + 1);
+    return buf;
+}
+
 void pgd_usage_flags(const pgd_usage_option *option, char *buf, size_t size)
 {
     char short_form[8] = "";
+    char name[32];
+    int optional;
+    const char *arg = pgd_usage_arg_name(option, name, sizeof(name), &optional);
 
     if (option->val < PGD_USAGE_LONG_ONLY)
         snprintf(short_form, sizeof(short_form), "-%c, ", option->val);
-    snprintf(buf, size, "%s--%s%s%s", short_form, option->name, option->arg ? "=" : "",
-             option->arg ? option->arg : "");
+    snprintf(buf, size, "%s--%s%s%s%s", short_form, option->name,
+             arg == NULL ? ""
+             : optional  ? "[="
+                         : "=",
+             arg ? arg : "", optional ? "]" : "");
 }
 
 /* "  -c, --config=PATH        text", the text at OPTION_COLUMN (on the next line if need be). */
@@ -113,10 +131,17 @@ void pgd_usage_getopt(const pgd_usage *usage, struct option *longopts, size_t ma
     size_t s = 0;
 
     for (const pgd_usage_option *o = usage->options; o->name != NULL; o++, n++) {
+        char name[32];
+        int optional;
+        const char *arg = pgd_usage_arg_name(o, name, sizeof(name), &optional);
+
         if (n + 1 >= max_long || s + 3 >= max_short)
             abort();
-        longopts[n] =
-            (struct option){o->name, o->arg ? required_argument : no_argument, NULL, o->val};
+        longopts[n] = (struct option){o->name,
+                                      arg == NULL ? no_argument
+                                      : optional  ? optional_argument
+                                                  : required_argument,
+                                      NULL, o->val};
         if (o->val < PGD_USAGE_LONG_ONLY) {
             shortopts[s++] = (char)o->val;
             if (o->arg != NULL)

@@ -20,7 +20,8 @@
 typedef struct pgd_usage_option {
     int val; /* getopt_long's value: the short option's letter, or PGD_USAGE_LONG_ONLY + n */
     const char *name; /* the long option, without "--" */
-    const char *arg;  /* the argument's name ("PATH"), NULL when it takes none */
+    const char *arg;  /* the argument's name ("PATH"), "[PATH]" when it may be left out (long
+                         form only: --name[=PATH]), NULL when it takes none */
     const char *help; /* plain text, one line when the terminal is wide enough; wrapped */
 } pgd_usage_option;
 
@@ -68,6 +69,10 @@ typedef struct pgd_usage {
 
 /* The option as --help and the README show it: "-c, --config=PATH" or "--scope=NAME". */
 void pgd_usage_flags(const pgd_usage_option *option, char *buf, size_t size);
+
+/* The argument's name without the brackets of an optional one; *optional says which. */
+const char *pgd_usage_arg_name(const pgd_usage_option *option, char *buf, size_t size,
+                               int *optional);
 
 /* --help on out: description, usage, options, operands, environment, exit status. */
 void pgd_usage_print(const pgd_usage *usage, FILE *out);

@@ -107,12 +107,18 @@ static int create_temporary(const char *path, int mode, char **tmp, char **errms
 
 bool pgd_write_file_atomic(const char *path, const char *content, int mode, char **errmsg)
 {
+    return pgd_write_bytes_atomic(path, content, strlen(content), mode, errmsg);
+}
+
+bool pgd_write_bytes_atomic(const char *path, const void *data, size_t length, int mode,
+                            char **errmsg)
+{
     char *tmp = NULL;
     int fd = create_temporary(path, mode, &tmp, errmsg);
 
     if (fd < 0)
         return false;
-    if (!write_all(fd, content, strlen(content)) || fsync(fd) != 0) {
+    if (!write_all(fd, data, length) || fsync(fd) != 0) {
         *errmsg = pgd_asprintf("could not write \"%s\": %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);

@@ -17,6 +17,10 @@
  */
 bool pgd_write_file_atomic(const char *path, const char *content, int mode, char **errmsg);
 
+/* pgd_write_file_atomic for length bytes that may hold NUL (a signature). */
+bool pgd_write_bytes_atomic(const char *path, const void *data, size_t length, int mode,
+                            char **errmsg);
+
 typedef enum pgd_read_flags {
     PGD_READ_FOLLOW = 0,   /* follow symbolic links (configuration, Kubernetes mounts) */
     PGD_READ_NOFOLLOW = 1, /* refuse a symbolic link (our own state files) */

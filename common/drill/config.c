@@ -449,6 +449,14 @@ static const key_spec config_keys[] = {
      .default_note = "(not judged)",
      .meaning =
          "restore plus recovery must fit within this, or the drill fails with `rto_exceeded`"},
+    {.path = "report.signing_key",
+     .kind = K_PATH,
+     .offset = AT(report.signing_key),
+     .default_value = "\"\"",
+     .default_note = "(off)",
+     .meaning =
+         "Ed25519 private key (PEM, mode 0600 or stricter) that signs the final report: "
+         "`<report.file>.sig` ([Signed evidence](#signed-evidence)); never logged" ABSOLUTE_PATH},
     {.path = "report.metrics_file",
      .kind = K_PATH,
      .offset = AT(report.metrics_file),

@@ -105,7 +105,8 @@ typedef struct pgd_config {
             long retries;
         } webhook;
         char *metrics_file;
-        long rto_target; /* restore + recovery must fit (seconds); 0: not judged */
+        char *signing_key; /* Ed25519 private key (PEM) signing the final report; "" = off */
+        long rto_target;   /* restore + recovery must fit (seconds); 0: not judged */
     } report;
 } pgd_config;
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #define REPORT_MAX_BYTES (16 * 1024 * 1024)
 
@@ -176,9 +177,15 @@ void pgd_report_free(pgd_report *report)
 
 bool pgd_report_write(pgd_report *report, char **errmsg)
 {
+    return pgd_report_write_text(report, NULL, errmsg);
+}
+
+bool pgd_report_write_text(pgd_report *report, char **written, char **errmsg)
+{
     json_t *output = pgd_report_for_output(report);
     char *text = json_dumps(output, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     char *with_newline;
+    char *signature;
     bool ok;
 
     json_decref(output);
@@ -188,8 +195,18 @@ bool pgd_report_write(pgd_report *report, char **errmsg)
     }
     with_newline = pgd_asprintf("%s\n", text);
     free(text);
-    ok = pgd_write_file_atomic(report->path, with_newline, 0640, errmsg);
-    free(with_newline);
+    signature = pgd_asprintf("%s.sig", report->path);
+    if (unlink(signature) != 0 && errno != ENOENT) {
+        *errmsg = pgd_asprintf("could not remove the earlier signature \"%s\": %s", signature,
+                               strerror(errno));
+        ok = false;
+    } else
+        ok = pgd_write_file_atomic(report->path, with_newline, 0640, errmsg);
+    free(signature);
+    if (ok && written != NULL)
+        *written = with_newline;
+    else
+        free(with_newline);
     return ok;
 }
 

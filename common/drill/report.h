@@ -39,8 +39,15 @@ void pgd_report_free(pgd_report *report);
 /* The document as it may leave the process: free text masked (caller decrefs). */
 json_t *pgd_report_for_output(const pgd_report *report);
 
-/* Write it (temp file + rename). */
+/*
+ * Write it (temp file + rename). A signature of an earlier version
+ * ("<file>.sig") is removed first: it no longer matches what the file holds,
+ * and a signed report is always the last one written (conclude.h).
+ */
 bool pgd_report_write(pgd_report *report, char **errmsg);
+
+/* pgd_report_write, *written (caller frees) the exact bytes the file got (to sign them). */
+bool pgd_report_write_text(pgd_report *report, char **written, char **errmsg);
 
 /* Top-level string field, e.g. "target_time"; value NULL stores JSON null. */
 void pgd_report_set_string(pgd_report *report, const char *key, const char *value);

@@ -23,6 +23,23 @@ static void print_line(FILE *out, const char *label, const char *value)
     free(masked);
 }
 
+/* "signature:" with report.signing_key: the file and the key, or why there is none. */
+static void print_signature(FILE *out, const json_t *signature, pgd_buf *line)
+{
+    const char *error = json_string_value(json_object_get(signature, "error"));
+
+    if (!json_is_object(signature))
+        return;
+    pgd_buf_reset(line);
+    if (error != NULL)
+        pgd_buf_appendf(line, "not signed: %s", error);
+    else
+        pgd_buf_appendf(line, "%s (Ed25519 key %s)",
+                        or_dash(json_string_value(json_object_get(signature, "file"))),
+                        or_dash(json_string_value(json_object_get(signature, "key_fingerprint"))));
+    print_line(out, "signature:", line->data);
+}
+
 void pgd_print_summary(const pgd_report *report, FILE *out)
 {
     json_t *root = report->root;
@@ -79,6 +96,7 @@ void pgd_print_summary(const pgd_report *report, FILE *out)
         print_line(out, i == 0 ? "checks:" : "", line.data);
     }
     print_line(out, "report:", report->path);
+    print_signature(out, json_object_get(root, "signature"), &line);
     pgd_buf_free(&line);
     fflush(out);
 }

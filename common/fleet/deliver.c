@@ -61,7 +61,15 @@ json_t *pgd_deliver_status_detail(const pgd_report *report)
     return detail;
 }
 
-static void deliver_history(pgd_history *history, pgd_report *report)
+/* {value, key_fingerprint} or {error, key_fingerprint}: what the history row and webhook carry. */
+static json_t *signature_json(const pgd_report_signature *signature)
+{
+    return json_pack("{s:s*,s:s*,s:s*}", "value", signature->value, "key_fingerprint",
+                     signature->key_fingerprint, "error", signature->error);
+}
+
+static void deliver_history(pgd_history *history, pgd_report *report,
+                            const pgd_report_signature *signature)
 {
     pgd_error_class error_class = pgd_report_error_class(report);
     char *outcome;
@@ -70,6 +78,8 @@ static void deliver_history(pgd_history *history, pgd_report *report)
     if (error_class != PGD_ERR_DEFERRED) {
         json_t *detail = pgd_deliver_status_detail(report);
 
+        if (signature != NULL)
+            json_object_set_new(detail, "signature", signature_json(signature));
         pgd_history_append(history, pgd_report_get_string(report, "test_id"),
                            pgd_report_get_string(report, "scope"),
                            pgd_report_get_string(report, "stanza"),
@@ -102,7 +112,8 @@ static void deliver_metrics(const pgd_config *cfg, pgd_report *report)
     }
 }
 
-static void deliver_webhook(const pgd_config *cfg, pgd_report *report, bool hurried)
+static void deliver_webhook(const pgd_config *cfg, pgd_report *report, bool hurried,
+                            const pgd_report_signature *signature)
 {
     json_t *output;
     char *body;
@@ -113,6 +124,19 @@ static void deliver_webhook(const pgd_config *cfg, pgd_report *report, bool hurr
         return;
     }
     output = pgd_report_for_output(report);
+    /* The signed report names its key; the body adds the signature it could not hold. */
+    if (signature != NULL) {
+        json_t *carried = json_object_get(output, "signature");
+        json_t *fields;
+
+        if (!json_is_object(carried)) {
+            carried = json_object();
+            json_object_set_new(output, "signature", carried);
+        }
+        fields = signature_json(signature);
+        json_object_update(carried, fields);
+        json_decref(fields);
+    }
     body = json_dumps(output, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(output);
     result = pgd_webhook_post(cfg, body ? body : "{}", hurried);
@@ -135,14 +159,14 @@ void pgd_deliver_started(const pgd_config *cfg, const pgd_report *report)
     }
 }
 
-void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report)
+/*
+ * A drill stopped by SIGTERM must still leave its terminal row (or the
+ * fleet cap counts it as running for stale_after) and its report, in
+ * the few seconds Kubernetes grants: waits no longer stop for the
+ * signal, but every step gets short timeouts. Returns whether it hurries.
+ */
+static bool hurry_if_stopped(pgd_history *history)
 {
-    /*
-     * A drill stopped by SIGTERM must still leave its terminal row (or the
-     * fleet cap counts it as running for stale_after) and its report, in
-     * the few seconds Kubernetes grants: waits no longer stop for the
-     * signal, but every step gets short timeouts.
-     */
     bool hurried = pgd_signal_received() != 0;
 
     if (hurried) {
@@ -151,7 +175,30 @@ void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report
         pgd_info("stopped by signal %d: delivering the verdict with short timeouts",
                  pgd_signal_received());
     }
-    deliver_history(history, report);
+    return hurried;
+}
+
+void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report)
+{
+    bool hurried = hurry_if_stopped(history);
+
+    deliver_history(history, report, NULL);
     deliver_metrics(cfg, report);
-    deliver_webhook(cfg, report, hurried);
+    deliver_webhook(cfg, report, hurried, NULL);
+}
+
+void pgd_deliver_before_signing(const pgd_config *cfg, pgd_report *report)
+{
+    deliver_metrics(cfg, report);
+    record(report, "history", json_string(PGD_DELIVERY_AFTER_SIGNING));
+    record(report, "webhook", json_string(PGD_DELIVERY_AFTER_SIGNING));
+}
+
+void pgd_deliver_after_signing(const pgd_config *cfg, pgd_history *history, pgd_report *report,
+                               const pgd_report_signature *signature)
+{
+    bool hurried = hurry_if_stopped(history);
+
+    deliver_history(history, report, signature);
+    deliver_webhook(cfg, report, hurried, signature);
 }

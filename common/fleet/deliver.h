@@ -23,6 +23,28 @@ void pgd_deliver(const pgd_config *cfg, pgd_history *history, pgd_report *report
 json_t *pgd_deliver_status_detail(const pgd_report *report);
 
 /*
+ * With report.signing_key the order changes, because the history row and
+ * the webhook carry the signature of the report file, which can only be
+ * made once the file is final: metrics file (before_signing, which notes
+ * the other two as PGD_DELIVERY_AFTER_SIGNING in the report), the report
+ * written and signed (conclude.c), then history row and webhook
+ * (after_signing). Their outcomes are logged, and kept in the report in
+ * memory (the summary), never written into the signed file.
+ */
+#define PGD_DELIVERY_AFTER_SIGNING "after signing"
+
+/* The signature as the history row's detail and the webhook body carry it. */
+typedef struct pgd_report_signature {
+    const char *value;           /* base64 of the 64 signature bytes; NULL when not signed */
+    const char *key_fingerprint; /* hex SHA-256 of the raw public key; NULL when unknown */
+    const char *error;           /* why the report is not signed; NULL when it is */
+} pgd_report_signature;
+
+void pgd_deliver_before_signing(const pgd_config *cfg, pgd_report *report);
+void pgd_deliver_after_signing(const pgd_config *cfg, pgd_history *history, pgd_report *report,
+                               const pgd_report_signature *signature);
+
+/*
  * A drill starts (admitted, before it touches anything): the metrics file
  * marks it in progress, so a drill that never ends can be alerted on.
  */

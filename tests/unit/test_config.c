@@ -123,6 +123,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.report.webhook.timeout, 10);
     assert_int_equal(cfg.report.webhook.retries, 3);
     assert_string_equal(cfg.report.metrics_file, "");
+    assert_string_equal(cfg.report.signing_key, "");
     assert_string_equal(cfg.path, config_path);
     pgd_config_free(&cfg);
 }
@@ -799,6 +800,7 @@ static void test_paths(void **state)
                     "pgbackrest:\n  stanza: s\n  config: /etc//pgbackrest/pgbackrest.conf\n"
                     "postgres:\n  bin_dir: /usr/lib/postgresql/15/bin/\n"
                     "report:\n  metrics_file: /var/lib/node_exporter/textfile//x.prom\n"
+                    "  signing_key: /etc/pgdrill//signing.pem\n"
                     "  webhook: {url: 'https://h/x', token_file: /run/secrets//token,"
                     " ca_file: /etc/ssl/./ca.pem}\n",
                     &cfg);
@@ -808,6 +810,8 @@ static void test_paths(void **state)
     assert_string_equal(cfg.pgbackrest.config, "/etc/pgbackrest/pgbackrest.conf");
     assert_string_equal(cfg.postgres.bin_dir, "/usr/lib/postgresql/15/bin");
     assert_string_equal(cfg.report.metrics_file, "/var/lib/node_exporter/textfile/x.prom");
+    /* the file itself is read by the binaries (cli.c), not by the loader */
+    assert_string_equal(cfg.report.signing_key, "/etc/pgdrill/signing.pem");
     assert_string_equal(cfg.report.webhook.token_file, "/run/secrets/token");
     assert_string_equal(cfg.report.webhook.ca_file, "/etc/ssl/ca.pem");
     pgd_config_free(&cfg);
@@ -848,7 +852,7 @@ static void test_paths(void **state)
         free(errmsg);
         free(text);
     }
-    assert_int_equal(paths, 7);
+    assert_int_equal(paths, 8);
 }
 
 /* The README's configuration table is the table of keys, row by row, cell by cell. */

@@ -152,6 +152,39 @@ static void test_load_errors(void **state)
     free(errmsg);
 }
 
+/*
+ * What pgd_report_write_text hands back is the file's content byte for byte
+ * (what conclude signs), and every write removes the signature of an earlier
+ * version: a stale "<file>.sig" must never sit beside a report it did not sign.
+ */
+static void test_write_text_and_stale_signature(void **state)
+{
+    pgd_report *r = pgd_report_new(path, "t-1", "orders", "orders");
+    char sig_path[160];
+    char *errmsg = NULL;
+    char *written = NULL;
+    char *on_disk;
+    FILE *fp;
+
+    (void)state;
+    snprintf(sig_path, sizeof(sig_path), "%s.sig", path);
+    fp = fopen(sig_path, "w");
+    fputs("an earlier drill's signature", fp);
+    fclose(fp);
+    assert_true(pgd_report_write_text(r, &written, &errmsg));
+    assert_int_equal(access(sig_path, F_OK), -1);
+    on_disk = read_all();
+    assert_string_equal(written, on_disk);
+    free(on_disk);
+    free(written);
+
+    fp = fopen(sig_path, "w");
+    fclose(fp);
+    assert_true(pgd_report_write(r, &errmsg));
+    assert_int_equal(access(sig_path, F_OK), -1);
+    pgd_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +192,7 @@ int main(void)
         cmocka_unit_test_setup(test_secrets_never_written, reset),
         cmocka_unit_test_setup(test_data_fields_never_masked, reset),
         cmocka_unit_test_setup(test_load_errors, reset),
+        cmocka_unit_test_setup(test_write_text_and_stale_signature, reset),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -56,6 +56,30 @@ static void test_failed_drill(void **state)
     pgd_secret_clear();
 }
 
+/* With report.signing_key: where the signature is and which key made it, or why there is none. */
+static void test_signature_line(void **state)
+{
+    pgd_report *r = pgd_report_new("/tmp/x/report.json", "t-1", "orders", "orders");
+    char *text;
+
+    (void)state;
+    text = summary_of(r);
+    assert_null(strstr(text, "signature:"));
+    free(text);
+    json_object_set_new(r->root, "signature",
+                        json_pack("{s:s,s:s,s:s}", "algorithm", "ed25519", "key_fingerprint",
+                                  "21fe31df", "file", "/tmp/x/report.json.sig"));
+    text = summary_of(r);
+    assert_non_null(strstr(text, "signature:    /tmp/x/report.json.sig (Ed25519 key 21fe31df)\n"));
+    free(text);
+    json_object_set_new(r->root, "signature",
+                        json_pack("{s:s}", "error", "could not open \"/k.pem\""));
+    text = summary_of(r);
+    assert_non_null(strstr(text, "signature:    not signed: could not open \"/k.pem\"\n"));
+    free(text);
+    pgd_report_free(r);
+}
+
 static void test_running_drill(void **state)
 {
     pgd_report *r = pgd_report_new("/tmp/x/report.json", NULL, "orders", "orders");
@@ -76,6 +100,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failed_drill),
+        cmocka_unit_test(test_signature_line),
         cmocka_unit_test(test_running_drill),
     };
 

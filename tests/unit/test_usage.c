@@ -46,7 +46,13 @@ static void test_getopt_tables(void **state)
     assert_int_equal(longopts[1].val, OPT_VERIFY_STATE_DIR);
     assert_string_equal(longopts[2].name, "check-config");
     assert_int_equal(longopts[2].val, PGD_USAGE_CHECK_CONFIG_VAL);
-    assert_null(longopts[6].name);
+    /* --check-signature[=REPORT]: the report may be left out (report.file) */
+    assert_string_equal(longopts[3].name, "check-signature");
+    assert_int_equal(longopts[3].has_arg, optional_argument);
+    assert_int_equal(longopts[3].val, OPT_VERIFY_CHECK_SIGNATURE);
+    assert_string_equal(longopts[4].name, "public-key");
+    assert_int_equal(longopts[4].has_arg, required_argument);
+    assert_null(longopts[8].name);
 }
 
 static void test_help_fits_80_columns(void **state)
@@ -97,6 +103,26 @@ static void assert_readme_options(const pgd_usage *usage)
     readme_table_free(&t);
 }
 
+/* An optional argument is shown "--name[=ARG]", in --help as in the README. */
+static void test_optional_argument(void **state)
+{
+    static const pgd_usage_option optional = {300, "check-signature", "[REPORT]", "x"};
+    static const pgd_usage_option required = {'c', "config", "PATH", "x"};
+    char flags[64];
+    char name[32];
+    int is_optional;
+
+    (void)state;
+    pgd_usage_flags(&optional, flags, sizeof(flags));
+    assert_string_equal(flags, "--check-signature[=REPORT]");
+    assert_string_equal(pgd_usage_arg_name(&optional, name, sizeof(name), &is_optional), "REPORT");
+    assert_true(is_optional);
+    pgd_usage_flags(&required, flags, sizeof(flags));
+    assert_string_equal(flags, "-c, --config=PATH");
+    assert_string_equal(pgd_usage_arg_name(&required, name, sizeof(name), &is_optional), "PATH");
+    assert_false(is_optional);
+}
+
 static void test_readme_tables_match(void **state)
 {
     (void)state;
@@ -109,6 +135,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_getopt_tables),
         cmocka_unit_test(test_help_fits_80_columns),
+        cmocka_unit_test(test_optional_argument),
         cmocka_unit_test(test_readme_tables_match),
     };
 
