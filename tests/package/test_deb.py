@@ -35,7 +35,7 @@ from drillstack import Stack, expect, expect_equal, expect_outcome, run  # noqa:
 PACKAGE = "pgdrill"
 LOCK = "/run/lock/pgdrill-package-test.lock"
 # The shared libraries the binaries link, by Debian package; libc6 comes with any binary.
-EXPECTED_DEPENDS = {"libpq5", "libyaml-0-2", "libcurl4", "libjansson4", "libuuid1"}
+EXPECTED_DEPENDS = {"libpq5", "libyaml-0-2", "libcurl4", "libjansson4", "libuuid1", "libssl3"}
 EXPECTED_FILES = [
     "/usr/bin/pgdrill-bootstrap",
     "/usr/bin/pgdrill-fleet",
