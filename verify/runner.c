@@ -106,6 +106,26 @@ pgd_error_class verify_stop_class(const verify_run *run)
     return pgd_ms_until(run->deadline_ms) == 0 ? PGD_ERR_TIMEOUT : PGD_ERR_INTERNAL;
 }
 
+/*
+ * A session for pgdrill's own statements in the restored copy, its
+ * search_path pinned before the first one: the copy's roles and databases
+ * are production's, and a search_path set there (ALTER ROLE ... SET) must not
+ * decide which function or operator a check's query calls (docs/design.md,
+ * F32). The SRE's assertions run in sessions of their own, unpinned.
+ */
+static PGconn *connect_pinned(const char *conninfo, char **errmsg)
+{
+    PGconn *conn = pgd_pq_connect(conninfo, CONNECT_TIMEOUT_S, errmsg);
+    char *why = NULL;
+
+    if (conn == NULL || pgd_pq_pin_search_path(conn, CHECK_QUERY_TIMEOUT_MS, &why))
+        return conn;
+    *errmsg = pgd_asprintf("could not pin the session's search_path: %s", why);
+    free(why);
+    PQfinish(conn);
+    return NULL;
+}
+
 PGconn *check_session_get(verify_run *run, const char *dbname, char **errmsg)
 {
     char *conninfo;
@@ -126,7 +146,7 @@ PGconn *check_session_get(verify_run *run, const char *dbname, char **errmsg)
         *errmsg = pgd_strdup("the connection string is invalid");
         return NULL;
     }
-    conn = pgd_pq_connect(conninfo, CONNECT_TIMEOUT_S, errmsg);
+    conn = connect_pinned(conninfo, errmsg);
     free(conninfo);
     if (conn == NULL)
         return NULL;
@@ -187,7 +207,7 @@ static bool connect_instance(verify_run *run, char **errmsg)
     char *version;
     char *ignored = NULL;
 
-    run->conn = pgd_pq_connect(run->conninfo, CONNECT_TIMEOUT_S, errmsg);
+    run->conn = connect_pinned(run->conninfo, errmsg);
     if (run->conn == NULL)
         return false;
     version = pgd_pq_value(run->conn, "SELECT pg_catalog.current_setting('server_version_num')", 0,

@@ -421,6 +421,42 @@ def safety_search_path_pinned():
                      " would be shown qualified)")
 
 
+COPY_SEARCH_PATH_TRAP = """
+CREATE SCHEMA trap;
+CREATE TABLE trap.calls (what text, who text, search_path text);
+CREATE FUNCTION trap.texteq(text, text) RETURNS boolean LANGUAGE sql VOLATILE AS $$
+  INSERT INTO trap.calls VALUES ('text = text', current_user, current_setting('search_path'));
+  SELECT pg_catalog.texteq($1, $2) $$;
+CREATE OPERATOR trap.= (LEFTARG = text, RIGHTARG = text, FUNCTION = trap.texteq);
+ALTER ROLE postgres SET search_path = trap, pg_catalog, public;
+"""
+
+
+@scenario
+def safety_verify_search_path_pinned():
+    """The restored copy is production's twin: a search_path its catalog gives the role verify
+    connects as (ALTER ROLE ... SET) does not capture verify's own statements (the marker
+    check compares text with text): verify's sessions pin search_path to pg_catalog first."""
+    with Stack("verifypath") as s:
+        s.install_pgdrill()
+        config = s.pgdrill_config()
+        p = s.bootstrap(config, s.path("d1"))
+        expect_equal(p.returncode, 0, "bootstrap")
+        port = s.start_restored(s.path("d1"))
+        s.psql(COPY_SEARCH_PATH_TRAP, port=port)
+        # The trap works: a new session of the role in the copy calls it.
+        s.psql("SELECT 'a'::text = 'b'::text", port=port)
+        expect_equal(s.psql("SELECT count(*) FROM trap.calls", port=port), "1",
+                     "the trap catches a session of the role")
+        s.psql("TRUNCATE trap.calls", port=port)
+        p = s.verify(config, "host=%s port=%d dbname=postgres user=postgres"
+                     % (s.socket_dir, port))
+        expect_outcome(p, s.report(), 0, None)
+        calls = s.psql("SELECT string_agg(what || ' by ' || who || ' with search_path '"
+                       " || search_path, '; ') FROM trap.calls", port=port)
+        expect_equal(calls, "", "calls of the trap by verify's statements")
+
+
 def secure_option_refused(s):
     """A pgBackRest secure option in pgbackrest.options: exit 2 of both binaries and of
     --check-config, naming the option and never its value; pgBackRest never runs."""
