@@ -59,7 +59,7 @@ def proof_checksum_failure():
         expect_equal((c["status"], c["by"], c["class"]), ("failed", "bootstrap",
                                                           "checksum_failure"), "checksums check")
         expect_equal(c["failures"][0]["block"], 0, "the bad block")
-        expect("database postgres, relation victim" in c["detail"],
+        expect("database postgres, relation public.victim" in c["detail"],
                "the file's database and relation are named", c["detail"])
         expect(os.path.basename(path) in c["detail"], "the file is named", c["detail"])
 
@@ -99,9 +99,9 @@ def proof_backup_page_errors():
                      ("failed", "bootstrap", "backup_page_errors"), "backup_page_checks")
         toast_name = s.psql("SELECT reltoastrelid::regclass FROM pg_class WHERE relname = 'docs'")
         expect_equal(c["files"], [{"file": toast, "pages": [2], "relation":
-                                   "database postgres, relation %s (TOAST of docs)" % toast_name}],
+                                   "database postgres, relation %s (TOAST of public.docs)" % toast_name}],
                      "the file, its page and its relation")
-        expect(toast + " page 2" in r["error"]["message"] and "TOAST of docs" in
+        expect(toast + " page 2" in r["error"]["message"] and "TOAST of public.docs" in
                r["error"]["message"], "the error names file, page and relation", r["error"])
         expect("source's copy" in r["error"]["hint"], "the hint sends the SRE to the source",
                r["error"])
