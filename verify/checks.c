@@ -146,7 +146,12 @@ static const check_def check_quarantine = {
     .judge = judge_quarantine,
 };
 
-char *verify_marker_database(const verify_run *run)
+/*
+ * The database the marker lives in: the one bootstrap wrote it to (the report
+ * says which), for a scheduler's marker the database of source.dsn; NULL: the
+ * runner's. Caller frees.
+ */
+static char *marker_database(const verify_run *run)
 {
     const char *from_report = pgd_report_get_nested(run->report, "marker", "database");
 
@@ -157,10 +162,20 @@ char *verify_marker_database(const verify_run *run)
     return NULL;
 }
 
+PGconn *verify_marker_session(verify_run *run, char **dbname, char **errmsg)
+{
+    char *wanted = marker_database(run);
+    PGconn *conn = check_session_get(run, wanted, errmsg);
+
+    free(wanted);
+    if (conn != NULL)
+        *dbname = pgd_strdup(PQdb(conn));
+    return conn;
+}
+
 /* The rows of one kind of the drill's test id, in the marker's database. */
 static bool gather_marker_rows(verify_run *run, marker_facts *f, const char *kind, char **errmsg)
 {
-    char *dbname = verify_marker_database(run);
     PGconn *conn;
 
     f->test_id = pgd_report_get_string(run->report, "test_id");
@@ -169,14 +184,11 @@ static bool gather_marker_rows(verify_run *run, marker_facts *f, const char *kin
     f->target_time = pgd_report_get_string(run->report, "target_time");
     if (f->test_id == NULL) {
         *errmsg = pgd_strdup("the report names no test id");
-        free(dbname);
         return false;
     }
-    conn = check_session_get(run, dbname, errmsg);
-    free(dbname);
+    conn = verify_marker_session(run, &f->dbname, errmsg);
     if (conn == NULL)
         return false;
-    f->dbname = pgd_strdup(PQdb(conn));
     f->rows = pgd_marker_count(conn, f->schema, f->table, f->test_id, kind,
                                verify_query_timeout(run), &f->table_missing, errmsg);
     return f->rows >= 0;

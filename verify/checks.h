@@ -172,11 +172,12 @@ typedef struct rto_facts {
 } rto_facts;
 
 /*
- * The database the marker lives in: the one bootstrap wrote it to (the report
- * says which), for a scheduler's marker the database of source.dsn; NULL: the
- * runner's. Caller frees.
+ * The session in the database the marker lives in (the one bootstrap wrote it
+ * to, for a scheduler's marker the database of source.dsn, else the
+ * runner's), borrowed like check_session_get's; *dbname gets its name
+ * (caller frees). NULL with *errmsg.
  */
-char *verify_marker_database(const verify_run *run);
+PGconn *verify_marker_session(verify_run *run, char **dbname, char **errmsg);
 
 /* The table (checks.c), in the order the checks run and the report lists them. */
 extern const check_def *const verify_checks[];

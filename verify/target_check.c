@@ -40,7 +40,6 @@ static bool gather_target(verify_run *run, void *facts, char **errmsg)
     json_t *target = json_object_get(run->report->root, "target");
     const char *time = pgd_report_get_string(run->report, "target_time");
     const char *why = NULL;
-    char *dbname = verify_marker_database(run);
     PGconn *conn;
     PGresult *res;
     json_t *slack;
@@ -49,14 +48,11 @@ static bool gather_target(verify_run *run, void *facts, char **errmsg)
     if (time == NULL || !pgd_parse_timestamp_us(time, &f->target_us, &why)) {
         *errmsg =
             pgd_asprintf("the report's target_time is not an instant (%s)", why ? why : "missing");
-        free(dbname);
         return false;
     }
-    conn = check_session_get(run, dbname, errmsg);
-    free(dbname);
+    conn = verify_marker_session(run, &f->dbname, errmsg);
     if (conn == NULL)
         return false;
-    f->dbname = pgd_strdup(PQdb(conn));
     res = pgd_marker_rows(conn, run->cfg->marker.schema, run->cfg->marker.table,
                           verify_query_timeout(run), &f->table_missing, errmsg);
     if (res == NULL && !f->table_missing)
