@@ -17,6 +17,7 @@
 #include "marker.h"
 #include "pq.h"
 #include "conninfo.h"
+#include "source_capture.h"
 #include "target_rows.h"
 #include "wal.h"
 #include "xalloc.h"
@@ -110,7 +111,8 @@ static bool insert_row(drill *d, PGconn *conn, const char *table, const char *ki
  * Marker, target time, fence; returns the WAL segment that must be archived
  * and, in *failures_before, the archiver's failure count before the switch.
  */
-static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_before)
+static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_before,
+                                    source_capture **capture)
 {
     const pgd_config *cfg = d->cfg;
     char *errmsg = NULL;
@@ -138,7 +140,8 @@ static char *write_marker_and_fence(drill *d, PGconn *conn, long *failures_befor
         drill_fail(d, PGD_ERR_INTERNAL, "%s", errmsg);
         goto out;
     }
-    if (!insert_row(d, conn, table, PGD_MARKER_KIND_MARKER))
+    *capture = source_capture_begin(d, conn);
+    if (!source_capture_insert_marker(d, *capture, conn, table))
         goto out;
 
     /* Read after the marker's COMMIT, in UTC with microseconds. */
@@ -384,6 +387,7 @@ bool inject_marker(drill *d)
     char *segment = NULL;
     int64_t start = pgd_monotonic_ms();
     long failures_before = 0;
+    source_capture *capture = NULL;
     bool ok = false;
 
     drill_enter_phase(d, "inject");
@@ -406,8 +410,14 @@ bool inject_marker(drill *d)
     }
     if (!check_source(d, conn, target))
         goto out;
-    segment = write_marker_and_fence(d, conn, &failures_before);
+    segment = write_marker_and_fence(d, conn, &failures_before, &capture);
     drill_record_timing(d, "inject", start);
+    if (capture != NULL) {
+        /* while the archiver ships the fence's segment */
+        start = pgd_monotonic_ms();
+        source_capture_finish(d, capture, segment != NULL);
+        drill_record_timing(d, "source_capture", start);
+    }
     if (segment == NULL)
         goto out;
     drill_save(d);

@@ -4,6 +4,8 @@
 #include "assertions.h"
 
 #include "assertion_role.h"
+#include "catalog_fingerprint.h"
+#include "compare.h"
 #include "classify.h"
 #include "jobs.h"
 #include "clock.h"
@@ -151,12 +153,10 @@ char *assertion_describe_error(const char *sqlstate, const char *primary)
                         sqlstate);
 }
 
-/* The statement timeout of an assertion: verify.assertion_timeout or what verify.timeout leaves. */
-static int64_t statement_ms(const verify_run *run, bool *deadline_rules)
+/* The statement timeout of an assertion (timeout_s) or what verify.timeout leaves. */
+static int64_t statement_ms(const verify_run *run, long timeout_s, bool *deadline_rules)
 {
-    int64_t configured = run->cfg->verify.assertion_timeout > INT_MAX / 1000
-                             ? INT_MAX
-                             : (int64_t)run->cfg->verify.assertion_timeout * 1000;
+    int64_t configured = timeout_s > INT_MAX / 1000 ? INT_MAX : (int64_t)timeout_s * 1000;
     int64_t left = pgd_ms_until(run->deadline_ms) - CLIENT_GRACE_MS;
 
     *deadline_rules = left < configured;
@@ -164,11 +164,14 @@ static int64_t statement_ms(const verify_run *run, bool *deadline_rules)
 }
 
 /* Session settings, then the READ ONLY transaction block the statement runs in (F23). */
-static bool begin_assertion(verify_run *run, PGconn *conn, int64_t timeout_ms, char **errmsg)
+static bool begin_assertion(verify_run *run, PGconn *conn, int64_t timeout_ms, bool compare,
+                            char **errmsg)
 {
     char timeout[32];
     const char *target = pgd_report_get_string(run->report, "target_time");
+    const char *marker_time = pgd_report_get_nested(run->report, "source", "marker_time");
     const char *params[] = {timeout, target ? target : ""};
+    const char *compare_params[] = {marker_time ? marker_time : ""};
 
     snprintf(timeout, sizeof(timeout), "%lld", (long long)timeout_ms);
     return pgd_pq_command(conn,
@@ -176,7 +179,10 @@ static bool begin_assertion(verify_run *run, PGconn *conn, int64_t timeout_ms, c
                           " pg_catalog.set_config('pgdrill.target_time', $2, false)",
                           2, params, verify_query_timeout(run), errmsg) &&
            pgd_pq_command(conn, "BEGIN TRANSACTION READ ONLY", 0, NULL, verify_query_timeout(run),
-                          errmsg);
+                          errmsg) &&
+           /* a comparison hashes its rows as the source did (catalog_fingerprint.h) */
+           (!compare || pgd_pq_command(conn, PGD_COMPARE_SETTINGS, 1, compare_params,
+                                       verify_query_timeout(run), errmsg));
 }
 
 /* The type names of res's columns (the caller frees them with free_types), or NULL. */
@@ -215,9 +221,13 @@ static char **column_types(verify_run *run, PGconn *conn, const PGresult *res)
 /* What jobs_run_queries needs of the assertions: the role, and each one's facts. */
 typedef struct assertion_run {
     const check_def *def;
+    const pgd_assertions *items; /* verify.assertions, or verify.compare */
+    bool compare;                /* items are comparisons: compare_facts, wrapped SQL */
     assertion_role role;
     assertion_facts *facts;
-    int *notices; /* the server's notices in each assertion's session: counted, never shown */
+    compare_facts *compared;
+    char **wrapped; /* the comparisons' SQL as run (catalog_fingerprint.h) */
+    int *notices;   /* the server's notices in each assertion's session: counted, never shown */
 } assertion_run;
 
 /*
@@ -229,15 +239,17 @@ static bool open_assertion(verify_run *run, void *arg, size_t i, PGconn **conn, 
                            int64_t *wait_ms)
 {
     assertion_run *ar = arg;
-    const pgd_assertion *a = &run->cfg->verify.assertions.items[i];
-    assertion_facts *f = &ar->facts[i];
+    const pgd_assertion *a = &ar->items->items[i];
+    assertion_facts *f = ar->compare ? &ar->compared[i].query : &ar->facts[i];
     int64_t left = pgd_ms_until(run->deadline_ms);
     long connect_s = left / 1000 < 30 ? (long)(left / 1000) + 1 : 30;
 
     *conn = NULL;
     f->dbname = a->database;
     f->verify_timeout = run->cfg->verify.timeout;
-    f->timeout_ms = statement_ms(run, &f->deadline_rules);
+    f->timeout_ms = statement_ms(
+        run, ar->compare ? run->cfg->verify.compare_timeout : run->cfg->verify.assertion_timeout,
+        &f->deadline_rules);
     if (pgd_interrupted() != 0 || f->timeout_ms < MIN_STATEMENT_MS) {
         f->stage = ASSERTION_NOT_STARTED;
         f->interrupted = pgd_interrupted() != 0;
@@ -255,14 +267,14 @@ static bool open_assertion(verify_run *run, void *arg, size_t i, PGconn **conn, 
         f->interrupted = pgd_interrupted() != 0;
         return false;
     }
-    if (!begin_assertion(run, *conn, f->timeout_ms, &f->error)) {
+    if (!begin_assertion(run, *conn, f->timeout_ms, ar->compare, &f->error)) {
         f->stage = ASSERTION_NO_ANSWER;
         f->end = pgd_interrupted() != 0 ? PGD_PQ_INTERRUPTED : PGD_PQ_BROKEN;
         return false;
     }
     left = pgd_ms_until(run->deadline_ms);
     *wait_ms = f->timeout_ms + CLIENT_GRACE_MS < left ? f->timeout_ms + CLIENT_GRACE_MS : left;
-    *sql = a->sql;
+    *sql = ar->compare ? ar->wrapped[i] : a->sql;
     return true;
 }
 
@@ -270,8 +282,15 @@ static bool open_assertion(verify_run *run, void *arg, size_t i, PGconn **conn, 
 static void assertion_ended(verify_run *run, void *arg, size_t i, PGconn *conn, pgd_pq_end end,
                             const PGresult *res, const char *errmsg)
 {
-    assertion_facts *f = &((assertion_run *)arg)->facts[i];
+    assertion_run *ar = arg;
+    assertion_facts *f = ar->compare ? &ar->compared[i].query : &ar->facts[i];
 
+    if (ar->compare && res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+        PQntuples(res) == 1 && PQnfields(res) == 2) {
+        ar->compared[i].answered = true;
+        ar->compared[i].rows = atoll(PQgetvalue(res, 0, 0));
+        snprintf(ar->compared[i].hash, sizeof(ar->compared[i].hash), "%s", PQgetvalue(res, 0, 1));
+    }
     f->end = end;
     f->stage = end == PGD_PQ_ANSWERED ? ASSERTION_ANSWERED : ASSERTION_NO_ANSWER;
     if (res == NULL) {
@@ -301,18 +320,25 @@ static void assertion_ended(verify_run *run, void *arg, size_t i, PGconn *conn, 
 static void record_assertion(verify_run *run, void *arg, size_t i, int64_t start_ms, int64_t end_ms)
 {
     assertion_run *ar = arg;
-    const pgd_assertion *a = &run->cfg->verify.assertions.items[i];
+    const pgd_assertion *a = &ar->items->items[i];
     char *name = pgd_asprintf("%s:%s", ar->def->name, a->name);
     check_result result = {0};
 
     if (ar->notices[i] > 0)
-        pgd_info("assertion in database %s: %d notice%s of the server not shown (they may quote "
+        pgd_info("%s in database %s: %d notice%s of the server not shown (they may quote "
                  "the data)",
-                 a->database, ar->notices[i], ar->notices[i] == 1 ? "" : "s");
-    ar->def->judge(&ar->facts[i], &result);
+                 ar->def->name, a->database, ar->notices[i], ar->notices[i] == 1 ? "" : "s");
+    if (ar->compare) {
+        compare_facts_source(run->report, a, &ar->compared[i]);
+        ar->def->judge(&ar->compared[i], &result);
+        assertion_facts_free(&ar->compared[i].query);
+        free(ar->compared[i].unlogged);
+    } else {
+        ar->def->judge(&ar->facts[i], &result);
+        assertion_facts_free(&ar->facts[i]);
+    }
     check_record_ended(run, name, &result, start_ms, end_ms);
     check_result_free(&result);
-    assertion_facts_free(&ar->facts[i]);
     free(name);
 }
 
@@ -421,15 +447,15 @@ static void judge(const void *facts, check_result *out)
 }
 
 /* Every assertion recorded as not run, for one reason. */
-static void none_run(verify_run *run, pgd_error_class error_class, const char *hint,
-                     const char *why)
+static void none_run(verify_run *run, const check_def *def, const pgd_assertions *items,
+                     pgd_error_class error_class, const char *hint, const char *why)
 {
     int64_t start = pgd_monotonic_ms();
     check_result result = {0};
 
     check_result_set(&result, CHECK_NOT_RUN, error_class, hint, "%s", why);
-    for (size_t i = 0; i < run->cfg->verify.assertions.count; i++) {
-        char *name = pgd_asprintf("assertion:%s", run->cfg->verify.assertions.items[i].name);
+    for (size_t i = 0; i < items->count; i++) {
+        char *name = pgd_asprintf("%s:%s", def->name, items->items[i].name);
 
         check_record(run, name, &result, start);
         free(name);
@@ -437,10 +463,11 @@ static void none_run(verify_run *run, pgd_error_class error_class, const char *h
     check_result_free(&result);
 }
 
-static void run_each(verify_run *run, const check_def *def)
+void assertions_run(verify_run *run, const check_def *def, const pgd_assertions *items,
+                    bool compare)
 {
-    size_t n = run->cfg->verify.assertions.count;
-    assertion_run ar = {0};
+    size_t n = items->count;
+    assertion_run ar = {.items = items, .compare = compare};
     check_queries queries = {.count = n,
                              .arg = &ar,
                              .open = open_assertion,
@@ -453,7 +480,7 @@ static void run_each(verify_run *run, const check_def *def)
                                  "pg_read_all_data role (14 and later do)",
                                  run->server_major);
 
-        none_run(run, PGD_ERR_INTERNAL,
+        none_run(run, def, items, PGD_ERR_INTERNAL,
                  "pgdrill does not run assertions as a superuser: drill PostgreSQL 14 or later, "
                  "or leave verify.assertions empty",
                  why);
@@ -463,8 +490,8 @@ static void run_each(verify_run *run, const check_def *def)
     if (!assertion_role_create(run, &ar.role, &errmsg)) {
         char *why = pgd_asprintf("could not create the role assertions run as: %s", errmsg);
 
-        none_run(run, verify_stop_class(run), "verify needs a superuser connection (Patroni's is)",
-                 why);
+        none_run(run, def, items, verify_stop_class(run),
+                 "verify needs a superuser connection (Patroni's is)", why);
         free(why);
         free(errmsg);
         assertion_role_drop(run, &ar.role);
@@ -473,13 +500,34 @@ static void run_each(verify_run *run, const check_def *def)
     ar.def = def;
     ar.facts = pgd_calloc(n > 0 ? n : 1, sizeof(assertion_facts));
     ar.notices = pgd_calloc(n > 0 ? n : 1, sizeof(int));
+    if (compare) {
+        ar.compared = pgd_calloc(n > 0 ? n : 1, sizeof(compare_facts));
+        ar.wrapped = pgd_calloc(n > 0 ? n : 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            ar.wrapped[i] = pgd_compare_wrap(items->items[i].sql);
+    }
     jobs_run_queries(run, &queries);
+    for (size_t i = 0; compare && i < n; i++)
+        free(ar.wrapped[i]);
+    free(ar.wrapped);
+    free(ar.compared);
     free(ar.facts);
     free(ar.notices);
     assertion_role_drop(run, &ar.role);
 }
 
+static void run_each(verify_run *run, const check_def *def)
+{
+    assertions_run(run, def, &run->cfg->verify.assertions, false);
+}
+
+static const pgd_assertions *assertion_items(const pgd_config *cfg)
+{
+    return &cfg->verify.assertions;
+}
+
 const check_def check_assertion = {
+    .items = assertion_items,
     .name = "assertion",
     .runs = CHECK_PER_ASSERTION,
     .finding = PGD_ERR_ASSERTION_FAILED,

@@ -11,6 +11,8 @@
 #include "conninfo.h"
 #include "marker.h"
 #include "schema_dump.h"
+#include "compare.h"
+#include "source_catalog.h"
 #include "target_check.h"
 #include "xalloc.h"
 
@@ -329,15 +331,25 @@ static const check_def check_rto = {
  * The table. bootstrap's checks come first: of those, a bad page in the
  * restored copy itself (checksums, with its relations named) names the
  * verdict before pgBackRest's flag on the set at backup time
- * (backup_page_checks), which explains it but says less.
+ * (backup_page_checks), which explains it but says less. The comparisons
+ * with the source come last: a corrupt catalog or page (schema_dump,
+ * amcheck) names the verdict before the difference it also makes.
  */
 const check_def *const verify_checks[] = {
-    &check_checksums,   &check_backup_page_checks,
-    &check_promoted,    &check_archiving_off,
-    &check_quarantine,  &check_marker,
-    &check_fence,       &check_target,
-    &check_rto,         &check_assertion,
-    &check_schema_dump, &check_amcheck,
+    &check_checksums,
+    &check_backup_page_checks,
+    &check_promoted,
+    &check_archiving_off,
+    &check_quarantine,
+    &check_marker,
+    &check_fence,
+    &check_target,
+    &check_rto,
+    &check_assertion,
+    &check_schema_dump,
+    &check_amcheck,
+    &check_source_catalog,
+    &check_compare,
 };
 
 const size_t verify_check_count = sizeof(verify_checks) / sizeof(verify_checks[0]);

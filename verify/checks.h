@@ -86,8 +86,8 @@ typedef enum check_runs {
     CHECK_BY_BOOTSTRAP,  /* bootstrap recorded it in the report; verify judges that entry */
     CHECK_ONCE,          /* once, against the instance */
     CHECK_PER_DATABASE,  /* a program in every database to check, verify.jobs at a time */
-    CHECK_PER_ASSERTION, /* one check "assertion:<name>" per verify.assertions entry, verify.jobs
-                            at a time */
+    CHECK_PER_ASSERTION, /* one check "<check>:<name>" per entry of its list (verify.assertions,
+                            verify.compare), verify.jobs at a time */
 } check_runs;
 
 /* What the runner gathered in one database for a CHECK_PER_DATABASE check. */
@@ -139,8 +139,10 @@ typedef struct check_def {
     /* CHECK_ONCE: the I/O; false with *errmsg when the facts could not be had (not_run) */
     bool (*gather)(verify_run *run, void *facts, char **errmsg);
     const check_program *program; /* CHECK_PER_DATABASE */
-    /* CHECK_PER_ASSERTION: gather and judge each verify.assertions entry */
+    /* CHECK_PER_ASSERTION: gather and judge each entry of its list */
     void (*run_each)(verify_run *run, const struct check_def *def);
+    /* CHECK_PER_ASSERTION: the list (verify.assertions, verify.compare) */
+    const pgd_assertions *(*items)(const pgd_config *cfg);
     /* pure: the facts (CHECK_BY_BOOTSTRAP: the report's entry as json_t) to a result */
     void (*judge)(const void *facts, check_result *out);
     void (*free_facts)(void *facts); /* NULL: nothing to free */

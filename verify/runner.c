@@ -227,11 +227,12 @@ static void record_unreachable(verify_run *run, const check_def *def, const char
                      "check that the restored instance runs and that the connection string "
                      "verify was given reaches it",
                      "%s", why);
+    const pgd_assertions *items = def->runs == CHECK_PER_ASSERTION ? def->items(run->cfg) : NULL;
+
     if (def->runs != CHECK_PER_ASSERTION)
         check_record(run, def->name, &result, pgd_monotonic_ms());
-    for (size_t i = 0; def->runs == CHECK_PER_ASSERTION && i < run->cfg->verify.assertions.count;
-         i++) {
-        char *name = pgd_asprintf("%s:%s", def->name, run->cfg->verify.assertions.items[i].name);
+    for (size_t i = 0; items != NULL && i < items->count; i++) {
+        char *name = pgd_asprintf("%s:%s", def->name, items->items[i].name);
 
         check_record(run, name, &result, pgd_monotonic_ms());
         free(name);

@@ -143,6 +143,14 @@ static const class_info classes[] = {
                                   "by a value)",
                                   "the restored data is not what the assertion expects: run the "
                                   "assertion on the restored instance to see the values"},
+    [PGD_ERR_SOURCE_MISMATCH] = {"source_mismatch", PGD_VERDICT_FAILED,
+                                 "the copy differs from what the source held at the marker: "
+                                 "catalog objects missing, added or changed (database and objects "
+                                 "named), or a `verify.compare` query's rows (comparison named; "
+                                 "counts and hashes, never values)",
+                                 "an unlogged relation's data is never restored (make it logged, "
+                                 "or leave it out of the comparison); otherwise run the comparison "
+                                 "on the source and on a restored copy to see which rows differ"},
     [PGD_ERR_RTO_EXCEEDED] = {"rto_exceeded", PGD_VERDICT_FAILED,
                               "restore plus recovery took longer than `report.rto_target`",
                               "a real restore would miss the recovery-time objective: faster "

@@ -367,6 +367,31 @@ static const key_spec config_keys[] = {
      .default_value = "60s",
      .meaning = "statement timeout of each assertion, shortened to what `verify.timeout` leaves; "
                 "an assertion that runs into it is not judged (`timeout`, inconclusive)"},
+    {.path = "verify.source_catalog",
+     .kind = K_BOOL,
+     .offset = AT(verify.source_catalog),
+     .default_value = "true",
+     .meaning = "compare each database's catalog in the copy (schemas, relations, columns, "
+                "indexes, constraints, triggers, functions, extensions) with the fingerprint "
+                "bootstrap takes on the source with the marker: check `source_catalog` (see "
+                "[Proof against the source](#proof-against-the-source))"},
+    {.path = "verify.compare",
+     .kind = K_ASSERTIONS,
+     .offset = AT(verify.compare),
+     .default_value = "[]",
+     .meaning = "a list of `{name, database, sql}`: each SQL, one query, runs on the source in "
+                "the marker's snapshot (read-only, `verify.compare_timeout`: it runs on "
+                "production and must be cheap) and on the copy as the assertions' role; the row "
+                "count and a hash of the rows must agree (check `compare:<name>`), "
+                "`current_setting('pgdrill.marker_time')` is the marker's time on both sides"},
+    {.path = "verify.compare_timeout",
+     .kind = K_DURATION,
+     .offset = AT(verify.compare_timeout),
+     .min = 1,
+     .max = 3600,
+     .default_value = "10s",
+     .meaning = "statement timeout of each `verify.compare` query on the source (and on the "
+                "copy, shortened to what `verify.timeout` leaves)"},
     {.path = "report", .kind = K_SECTION},
     {.path = "report.file",
      .kind = K_PATH,
@@ -1195,8 +1220,7 @@ static bool apply_assertions(loader *ld, const key_spec *spec, const yaml_node_t
             return false;
         for (size_t i = 0; i + 1 < list->count; i++) {
             if (strcmp(list->items[i].name, a->name) == 0)
-                return fail(ld, node_line(item), spec->path, "%s: duplicate assertion name",
-                            a->name);
+                return fail(ld, node_line(item), spec->path, "%s: duplicate name", a->name);
         }
     }
     return true;

@@ -90,6 +90,9 @@ typedef struct pgd_config {
         char *amcheck;  /* "off", "on" or "heapallindexed" */
         pgd_assertions assertions;
         long assertion_timeout;
+        bool source_catalog;    /* compare the copy's catalog with the source's */
+        pgd_assertions compare; /* {name, database, sql} run on both sides */
+        long compare_timeout;
     } verify;
     struct {
         char *file;

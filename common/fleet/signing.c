@@ -227,19 +227,26 @@ bool pgd_signing_verify(const pgd_signing_key *key, const void *data, size_t len
     return ok;
 }
 
-void pgd_signing_fingerprint(const pgd_signing_key *key, char hex[PGD_KEY_FINGERPRINT_SIZE])
+void pgd_signing_sha256_hex(const void *data, size_t length, char hex[PGD_KEY_FINGERPRINT_SIZE])
 {
-    unsigned char raw[RAW_PUBLIC_KEY_BYTES];
     unsigned char digest[EVP_MAX_MD_SIZE];
-    size_t raw_length = sizeof(raw);
     unsigned int digest_length = 0;
 
     hex[0] = '\0';
-    if (EVP_PKEY_get_raw_public_key(key->pkey, raw, &raw_length) != 1 ||
-        EVP_Digest(raw, raw_length, digest, &digest_length, EVP_sha256(), NULL) != 1)
+    if (EVP_Digest(data, length, digest, &digest_length, EVP_sha256(), NULL) != 1)
         return;
     for (unsigned int i = 0; i < digest_length && 2 * i + 2 < PGD_KEY_FINGERPRINT_SIZE; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+void pgd_signing_fingerprint(const pgd_signing_key *key, char hex[PGD_KEY_FINGERPRINT_SIZE])
+{
+    unsigned char raw[RAW_PUBLIC_KEY_BYTES];
+    size_t raw_length = sizeof(raw);
+
+    hex[0] = '\0';
+    if (EVP_PKEY_get_raw_public_key(key->pkey, raw, &raw_length) == 1)
+        pgd_signing_sha256_hex(raw, raw_length, hex);
 }
 
 char *pgd_signing_base64(const unsigned char *data, size_t length)

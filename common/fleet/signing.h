@@ -49,6 +49,11 @@ bool pgd_signing_verify(const pgd_signing_key *key, const void *data, size_t len
 /* The key's fingerprint: SHA-256 of its raw 32-byte public key, lowercase hex. */
 void pgd_signing_fingerprint(const pgd_signing_key *key, char hex[PGD_KEY_FINGERPRINT_SIZE]);
 
+/*
+ * SHA-256 of length bytes in lowercase hex ("" if OpenSSL fails): the hash
+ * the signed report keeps of the source's catalog file (catalog_compare.h).
+ */
+void pgd_signing_sha256_hex(const void *data, size_t length, char hex[PGD_KEY_FINGERPRINT_SIZE]);
 /* Standard base64 (RFC 4648, padded) of length bytes; newly allocated. */
 char *pgd_signing_base64(const unsigned char *data, size_t length);
 

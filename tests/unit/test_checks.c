@@ -7,6 +7,8 @@
 #include "assertions.h"
 #include "carried.h"
 #include "checks.h"
+#include "compare.h"
+#include "source_catalog.h"
 #include "readme_table.h"
 #include "schema_dump.h"
 #include "target_check.h"
@@ -22,7 +24,7 @@ static const char *readme_name(const check_def *def, char *buf, size_t size)
 
 static void test_readme_table(void **state)
 {
-    static const char *const runs[] = {"once", "once", "per database", "per assertion"};
+    static const char *const runs[] = {"once", "once", "per database", "per entry"};
     readme_table t;
     char name[64], finding[64];
 
@@ -65,6 +67,7 @@ static void test_table(void **state)
             break;
         case CHECK_PER_ASSERTION:
             assert_non_null(def->run_each);
+            assert_non_null(def->items);
             break;
         }
         /* bootstrap's come first: the report lists them first */
@@ -275,6 +278,17 @@ static void failing_facts(const check_def *def, check_result *r)
         .stage = ASSERTION_ANSWERED,
         .status = PGRES_TUPLES_OK,
         .shape = {.status = PGRES_TUPLES_OK, .rows = 1, .columns = 1, .one_boolean = true}};
+    pgd_catalog_difference missing = {.id = "table public.t", .change = PGD_CATALOG_MISSING};
+    catalog_db_facts catalog_db = {
+        .name = "d", .objects = 3, .diff = {.items = &missing, .count = 1, .missing = 1}};
+    source_catalog_facts catalog = {.dbs = &catalog_db, .count = 1};
+    compare_facts compared = {.answered = true,
+                              .rows = 0,
+                              .hash = "d41d8cd98f00b204e9800998ecf8427e",
+                              .dbname = "d",
+                              .captured = true,
+                              .source_rows = 3,
+                              .source_hash = "0123"};
     const void *facts = NULL;
 
     pgd_buf_init(&amcheck.summary);
@@ -300,6 +314,10 @@ static void failing_facts(const check_def *def, check_result *r)
         db.exit_code = 2, db.own = &amcheck, facts = &all;
     else if (strcmp(def->name, "assertion") == 0)
         facts = &assertion;
+    else if (strcmp(def->name, "source_catalog") == 0)
+        facts = &catalog;
+    else if (strcmp(def->name, "compare") == 0)
+        facts = &compared;
     if (facts == NULL)
         fail_msg("check %s: no failing facts in test_checks.c", def->name);
     def->judge(facts, r);

@@ -685,7 +685,7 @@ static void test_data_proof_keys(void **state)
                     "5: verify.assertions: y: unknown key (name, database, sql)");
     assert_rejected(MINIMAL "verify:\n  assertions:\n    - {name: a, database: d, sql: x}\n"
                             "    - {name: a, database: e, sql: y}\n",
-                    "6: verify.assertions: a: duplicate assertion name");
+                    "6: verify.assertions: a: duplicate name");
     assert_rejected(MINIMAL "verify:\n  assertions: [x]\n",
                     "4: verify.assertions: list item: expected a mapping with name, database and "
                     "sql, found a scalar");

@@ -1,0 +1,56 @@
+/*
+ * catalog_fingerprint.h - what a database's catalog holds, one hash per
+ * object, read the same way on the source and on the restored copy
+ * (README "Proof against the source", docs/design.md F86 to F88).
+ *
+ * One read-only query over pg_catalog: schemas, relations (kind,
+ * persistence, owner, ACL, options, columns with types, defaults, view and
+ * index definitions, sequence parameters), constraints, triggers,
+ * functions' signatures and bodies, extensions with their versions. Stored
+ * expression trees are hashed rather than printed (pg_get_viewdef and
+ * pg_get_indexdef lock what they describe and cost more): a physical copy
+ * holds the same trees, the same OIDs. Objects that belong to an extension
+ * are covered by the extension's version; the marker schema and the
+ * schemas of PostgreSQL itself are left out.
+ */
+#ifndef PGDRILL_CATALOG_FINGERPRINT_H
+#define PGDRILL_CATALOG_FINGERPRINT_H
+
+#include <libpq-fe.h>
+
+#include <stdint.h>
+
+/*
+ * The fingerprint of conn's database: rows (identity, md5, unlogged) sorted
+ * by identity in byte order, identity like "table public.orders" or
+ * "function app.f(integer)", unlogged "t" for an unlogged table, materialized
+ * view or sequence (its data is never restored). skip_schema (the marker's)
+ * is left out. The caller sets jit off first (it triples the time on a large
+ * catalog). NULL with *errmsg.
+ */
+PGresult *pgd_catalog_fingerprint(PGconn *conn, const char *skip_schema, int64_t timeout_ms,
+                                  char **errmsg);
+
+/*
+ * A comparison query wrapped so that the server answers with its row count
+ * and a hash of its rows in any order, never with a value: one row (count,
+ * md5). Trailing semicolons and blanks of sql are dropped. Newly allocated.
+ */
+char *pgd_compare_wrap(const char *sql);
+
+/*
+ * Set in the transaction (SET LOCAL) before a comparison on either side:
+ * the output formats its hash depends on, and the search_path both sides
+ * pin, so that the same rows hash alike on the source and on the copy.
+ */
+#define PGD_COMPARE_SETTINGS                                                                       \
+    "SELECT pg_catalog.set_config('DateStyle', 'ISO, MDY', true),"                                 \
+    " pg_catalog.set_config('IntervalStyle', 'postgres', true),"                                   \
+    " pg_catalog.set_config('TimeZone', 'UTC', true),"                                             \
+    " pg_catalog.set_config('extra_float_digits', '3', true),"                                     \
+    " pg_catalog.set_config('bytea_output', 'hex', true),"                                         \
+    " pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"                          \
+    " pg_catalog.set_config('jit', 'off', true),"                                                  \
+    " pg_catalog.set_config('pgdrill.marker_time', $1, true)"
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * source_catalog.h - the check source_catalog: each database's catalog in
+ * the copy against the fingerprint bootstrap took on the source with the
+ * marker (catalog_fingerprint.h, catalog_compare.h; README "Proof against
+ * the source").
+ */
+#ifndef PGDRILL_VERIFY_SOURCE_CATALOG_H
+#define PGDRILL_VERIFY_SOURCE_CATALOG_H
+
+#include "catalog_compare.h"
+#include "checks.h"
+
+extern const check_def check_source_catalog;
+
+/* One database: what the source held, and how the copy differs. */
+typedef struct catalog_db_facts {
+    char *name;
+    char *not_judged;      /* why it could not be compared, or NULL */
+    bool missing;          /* the copy has no such database */
+    size_t objects;        /* on the source */
+    char *unlogged;        /* "public.u, public.v" on the source, or NULL */
+    pgd_catalog_diff diff; /* its identities borrowed from the facts' JSON */
+} catalog_db_facts;
+
+typedef struct source_catalog_facts {
+    char *not_judged; /* the source's catalog could not be had at all */
+    catalog_db_facts *dbs;
+    size_t count;
+    json_t *held; /* what the differences' identities point into */
+} source_catalog_facts;
+
+/* The pure judge. */
+void source_catalog_judge(const source_catalog_facts *facts, check_result *out);
+
+#endif
