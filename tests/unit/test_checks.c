@@ -241,6 +241,271 @@ static void test_rto(void **state)
     check_result_free(&r);
 }
 
+static void test_source_catalog(void **state)
+{
+    catalog_db_facts dbs[] = {
+        {.name = "app", .objects = 5, .unlogged = "public.u, public.v"},
+        {.name = "orders", .objects = 7},
+    };
+    source_catalog_facts f = {.dbs = dbs, .count = 2};
+    check_result r = {0};
+
+    (void)state;
+    judged("source_catalog", &f, CHECK_PASSED, PGD_ERR_NONE, &r);
+    assert_string_equal(r.detail, "2 databases, 12 objects as on the source at the marker; "
+                                  "unlogged relations, whose data is never restored: app: "
+                                  "public.u, public.v");
+    f.count = 1;
+    dbs[0].unlogged = NULL;
+    judged("source_catalog", &f, CHECK_PASSED, PGD_ERR_NONE, &r);
+    assert_string_equal(r.detail, "1 database, 5 objects as on the source at the marker");
+
+    /* no database captured: nothing proven */
+    f.count = 0;
+    judged("source_catalog", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
+    assert_string_equal(r.detail, "the source's catalog holds no database: nothing was compared");
+
+    /* the source's catalog could not be had */
+    f.count = 2;
+    f.not_judged = "bootstrap could not keep the source's catalog: disk full";
+    judged("source_catalog", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
+    assert_string_equal(r.detail, "bootstrap could not keep the source's catalog: disk full");
+    check_result_free(&r);
+}
+
+static void test_source_catalog_databases(void **state)
+{
+    catalog_db_facts dbs[] = {
+        {.name = "app", .objects = 5},
+        {.name = "orders", .objects = 7, .unlogged = "public.cache"},
+    };
+    source_catalog_facts f = {.dbs = dbs, .count = 2};
+    check_result r = {0};
+
+    (void)state;
+    /* one database could not be compared: not proven, not a finding */
+    dbs[1].not_judged = "not captured on the source: permission denied for table pg_proc";
+    judged("source_catalog", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
+    assert_string_equal(r.detail,
+                        "database orders: not captured on the source: permission denied for table "
+                        "pg_proc");
+    assert_string_equal(r.hint, pgd_error_class_advice(PGD_ERR_INTERNAL));
+
+    /* a database missing from the copy is, whatever another one says */
+    dbs[0].missing = true;
+    judged("source_catalog", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.detail, "the copy differs from the source at the marker: database app "
+                                  "is missing from the copy; unlogged relations, whose data is "
+                                  "never restored: orders: public.cache");
+    assert_non_null(strstr(r.hint, "DDL the source committed between the marker's snapshot"));
+    dbs[1].not_judged = NULL;
+    dbs[1].unlogged = NULL;
+    dbs[1].missing = true;
+    judged("source_catalog", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.detail, "the copy differs from the source at the marker: database app "
+                                  "is missing from the copy; database orders is missing from the "
+                                  "copy");
+    check_result_free(&r);
+}
+
+static void test_source_catalog_differences(void **state)
+{
+    pgd_catalog_difference logged[] = {
+        {"table public.gone", PGD_CATALOG_MISSING, false},
+        {"table public.new", PGD_CATALOG_ADDED, false},
+    };
+    pgd_catalog_difference unlogged[] = {{"table public.cache", PGD_CATALOG_CHANGED, true}};
+    catalog_db_facts dbs[] = {
+        {.name = "app",
+         .objects = 5,
+         .diff = {.items = logged, .count = 2, .missing = 1, .added = 1}},
+        {.name = "orders", .objects = 7, .unlogged = "public.cache"},
+    };
+    source_catalog_facts f = {.dbs = dbs, .count = 2};
+    check_result r = {0};
+
+    (void)state;
+    judged("source_catalog", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.detail, "the copy differs from the source at the marker: database app: "
+                                  "1 missing (table public.gone), 1 added (table public.new), 0 "
+                                  "changed; unlogged relations, whose data is never restored: "
+                                  "orders: public.cache");
+    assert_non_null(strstr(r.hint, "DDL the source committed"));
+    assert_null(strstr(r.hint, "unlogged"));
+
+    /* a difference on an unlogged relation: the hint says why */
+    dbs[1].diff = (pgd_catalog_diff){.items = unlogged, .count = 1, .changed = 1};
+    judged("source_catalog", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.detail, "the copy differs from the source at the marker: database app: "
+                                  "1 missing (table public.gone), 1 added (table public.new), 0 "
+                                  "changed; database orders: 0 missing, 0 added, 1 changed (table "
+                                  "public.cache, unlogged); unlogged relations, whose data is "
+                                  "never restored: orders: public.cache");
+    assert_string_equal(r.hint, "an unlogged relation's data is never restored, nor is it in the "
+                                "WAL; make it logged if it must survive a restore");
+    check_result_free(&r);
+}
+
+static void test_compare_judge(void **state)
+{
+    compare_facts f = {.dbname = "app"};
+    check_result r = {0};
+
+    (void)state;
+    /* no answer of the source in the report */
+    judged("compare", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
+    assert_string_equal(r.detail,
+                        "database app: not judged: the report holds no answer of the source");
+    assert_non_null(strstr(r.hint, "the source's answer is captured with the marker"));
+
+    f.captured = true;
+    f.source_error = "permission denied for table orders";
+    judged("compare", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
+    assert_string_equal(r.detail, "database app: not judged: the source gave no answer: "
+                                  "permission denied for table orders");
+    assert_non_null(strstr(r.hint, "verify.compare_timeout"));
+
+    /* both answered alike */
+    f.source_error = NULL;
+    f.answered = true;
+    f.rows = f.source_rows = 3;
+    strcpy(f.hash, "0123456789abcdef0123456789abcdef");
+    f.source_hash = "0123456789abcdef0123456789abcdef";
+    judged("compare", &f, CHECK_PASSED, PGD_ERR_NONE, &r);
+    assert_string_equal(r.detail, "database app: 3 rows, the same as on the source at the marker");
+    f.rows = f.source_rows = 1;
+    judged("compare", &f, CHECK_PASSED, PGD_ERR_NONE, &r);
+    assert_string_equal(r.detail, "database app: 1 row, the same as on the source at the marker");
+
+    /* the same hash of another count is not the same answer */
+    f.rows = 2;
+    judged("compare", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.detail, "database app: the answers differ: 1 row on the source at the "
+                                  "marker, 2 in the copy");
+    assert_string_equal(r.hint, pgd_error_class_advice(PGD_ERR_SOURCE_MISMATCH));
+    f.source_rows = 3;
+    f.source_hash = "ffffffffffffffffffffffffffffffff";
+    judged("compare", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.detail, "database app: the answers differ: 3 rows on the source at the "
+                                  "marker, 2 in the copy");
+
+    /* as many rows, other values */
+    f.rows = 3;
+    judged("compare", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.detail, "database app: the answers differ: 3 rows on the source at the "
+                                  "marker, 3 in the copy, with other values");
+
+    /* the database's unlogged relations named */
+    f.unlogged = "public.cache, public.sessions";
+    judged("compare", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.hint, "database app has unlogged relations whose data is never restored "
+                                "(public.cache, public.sessions): if the query reads them, make "
+                                "them logged or leave them out");
+    check_result_free(&r);
+}
+
+static void test_compare_copy_side(void **state)
+{
+    compare_facts f = {.dbname = "app",
+                       .captured = true,
+                       .source_rows = 3,
+                       .source_hash = "0123456789abcdef0123456789abcdef",
+                       .query = {.dbname = "app",
+                                 .stage = ASSERTION_ANSWERED,
+                                 .status = PGRES_FATAL_ERROR,
+                                 .sqlstate = "42P01",
+                                 .primary = "relation \"orders\" does not exist"}};
+    check_result r = {0};
+
+    (void)state;
+    /* an error the source did not give: the copy differs */
+    judged("compare", &f, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH, &r);
+    assert_string_equal(r.detail, "database app: the query failed: undefined_table (SQLSTATE "
+                                  "42P01; message not shown: it may quote the data)");
+    assert_string_equal(r.hint, "the query answered on the source but not in the copy: run it in "
+                                "a restored copy to see why");
+
+    /* a stop in the copy is never a finding */
+    strcpy(f.query.sqlstate, "57014");
+    judged("compare", &f, CHECK_NOT_RUN, PGD_ERR_TIMEOUT, &r);
+    f.query = (assertion_facts){.dbname = "app", .stage = ASSERTION_NO_LOGIN, .error = "refused"};
+    judged("compare", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
+    assert_string_equal(r.detail, "database app: refused");
+    check_result_free(&r);
+}
+
+static void test_compare_facts_source(void **state)
+{
+    pgd_report report = {
+        .root = json_pack(
+            "{s:{s:[{s:s,s:s,s:i,s:s},{s:s,s:s,s:i,s:s},{s:s,s:s,s:i,s:s},{s:s,s:s,s:s},"
+            "{s:s,s:s,s:i}],s:{s:[{s:s,s:[s,s,i]},{s:s,s:[s]},{s:s,s:[]}]}}}",
+            "source", "compare", "name", "totals", "database", "orders", "rows", 9, "hash", "x",
+            "name", "open", "database", "app", "rows", 8, "hash", "y", "name", "totals", "database",
+            "app", "rows", 3, "hash", "0123", "name", "denied", "database", "app", "error",
+            "permission denied", "name", "hashless", "database", "app", "rows", 1, "catalog",
+            "databases", "name", "app", "unlogged", "public.cache", "public.sessions", 7, "name",
+            "orders", "unlogged", "public.queue", "name", "empty", "unlogged")};
+    pgd_assertion item = {.name = "totals", .database = "app", .sql = "SELECT 1"};
+    compare_facts f = {0};
+    check_result r = {0};
+
+    (void)state;
+    /* the entry of this name and database, not another's */
+    compare_facts_source(&report, &item, &f);
+    assert_string_equal(f.dbname, "app");
+    assert_true(f.captured);
+    assert_null(f.source_error);
+    assert_int_equal(f.source_rows, 3);
+    assert_string_equal(f.source_hash, "0123");
+    assert_string_equal(f.unlogged, "public.cache, public.sessions");
+    free(f.unlogged);
+
+    item.name = "denied";
+    f = (compare_facts){0};
+    compare_facts_source(&report, &item, &f);
+    assert_true(f.captured);
+    assert_string_equal(f.source_error, "permission denied");
+    free(f.unlogged);
+
+    item.name = "hashless";
+    f = (compare_facts){0};
+    compare_facts_source(&report, &item, &f);
+    assert_true(f.captured);
+    assert_string_equal(f.source_error, "the report's entry has no hash");
+    free(f.unlogged);
+
+    /* no entry for this database, nor unlogged relations in it */
+    item.name = "open";
+    item.database = "empty";
+    f = (compare_facts){0};
+    compare_facts_source(&report, &item, &f);
+    assert_string_equal(f.dbname, "empty");
+    assert_false(f.captured);
+    assert_null(f.source_hash);
+    assert_null(f.unlogged);
+    judged("compare", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
+    assert_string_equal(r.detail,
+                        "database empty: not judged: the report holds no answer of the source");
+
+    item.database = "orders";
+    f = (compare_facts){0};
+    compare_facts_source(&report, &item, &f);
+    assert_false(f.captured);
+    assert_string_equal(f.unlogged, "public.queue");
+    free(f.unlogged);
+
+    /* a report without source.compare or source.catalog */
+    json_object_clear(report.root);
+    item.name = "totals";
+    f = (compare_facts){0};
+    compare_facts_source(&report, &item, &f);
+    assert_false(f.captured);
+    assert_null(f.unlogged);
+    check_result_free(&r);
+    json_decref(report.root);
+}
+
 /* Facts that make each check of the table find something; a new check needs one here. */
 static void failing_facts(const check_def *def, check_result *r)
 {
@@ -358,6 +623,12 @@ int main(void)
         cmocka_unit_test(test_quarantine),
         cmocka_unit_test(test_marker_and_fence),
         cmocka_unit_test(test_rto),
+        cmocka_unit_test(test_source_catalog),
+        cmocka_unit_test(test_source_catalog_databases),
+        cmocka_unit_test(test_source_catalog_differences),
+        cmocka_unit_test(test_compare_judge),
+        cmocka_unit_test(test_compare_copy_side),
+        cmocka_unit_test(test_compare_facts_source),
         cmocka_unit_test(test_every_finding_has_a_hint),
     };
 
