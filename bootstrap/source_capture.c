@@ -19,23 +19,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define CLIENT_GRACE_MS 2000 /* the server's statement timeout answers first */
+/*
+ * Other databases whose snapshots are taken together just before the marker;
+ * the sessions stay open until the capture ends, so they are few. Databases
+ * beyond these are read one after the other before them.
+ */
+#define HELD_SESSIONS_MAX 16
+#define UNLOGGED_NAMED    100 /* per database, in the report */
 
 /* One database of the source: its session while it is read, and what was read. */
 typedef struct captured_db {
     char *name;
-    PGconn *conn;    /* read-only transaction in the snapshot it was read in; NULL once done */
+    PGconn *conn;    /* in a read-only transaction of the snapshot it is read in */
     bool marker_db;  /* in the marker's snapshot */
+    bool held;       /* snapshot taken with the others just before the marker */
+    bool wanted;     /* its catalog is compared (verify.source_catalog) */
     json_t *objects; /* the fingerprint, or NULL */
     char *error;     /* why there is none */
-    bool wanted;     /* its catalog is compared (verify.source_catalog) */
 } captured_db;
 
 struct source_capture {
-    captured_db *dbs;
+    captured_db *dbs; /* the marker's database first */
     size_t count;
     char *marker_time;
+    char salt[PGD_COMPARE_SALT_SIZE];
     json_t *compare; /* one entry per verify.compare item, in order */
 };
 
@@ -92,8 +102,15 @@ static void end_session(captured_db *db)
 static void fail_db(captured_db *db, const char *what, const char *why)
 {
     if (db->error == NULL)
-        db->error = pgd_asprintf("%s: %s", what, why);
+        db->error = pgd_asprintf("%s: %s", what, why ? why : "?");
     end_session(db);
+}
+
+/* The server's notices in these sessions may quote the data a comparison reads: not shown. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
 }
 
 /* A pinned session to dbname of the source; NULL with *errmsg. */
@@ -108,6 +125,8 @@ static PGconn *connect_db(const drill *d, const char *dbname, char **errmsg)
     }
     conn = pgd_pq_connect(conninfo, d->cfg->source.connect_timeout, errmsg);
     free(conninfo);
+    if (conn != NULL)
+        PQsetNoticeProcessor(conn, ignore_notice, NULL);
     if (conn != NULL && !pgd_pq_pin_search_path(conn, timeout_ms(d), errmsg)) {
         PQfinish(conn);
         conn = NULL;
@@ -115,8 +134,9 @@ static PGconn *connect_db(const drill *d, const char *dbname, char **errmsg)
     return conn;
 }
 
-/* The transaction's settings: comparisons hash alike on both sides; jit off for the catalog. */
-static bool settings(const drill *d, PGconn *conn, const char *marker_time, char **errmsg)
+/* The transaction's settings (catalog_fingerprint.h), with this statement timeout. */
+static bool settings(const drill *d, PGconn *conn, const char *marker_time, int64_t statement_ms,
+                     char **errmsg)
 {
     char timeout[32];
     const char *params[] = {marker_time ? marker_time : "", timeout};
@@ -124,19 +144,37 @@ static bool settings(const drill *d, PGconn *conn, const char *marker_time, char
                              PGD_COMPARE_SETTINGS);
     bool ok;
 
-    snprintf(timeout, sizeof(timeout), "%lld", (long long)timeout_ms(d));
+    snprintf(timeout, sizeof(timeout), "%lld", (long long)statement_ms);
     ok = pgd_pq_command(conn, sql, 2, params, timeout_ms(d), errmsg);
     free(sql);
     return ok;
+}
+
+/* BEGIN a read-only snapshot in db's session: its first statement takes the snapshot. */
+static bool begin_snapshot(drill *d, captured_db *db)
+{
+    char *errmsg = NULL;
+
+    if (db->conn != NULL &&
+        pgd_pq_command(db->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
+                       timeout_ms(d), &errmsg) &&
+        settings(d, db->conn, NULL, timeout_ms(d), &errmsg))
+        return true;
+    if (db->conn != NULL)
+        fail_db(db, "could not open a read-only transaction", errmsg);
+    free(errmsg);
+    return false;
 }
 
 static void fingerprint(const drill *d, captured_db *db)
 {
     char *errmsg = NULL;
     int64_t start = pgd_monotonic_ms();
-    PGresult *res =
-        pgd_catalog_fingerprint(db->conn, d->cfg->marker.schema, timeout_ms(d), &errmsg);
+    PGresult *res;
 
+    if (db->conn == NULL || !db->wanted)
+        return;
+    res = pgd_catalog_fingerprint(db->conn, d->cfg->marker.schema, timeout_ms(d), &errmsg);
     if (res == NULL) {
         fail_db(db, "could not read the catalog", errmsg);
         free(errmsg);
@@ -151,33 +189,38 @@ static void fingerprint(const drill *d, captured_db *db)
     PQclear(res);
 }
 
-/* Another database: a read-only snapshot of its own, just before the marker. */
-static void read_other(drill *d, captured_db *db)
+/* The databases to read besides the marker's, from the drill's session. */
+static void list_databases(drill *d, source_capture *c, PGconn *conn)
 {
+    const pgd_config *cfg = d->cfg;
     char *errmsg = NULL;
+    PGresult *res = pgd_pq_exec(conn,
+                                "SELECT datname FROM pg_catalog.pg_database"
+                                " WHERE datallowconn AND NOT datistemplate ORDER BY datname",
+                                0, NULL, timeout_ms(d), &errmsg, NULL);
 
-    db->conn = connect_db(d, db->name, &errmsg);
-    if (db->conn == NULL ||
-        !pgd_pq_command(db->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
-                        timeout_ms(d), &errmsg) ||
-        !settings(d, db->conn, NULL, &errmsg)) {
-        fail_db(db, "could not open a read-only session", errmsg ? errmsg : "?");
+    if (res == NULL) {
+        pgd_warn("could not list the source's databases: %s", errmsg);
         free(errmsg);
         return;
     }
-    if (db->wanted)
-        fingerprint(d, db);
-    if (!compared_in(d, db->name))
-        end_session(db);
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *name = PQgetvalue(res, i, 0);
+        bool wanted = cfg->verify.source_catalog && verified(d, name);
+
+        if (strcmp(name, c->dbs[0].name) != 0 && (wanted || compared_in(d, name)))
+            add_db(c, name)->wanted = wanted;
+    }
+    PQclear(res);
 }
 
 source_capture *source_capture_begin(drill *d, PGconn *conn)
 {
     const pgd_config *cfg = d->cfg;
     source_capture *c;
-    char *errmsg = NULL;
-    PGresult *res;
     const char *marker_db = pgd_report_get_nested(d->report, "marker", "database");
+    unsigned char bytes[(PGD_COMPARE_SALT_SIZE - 1) / 2];
+    size_t held = 0;
 
     /* a past target's copy is not the marker's: verify compares only a latest one */
     if ((!cfg->verify.source_catalog && cfg->verify.compare.count == 0) ||
@@ -185,39 +228,42 @@ source_capture *source_capture_begin(drill *d, PGconn *conn)
         return NULL;
     c = pgd_calloc(1, sizeof(*c));
     c->compare = json_array();
-    res = pgd_pq_exec(conn,
-                      "SELECT datname FROM pg_catalog.pg_database"
-                      " WHERE datallowconn AND NOT datistemplate ORDER BY datname",
-                      0, NULL, timeout_ms(d), &errmsg, NULL);
-    {
-        captured_db *db = add_db(c, marker_db ? marker_db : PQdb(conn));
+    if (getrandom(bytes, sizeof(bytes), 0) == (ssize_t)sizeof(bytes)) {
+        for (size_t i = 0; i < sizeof(bytes); i++)
+            snprintf(c->salt + 2 * i, 3, "%02x", bytes[i]);
+    }
+    add_db(c, marker_db ? marker_db : PQdb(conn));
+    c->dbs[0].marker_db = true;
+    c->dbs[0].wanted = cfg->verify.source_catalog;
+    list_databases(d, c, conn);
+    /* every session first, then the snapshots back to back: as close to the marker as can be */
+    for (size_t i = 0; i < c->count; i++) {
+        char *errmsg = NULL;
+        captured_db *db = &c->dbs[i];
 
-        db->marker_db = true;
-        db->wanted = cfg->verify.source_catalog;
-        db->conn = connect_db(d, db->name, &errmsg);
-        if (db->conn == NULL) {
-            fail_db(db, "could not open a second session", errmsg);
+        if (!db->marker_db && held == HELD_SESSIONS_MAX) {
+            /* beyond the held ones: read now, alone, and let go */
+            db->conn = connect_db(d, db->name, &errmsg);
+            if (db->conn == NULL)
+                fail_db(db, "could not connect", errmsg);
+            else if (begin_snapshot(d, db))
+                fingerprint(d, db);
+            if (!compared_in(d, db->name))
+                end_session(db);
             free(errmsg);
-            errmsg = NULL;
-        }
-    }
-    if (res == NULL) {
-        pgd_warn("could not list the source's databases: %s", errmsg);
-        free(errmsg);
-        return c;
-    }
-    for (int i = 0; i < PQntuples(res); i++) {
-        const char *name = PQgetvalue(res, i, 0);
-        captured_db *db;
-
-        if (strcmp(name, c->dbs[0].name) == 0 ||
-            !((cfg->verify.source_catalog && verified(d, name)) || compared_in(d, name)))
             continue;
-        db = add_db(c, name);
-        db->wanted = cfg->verify.source_catalog && verified(d, name);
-        read_other(d, db);
+        }
+        db->conn = connect_db(d, db->name, &errmsg);
+        if (db->conn == NULL)
+            fail_db(db, "could not connect", errmsg);
+        db->held = !db->marker_db;
+        held += db->held ? 1 : 0;
+        free(errmsg);
     }
-    PQclear(res);
+    for (size_t i = 1; i < c->count; i++) {
+        if (c->dbs[i].held)
+            (void)begin_snapshot(d, &c->dbs[i]);
+    }
     return c;
 }
 
@@ -234,31 +280,60 @@ static bool plain_insert(drill *d, PGconn *conn, const char *table)
     return true;
 }
 
-/* The reading session takes over the marker transaction's snapshot (before its commit). */
-static void import_snapshot(drill *d, captured_db *db, PGconn *conn)
+/*
+ * In the marker's transaction on conn (its INSERT done): read its time,
+ * export the snapshot, have the reading session import it. False with
+ * *errmsg when any of it failed (the transaction is then to be rolled back).
+ */
+static bool share_snapshot(drill *d, source_capture *c, PGconn *conn, const char *table,
+                           char **errmsg)
 {
-    char *errmsg = NULL;
-    char *id = pgd_pq_value(conn, "SELECT pg_catalog.pg_export_snapshot()", 0, NULL, timeout_ms(d),
-                            &errmsg);
-    char *literal = id ? pgd_pq_quote_literal(db->conn, id) : NULL;
-    char *sql = literal ? pgd_asprintf("SET TRANSACTION SNAPSHOT %s", literal) : NULL;
+    const char *params[] = {d->test_id, PGD_MARKER_KIND_MARKER};
+    captured_db *db = &c->dbs[0];
+    char *sql = pgd_asprintf("SELECT pg_catalog.to_char(created_at AT TIME ZONE 'UTC',"
+                             " 'YYYY-MM-DD HH24:MI:SS.US') || '+00' FROM %s"
+                             " WHERE test_id = $1 AND kind = $2",
+                             table);
+    char *id = NULL;
+    char *literal = NULL;
+    char *import = NULL;
+    bool ok;
 
-    if (sql == NULL ||
-        !pgd_pq_command(db->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
-                        timeout_ms(d), &errmsg) ||
-        !pgd_pq_command(db->conn, sql, 0, NULL, timeout_ms(d), &errmsg))
-        fail_db(db, "could not take over the marker's snapshot", errmsg ? errmsg : "?");
-    free(errmsg);
+    c->marker_time = pgd_pq_value(conn, sql, 2, params, timeout_ms(d), errmsg);
+    if (c->marker_time != NULL)
+        id = pgd_pq_value(conn, "SELECT pg_catalog.pg_export_snapshot()", 0, NULL, timeout_ms(d),
+                          errmsg);
+    literal = id ? pgd_pq_quote_literal(db->conn, id) : NULL;
+    import = literal ? pgd_asprintf("SET TRANSACTION SNAPSHOT %s", literal) : NULL;
+    ok = import != NULL &&
+         pgd_pq_command(db->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
+                        timeout_ms(d), errmsg) &&
+         pgd_pq_command(db->conn, import, 0, NULL, timeout_ms(d), errmsg);
+    if (!ok && *errmsg == NULL)
+        *errmsg = pgd_strdup(PQerrorMessage(db->conn));
     free(sql);
-    free(literal);
     free(id);
+    free(literal);
+    free(import);
+    return ok;
+}
+
+/* COMMIT, and make sure it committed (an aborted transaction answers COMMIT with ROLLBACK). */
+static bool commit(drill *d, PGconn *conn, char **errmsg)
+{
+    PGresult *res = pgd_pq_exec(conn, "COMMIT", 0, NULL, timeout_ms(d), errmsg, NULL);
+    bool ok = res != NULL && strcmp(PQcmdStatus(res), "COMMIT") == 0;
+
+    if (res != NULL && !ok)
+        *errmsg = pgd_asprintf("the server answered %s", PQcmdStatus(res));
+    PQclear(res);
+    return ok;
 }
 
 bool source_capture_insert_marker(drill *d, source_capture *c, PGconn *conn, const char *table)
 {
     char *errmsg = NULL;
-    char *sql;
-    const char *params[] = {d->test_id, PGD_MARKER_KIND_MARKER};
+    int64_t inserted;
 
     if (c == NULL || c->dbs[0].conn == NULL)
         return plain_insert(d, conn, table);
@@ -269,31 +344,35 @@ bool source_capture_insert_marker(drill *d, source_capture *c, PGconn *conn, con
         free(errmsg);
         return false;
     }
-    if (!plain_insert(d, conn, table))
-        goto rollback;
-    sql = pgd_asprintf("SELECT pg_catalog.to_char(created_at AT TIME ZONE 'UTC',"
-                       " 'YYYY-MM-DD HH24:MI:SS.US') || '+00' FROM %s"
-                       " WHERE test_id = $1 AND kind = $2",
-                       table);
-    c->marker_time = pgd_pq_value(conn, sql, 2, params, timeout_ms(d), &errmsg);
-    free(sql);
-    if (c->marker_time == NULL) {
-        drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not read the marker's time: %s", errmsg);
-        goto rollback;
+    inserted = pgd_monotonic_ms();
+    if (!plain_insert(d, conn, table)) {
+        pgd_pq_cleanup_command(conn, "ROLLBACK", 0, NULL, timeout_ms(d), &errmsg);
+        free(errmsg);
+        return false;
     }
-    import_snapshot(d, &c->dbs[0], conn);
-    if (!pgd_pq_command(conn, "COMMIT", 0, NULL, timeout_ms(d), &errmsg)) {
+    /*
+     * The marker must commit within the statement timeout of its created_at
+     * (F77), as a marker inserted alone does: a snapshot that could not be
+     * shared in half of it leaves the capture behind, never the marker late.
+     */
+    if (share_snapshot(d, c, conn, table, &errmsg) &&
+        pgd_monotonic_ms() - inserted < timeout_ms(d) / 2) {
+        if (commit(d, conn, &errmsg))
+            return true;
         drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not commit the marker row: %s", errmsg);
         free(errmsg);
         return false;
     }
-    return true;
-rollback:
+    fail_db(&c->dbs[0], "could not share the marker's snapshot",
+            errmsg ? errmsg : "it took longer than half the statement timeout");
     free(errmsg);
     errmsg = NULL;
+    pgd_warn("%s; inserting the marker alone", c->dbs[0].error);
     pgd_pq_cleanup_command(conn, "ROLLBACK", 0, NULL, timeout_ms(d), &errmsg);
     free(errmsg);
-    return false;
+    free(c->marker_time);
+    c->marker_time = NULL;
+    return plain_insert(d, conn, table);
 }
 
 /* What a failed comparison says: its SQLSTATE, never its message (it may quote the data). */
@@ -310,52 +389,53 @@ static char *compare_error(const drill *d, const char *sqlstate, const char *err
                         sqlstate);
 }
 
-/* One comparison in db's snapshot, behind a savepoint: a failure leaves the others be. */
-static json_t *compare_one(const drill *d, captured_db *db, const pgd_assertion *item)
+/*
+ * One comparison in db's snapshot, behind a savepoint that is always rolled
+ * back: a failure leaves the others be, and the locks it took go with it.
+ */
+static json_t *compare_one(const drill *d, source_capture *c, captured_db *db,
+                           const pgd_assertion *item)
 {
     char timeout[32];
     const char *params[] = {timeout};
-    char *wrapped = pgd_compare_wrap(item->sql);
+    char *wrapped = pgd_compare_wrap(item->sql, c->salt);
     char *errmsg = NULL;
     char sqlstate[6] = "";
     PGresult *res = NULL;
     int64_t limit = (int64_t)d->cfg->verify.compare_timeout * 1000;
-    json_t *entry = json_pack("{s:s,s:s}", "name", item->name, "database", item->database);
+    json_t *entry = json_pack("{s:s?,s:s?}", "name", item->name, "database", item->database);
+    char *why = NULL;
 
     snprintf(timeout, sizeof(timeout), "%lld", (long long)limit);
     if (db == NULL)
-        json_object_set_new(entry, "error",
-                            json_string("the source has no such database that accepts "
-                                        "connections"));
+        why = pgd_strdup("the source has no such database that accepts connections");
     else if (db->conn == NULL)
-        json_object_set_new(entry, "error",
-                            json_string(db->error ? db->error : "no session to the database"));
+        why = pgd_strdup(db->error ? db->error : "no session to the database");
     else if (!pgd_pq_command(db->conn, "SAVEPOINT pgdrill_compare", 0, NULL, timeout_ms(d),
                              &errmsg) ||
              !pgd_pq_command(db->conn,
                              "SELECT pg_catalog.set_config('statement_timeout', $1, true)", 1,
                              params, timeout_ms(d), &errmsg))
-        json_object_set_new(entry, "error", json_string(errmsg));
+        why = pgd_strdup(errmsg);
     else {
         res = pgd_pq_exec(db->conn, wrapped, 0, NULL, limit + CLIENT_GRACE_MS, &errmsg, sqlstate);
         if (res != NULL && PQntuples(res) == 1) {
             json_object_set_new(entry, "rows", json_integer(atoll(PQgetvalue(res, 0, 0))));
             json_object_set_new(entry, "hash", json_string(PQgetvalue(res, 0, 1)));
-            pgd_pq_command(db->conn, "RELEASE SAVEPOINT pgdrill_compare", 0, NULL, timeout_ms(d),
-                           &errmsg);
-        } else {
-            char *why = compare_error(d, sqlstate, errmsg);
-
-            json_object_set_new(entry, "error", json_string(why));
-            free(why);
-            pgd_pq_command(db->conn, "ROLLBACK TO SAVEPOINT pgdrill_compare", 0, NULL,
-                           timeout_ms(d), &errmsg);
-        }
+        } else
+            why = compare_error(d, sqlstate, errmsg);
+        free(errmsg);
+        errmsg = NULL;
+        if (!pgd_pq_command(db->conn, "ROLLBACK TO SAVEPOINT pgdrill_compare", 0, NULL,
+                            timeout_ms(d), &errmsg))
+            fail_db(db, "could not roll back a comparison", errmsg);
     }
-    if (json_object_get(entry, "error") != NULL)
-        pgd_warn("comparison %s could not be read on the source: %s", item->name,
-                 json_string_value(json_object_get(entry, "error")));
+    if (why != NULL) {
+        json_object_set_new(entry, "error", json_string(why));
+        pgd_warn("comparison %s could not be read on the source: %s", item->name, why);
+    }
     PQclear(res);
+    free(why);
     free(errmsg);
     free(wrapped);
     return entry;
@@ -373,101 +453,128 @@ static captured_db *find_db(source_capture *c, const char *name)
 /* The comparisons, each in its database's snapshot, with the marker's time set. */
 static void run_comparisons(drill *d, source_capture *c)
 {
+    int64_t limit = (int64_t)d->cfg->verify.compare_timeout * 1000;
+
     for (size_t i = 0; i < c->count; i++) {
         char *errmsg = NULL;
 
-        if (c->dbs[i].conn != NULL && !settings(d, c->dbs[i].conn, c->marker_time, &errmsg))
+        if (c->dbs[i].conn != NULL && compared_in(d, c->dbs[i].name) &&
+            !settings(d, c->dbs[i].conn, c->marker_time, limit, &errmsg))
             fail_db(&c->dbs[i], "could not set the comparisons' settings", errmsg);
         free(errmsg);
     }
     for (size_t i = 0; i < d->cfg->verify.compare.count; i++) {
         const pgd_assertion *item = &d->cfg->verify.compare.items[i];
-        json_array_append_new(c->compare, compare_one(d, find_db(c, item->database), item));
+
+        json_array_append_new(c->compare, compare_one(d, c, find_db(c, item->database), item));
     }
 }
 
-/* The source's catalog beside the report; its SHA-256 goes into the (signed) report. */
-static json_t *write_catalog_file(drill *d, source_capture *c)
+/* The report's entry of one database's catalog: counts and names, never the objects. */
+static json_t *database_entry(const captured_db *db)
 {
-    json_t *file = json_object();
-    json_t *dbs = json_object();
-    json_t *report = json_pack("{s:[]}", "databases");
+    json_t *entry = json_pack("{s:s?,s:s}", "name", db->name, "snapshot",
+                              db->marker_db ? "the marker's"
+                              : db->held    ? "just before the marker"
+                                            : "before the marker");
+    json_t *unlogged = json_array();
+    size_t count = 0;
+
+    if (entry == NULL) {
+        pgd_warn("a database's name is not UTF-8: its catalog is not kept");
+        json_decref(unlogged);
+        return NULL;
+    }
+    if (db->objects == NULL) {
+        json_object_set_new(entry, "error", json_string(db->error ? db->error : "?"));
+        json_decref(unlogged);
+        return entry;
+    }
+    for (size_t k = 0; k < json_array_size(db->objects); k++) {
+        json_t *object = json_array_get(db->objects, k);
+
+        if (json_is_true(json_array_get(object, 2)) && count++ < UNLOGGED_NAMED)
+            json_array_append(unlogged, json_array_get(object, 0));
+    }
+    json_object_set_new(entry, "objects", json_integer((json_int_t)json_array_size(db->objects)));
+    json_object_set_new(entry, "unlogged", unlogged);
+    json_object_set_new(entry, "unlogged_count", json_integer((json_int_t)count));
+    return entry;
+}
+
+/*
+ * The file beside the report (the objects and the comparisons' salt) and
+ * the report's "source" object, which holds the file's SHA-256.
+ */
+static json_t *write_source(drill *d, source_capture *c)
+{
+    json_t *file =
+        json_pack("{s:s?,s:s,s:{}}", "test_id", d->test_id, "salt", c->salt, "databases");
+    json_t *source = json_object();
+    json_t *list = json_array();
     char *path = pgd_asprintf("%s.catalog.json", d->cfg->report.file);
     char *text;
     char *errmsg = NULL;
     char hex[PGD_KEY_FINGERPRINT_SIZE];
 
-    json_object_set_new(file, "test_id", json_string(d->test_id));
-    json_object_set_new(file, "databases", dbs);
     for (size_t i = 0; i < c->count; i++) {
-        captured_db *db = &c->dbs[i];
-        json_t *entry;
-        json_t *unlogged = json_array();
+        const captured_db *db = &c->dbs[i];
+        json_t *entry = db->wanted ? database_entry(db) : NULL;
 
-        if (!db->wanted)
+        if (entry == NULL)
             continue;
-        entry = json_pack("{s:s,s:s}", "name", db->name, "snapshot",
-                          db->marker_db ? "the marker's" : "just before the marker");
-        if (db->objects != NULL) {
-            for (size_t k = 0; k < json_array_size(db->objects); k++) {
-                json_t *object = json_array_get(db->objects, k);
-
-                if (json_is_true(json_array_get(object, 2)))
-                    json_array_append(unlogged, json_array_get(object, 0));
-            }
-            json_object_set_new(entry, "objects",
-                                json_integer((json_int_t)json_array_size(db->objects)));
-            json_object_set(dbs, db->name, db->objects);
-        } else
-            json_object_set_new(entry, "error", json_string(db->error ? db->error : "?"));
-        json_object_set_new(entry, "unlogged", unlogged);
-        json_array_append_new(json_object_get(report, "databases"), entry);
+        json_array_append_new(list, entry);
+        if (db->objects != NULL)
+            json_object_set(json_object_get(file, "databases"), db->name, db->objects);
     }
-    text = json_dumps(file, JSON_COMPACT);
+    if (c->marker_time != NULL)
+        json_object_set_new(source, "marker_time", json_string(c->marker_time));
+    if (d->cfg->verify.source_catalog)
+        json_object_set_new(source, "catalog", json_pack("{s:o}", "databases", list));
+    else
+        json_decref(list);
+    if (d->cfg->verify.compare.count > 0)
+        json_object_set(source, "compare", c->compare);
+    text = file ? json_dumps(file, JSON_COMPACT) : NULL;
     json_decref(file);
-    pgd_signing_sha256_hex(text, strlen(text), hex);
-    if (pgd_write_file_atomic(path, text, 0644, &errmsg)) {
-        json_object_set_new(report, "file", json_string(path));
-        json_object_set_new(report, "sha256", json_string(hex));
+    if (text == NULL)
+        errmsg = pgd_strdup("could not encode it");
+    else
+        pgd_signing_sha256_hex(text, strlen(text), hex);
+    if (text != NULL && pgd_write_file_atomic(path, text, 0640, &errmsg)) {
+        json_object_set_new(source, "file", json_string(path));
+        json_object_set_new(source, "sha256", json_string(hex));
     } else {
         pgd_warn("could not write the source's catalog: %s", errmsg);
-        json_object_set_new(report, "error", json_string(errmsg));
+        json_object_set_new(source, "error", json_string(errmsg));
     }
     free(errmsg);
     free(text);
     free(path);
-    return report;
+    return source;
 }
 
 void source_capture_finish(drill *d, source_capture *c, bool committed)
 {
-    json_t *source;
-    captured_db *marker_db;
-
     if (c == NULL)
         return;
-    marker_db = &c->dbs[0];
-    if (!committed)
-        goto out;
-    if (marker_db->conn != NULL && marker_db->wanted) {
+    if (committed) {
         char *errmsg = NULL;
 
-        if (!settings(d, marker_db->conn, c->marker_time, &errmsg))
-            fail_db(marker_db, "could not set the session's settings", errmsg);
-        else
-            fingerprint(d, marker_db);
+        /* the marker's snapshot was imported bare: its settings now */
+        if (c->dbs[0].conn != NULL &&
+            !settings(d, c->dbs[0].conn, c->marker_time, timeout_ms(d), &errmsg))
+            fail_db(&c->dbs[0], "could not set the session's settings", errmsg);
         free(errmsg);
+        for (size_t i = 0; i < c->count; i++) {
+            if (c->dbs[i].marker_db || c->dbs[i].held)
+                fingerprint(d, &c->dbs[i]);
+            if (!compared_in(d, c->dbs[i].name))
+                end_session(&c->dbs[i]);
+        }
+        run_comparisons(d, c);
+        json_object_set_new(d->report->root, "source", write_source(d, c));
     }
-    run_comparisons(d, c);
-    source = json_object();
-    if (c->marker_time != NULL)
-        json_object_set_new(source, "marker_time", json_string(c->marker_time));
-    if (d->cfg->verify.source_catalog)
-        json_object_set_new(source, "catalog", write_catalog_file(d, c));
-    if (d->cfg->verify.compare.count > 0)
-        json_object_set(source, "compare", c->compare);
-    json_object_set_new(d->report->root, "source", source);
-out:
     for (size_t i = 0; i < c->count; i++) {
         end_session(&c->dbs[i]);
         json_decref(c->dbs[i].objects);

@@ -17,6 +17,13 @@ proof of pgbackrest_auto), and the raw read of the data directory (every file re
 Prints medians of wall time and of the machine's busy CPU time (/proc/stat: everything the
 stack does, on both sides alike), the ratios, and the peak memory (maxrss) of pgdrill's own
 processes. Goals: drill / sre <= 1.03 (wall); pg_dump / data proof >= 2.
+
+    scripts/bench-drill.py --proof-against-source [--tables 10000] [--rounds 5]
+measures instead what the proof against the source costs (README "Proof against the
+source"): the same source plus TABLES tables of three columns with a primary key in the same
+database, then interleaved whole drills (bootstrap, start, verify, stop) with
+verify.source_catalog off and no comparison, and with the catalog fingerprint and one
+comparison, alternating which goes first. Goal: with / without <= 1.02 (wall).
 """
 import argparse
 import json
@@ -60,9 +67,10 @@ def psql(s, sql, port=None, db="postgres"):
 
 
 def start(s, datadir, port):
+    # pg_dump -s locks every table it dumps: the lock table must hold them all (--tables)
     pg(s, PG_BIN + "/pg_ctl", "-D", datadir, "-l", datadir + ".log", "-w", "-t", "3600", "-o",
        "-c port=%d -c listen_addresses='' -c unix_socket_directories=%s -c archive_mode=off"
-       % (port, s.socket_dir), "start")
+       " -c max_locks_per_transaction=512" % (port, s.socket_dir), "start")
 
 
 def stop(s, datadir):
@@ -115,12 +123,12 @@ def peak_kb(stderr):
     return int(m.group(1)) if m else 0
 
 
-def drill_round(s, n):
+def drill_round(s, n, edit=None):
     """The drill by hand, as README 'Running it by hand' says; returns its report and peaks."""
-    state = "state-%d" % n
+    state = "state-%s" % n
     s.mkdir(state)
-    config = s.pgdrill_config(name=state + ".yml",
-                              edit=lambda t: t.replace(s.path("state"), s.path(state)))
+    config = s.pgdrill_config(name=state + ".yml", edit=lambda t: (edit or (lambda x: x))(
+        t.replace(s.path("state"), s.path(state))))
     datadir = s.path("drill-%d" % n)
     _, boot = run_timed(as_user([s.path("bin", "pgdrill-bootstrap"), "--verbose",
                                  "--config=" + config, "--datadir=" + datadir]), s.drill_env())
@@ -168,10 +176,58 @@ def check_seconds(report, name):
     raise SystemExit("bench: the report has no %s check" % name)
 
 
+def without_proof(text):
+    return text.replace("  source_catalog: true", "  source_catalog: false")
+
+
+def with_proof(text):
+    return text.replace("  compare: []", "  compare:\n    - {name: branches, database: postgres,"
+                        " sql: 'SELECT bid, bbalance FROM public.pgbench_branches'}")
+
+
+def proof_against_source(s, args):
+    """Whole drills without and with the proof against the source, interleaved."""
+    print("bench: creating %d tables on the source ..." % args.tables, flush=True)
+    # in batches: one transaction holds a lock per relation, and the lock table is finite
+    for first in range(1, args.tables + 1, 500):
+        s.psql("DO $$ BEGIN FOR i IN %d..%d LOOP EXECUTE format("
+               "'CREATE TABLE bench_%%s (id int PRIMARY KEY, v text NOT NULL DEFAULT ''x'')',"
+               " i); END LOOP; END $$" % (first, min(first + 499, args.tables)))
+    size = int(psql(s, "SELECT pg_database_size('postgres')"))
+    s.backup()
+    walls = {"without": [], "with": []}
+    parts = {"source_capture": [], "source_catalog": [], "compare:branches": []}
+    for n in range(args.rounds):
+        order = ["without", "with"] if n % 2 == 0 else ["with", "without"]
+        for kind in order:
+            with Measure() as m:
+                datadir, report, _, _ = drill_round(
+                    s, "%s-%d" % (kind, n), without_proof if kind == "without" else with_proof)
+            shutil.rmtree(datadir)
+            walls[kind].append(m.wall)
+            if kind == "with":
+                parts["source_capture"].append(report["timings"]["source_capture"])
+                parts["source_catalog"].append(check_seconds(report, "source_catalog"))
+                parts["compare:branches"].append(check_seconds(report, "compare:branches"))
+        print("bench: round %d: without %.2fs, with %.2fs (source_capture %.2fs, source_catalog "
+              "%.2fs)" % (n + 1, walls["without"][-1], walls["with"][-1],
+                          parts["source_capture"][-1], parts["source_catalog"][-1]), flush=True)
+    wo, wi = median(walls["without"]), median(walls["with"])
+    print("\n%s; source %.2f GB (pgbench scale %d, %d more tables), %d rounds, medians:\n"
+          % (machine(), size / 1e9, args.scale, args.tables, args.rounds))
+    print(table(["", "without", "with the proof against the source", "ratio"], [
+        ["whole drill, wall", "%.2f s" % wo, "%.2f s" % wi, "%.3f" % (wi / wo)]]))
+    print()
+    print(table(["part (with)", "median"], [[k, "%.2f s" % median(v)] for k, v in parts.items()]))
+    return 0 if wi / wo <= 1.02 else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=int, default=80)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--proof-against-source", action="store_true")
+    ap.add_argument("--tables", type=int, default=10000)
     args = ap.parse_args()
 
     release_build()
@@ -181,6 +237,8 @@ def main():
         pg(s, PG_BIN + "/pgbench", "-i", "-q", "-s", str(args.scale), "-h", s.socket_dir,
            "-p", str(s.pg_port), "-U", "postgres", "postgres")
         size = int(psql(s, "SELECT pg_database_size('postgres')"))
+        if args.proof_against_source:
+            return proof_against_source(s, args)
         s.backup()
         process_max = int(re.search(r"(\d+)", subprocess.run(
             ["nproc"], capture_output=True, text=True).stdout).group(1))

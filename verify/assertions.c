@@ -447,8 +447,8 @@ static void judge(const void *facts, check_result *out)
 }
 
 /* Every assertion recorded as not run, for one reason. */
-static void none_run(verify_run *run, const check_def *def, const pgd_assertions *items,
-                     pgd_error_class error_class, const char *hint, const char *why)
+void assertions_none_run(verify_run *run, const check_def *def, const pgd_assertions *items,
+                         pgd_error_class error_class, const char *hint, const char *why)
 {
     int64_t start = pgd_monotonic_ms();
     check_result result = {0};
@@ -464,8 +464,9 @@ static void none_run(verify_run *run, const check_def *def, const pgd_assertions
 }
 
 void assertions_run(verify_run *run, const check_def *def, const pgd_assertions *items,
-                    bool compare)
+                    const char *salt)
 {
+    bool compare = salt != NULL;
     size_t n = items->count;
     assertion_run ar = {.items = items, .compare = compare};
     check_queries queries = {.count = n,
@@ -480,18 +481,19 @@ void assertions_run(verify_run *run, const check_def *def, const pgd_assertions 
                                  "pg_read_all_data role (14 and later do)",
                                  run->server_major);
 
-        none_run(run, def, items, PGD_ERR_INTERNAL,
-                 "pgdrill does not run assertions as a superuser: drill PostgreSQL 14 or later, "
-                 "or leave verify.assertions empty",
-                 why);
+        assertions_none_run(
+            run, def, items, PGD_ERR_INTERNAL,
+            "pgdrill does not run assertions as a superuser: drill PostgreSQL 14 or later, "
+            "or leave verify.assertions empty",
+            why);
         free(why);
         return;
     }
     if (!assertion_role_create(run, &ar.role, &errmsg)) {
         char *why = pgd_asprintf("could not create the role assertions run as: %s", errmsg);
 
-        none_run(run, def, items, verify_stop_class(run),
-                 "verify needs a superuser connection (Patroni's is)", why);
+        assertions_none_run(run, def, items, verify_stop_class(run),
+                            "verify needs a superuser connection (Patroni's is)", why);
         free(why);
         free(errmsg);
         assertion_role_drop(run, &ar.role);
@@ -504,7 +506,7 @@ void assertions_run(verify_run *run, const check_def *def, const pgd_assertions 
         ar.compared = pgd_calloc(n > 0 ? n : 1, sizeof(compare_facts));
         ar.wrapped = pgd_calloc(n > 0 ? n : 1, sizeof(char *));
         for (size_t i = 0; i < n; i++)
-            ar.wrapped[i] = pgd_compare_wrap(items->items[i].sql);
+            ar.wrapped[i] = pgd_compare_wrap(items->items[i].sql, salt);
     }
     jobs_run_queries(run, &queries);
     for (size_t i = 0; compare && i < n; i++)
@@ -518,7 +520,7 @@ void assertions_run(verify_run *run, const check_def *def, const pgd_assertions 
 
 static void run_each(verify_run *run, const check_def *def)
 {
-    assertions_run(run, def, &run->cfg->verify.assertions, false);
+    assertions_run(run, def, &run->cfg->verify.assertions, NULL);
 }
 
 static const pgd_assertions *assertion_items(const pgd_config *cfg)

@@ -95,11 +95,16 @@ void assertion_judge(const assertion_facts *facts, check_result *out);
 void assertion_facts_free(assertion_facts *facts);
 
 /*
- * Run items (verify.assertions, or verify.compare with compare: their SQL
- * wrapped, their facts compare_facts, judged by def) each as def's check
- * "<def>:<name>", verify.jobs at a time, as the assertions' role.
+ * Run items (verify.assertions; or verify.compare, with the comparisons'
+ * salt: their SQL wrapped, their facts compare_facts, judged by def) each
+ * as def's check "<def>:<name>", verify.jobs at a time, as the assertions'
+ * role.
  */
 void assertions_run(verify_run *run, const check_def *def, const pgd_assertions *items,
-                    bool compare);
+                    const char *salt);
+
+/* Every item recorded as def's check "<def>:<name>", not run, for one reason. */
+void assertions_none_run(verify_run *run, const check_def *def, const pgd_assertions *items,
+                         pgd_error_class error_class, const char *hint, const char *why);
 
 #endif

@@ -3,6 +3,8 @@
  */
 #include "compare.h"
 
+#include "source_catalog.h"
+#include "target_check.h"
 #include "xalloc.h"
 
 #include <jansson.h>
@@ -55,8 +57,9 @@ void compare_facts_source(const pgd_report *report, const pgd_assertion *item, c
         f->source_error = json_is_string(error) ? json_string_value(error) : NULL;
         f->source_rows = (long long)json_integer_value(json_object_get(entry, "rows"));
         f->source_hash = json_string_value(json_object_get(entry, "hash"));
-        if (f->source_error == NULL && f->source_hash == NULL)
-            f->source_error = "the report's entry has no hash";
+        if (f->source_error == NULL &&
+            (f->source_hash == NULL || !json_is_integer(json_object_get(entry, "rows"))))
+            f->source_error = "the report's entry has no hash or no row count";
     }
     f->unlogged = unlogged_of(report, item->database);
 }
@@ -87,7 +90,19 @@ void compare_judge(const compare_facts *f, check_result *out)
         /* the copy's side as an assertion's: an error there that the source did not give is a
          * finding */
         assertion_judge(&f->query, out);
-        if (out->error_class == PGD_ERR_ASSERTION_FAILED) {
+        if (out->error_class == PGD_ERR_TIMEOUT) {
+            free(out->hint);
+            out->hint = pgd_strdup("raise verify.compare_timeout (or verify.timeout), or make "
+                                   "the query cheaper");
+        } else if (out->error_class == PGD_ERR_ASSERTION_FAILED &&
+                   strcmp(f->query.sqlstate, "42501") == 0) {
+            /* the copy's role may read less than source.dsn's: not a difference of the data */
+            out->status = CHECK_NOT_RUN;
+            out->error_class = PGD_ERR_INTERNAL;
+            free(out->hint);
+            out->hint = pgd_strdup("in the copy the query runs as a member of pg_read_all_data: "
+                                   "it may call no function that role may not execute");
+        } else if (out->error_class == PGD_ERR_ASSERTION_FAILED) {
             out->error_class = PGD_ERR_SOURCE_MISMATCH;
             free(out->hint);
             out->hint = pgd_strdup("the query answered on the source but not in the copy: run it "
@@ -118,15 +133,27 @@ static void judge(const void *facts, check_result *out)
     compare_judge(facts, out);
 }
 
+/* Bootstrap read the source with the marker (not for a past target, nor a scheduler's marker). */
 static bool compare_applies(const pgd_config *cfg, const pgd_report *report)
 {
-    (void)report;
-    return cfg->verify.compare.count > 0;
+    return cfg->verify.compare.count > 0 &&
+           json_is_object(json_object_get(report->root, "source")) && !verify_past_target(report);
 }
 
 static void run_each(verify_run *run, const check_def *def)
 {
-    assertions_run(run, def, &run->cfg->verify.compare, true);
+    char *why = NULL;
+    json_t *file = source_file_load(run->report, &why);
+    const char *salt = json_string_value(json_object_get(file, "salt"));
+
+    if (salt == NULL)
+        assertions_none_run(run, def, &run->cfg->verify.compare, PGD_ERR_INTERNAL, NULL,
+                            why ? why
+                                : "the file of what bootstrap read on the source has no salt");
+    else
+        assertions_run(run, def, &run->cfg->verify.compare, salt);
+    json_decref(file);
+    free(why);
 }
 
 static const pgd_assertions *compare_items(const pgd_config *cfg)

@@ -15,20 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CATALOG_FILE_MAX     ((size_t)1 << 30) /* a million objects is ~60 MB */
-#define NAMED_DIFFERENCES    10                /* per database in the detail */
-#define REPORTED_DIFFERENCES 100               /* in the report's source.catalog.differences */
+#define SOURCE_FILE_MAX      ((size_t)256 << 20) /* 10,000 tables make 2 MB */
+#define NAMED_DIFFERENCES    10                  /* per database in the detail */
+#define REPORTED_DIFFERENCES 100                 /* in the report's source.catalog.differences */
 
 static json_t *catalog_of_report(const pgd_report *report)
 {
     return json_object_get(json_object_get(report->root, "source"), "catalog");
 }
 
-/* The source's objects: the file beside the report, as long as it is the one bootstrap hashed. */
-static json_t *load_file(const json_t *catalog, const char *test_id, char **why)
+json_t *source_file_load(const pgd_report *report, char **why)
 {
-    const char *path = json_string_value(json_object_get(catalog, "file"));
-    const char *sha256 = json_string_value(json_object_get(catalog, "sha256"));
+    json_t *source = json_object_get(report->root, "source");
+    const char *path = json_string_value(json_object_get(source, "file"));
+    const char *sha256 = json_string_value(json_object_get(source, "sha256"));
+    const char *test_id = pgd_report_get_string(report, "test_id");
     char hex[PGD_KEY_FINGERPRINT_SIZE];
     char *errmsg = NULL;
     char *text;
@@ -36,15 +37,16 @@ static json_t *load_file(const json_t *catalog, const char *test_id, char **why)
     json_error_t error;
 
     if (path == NULL || sha256 == NULL) {
-        const char *stored = json_string_value(json_object_get(catalog, "error"));
+        const char *stored = json_string_value(json_object_get(source, "error"));
 
-        *why = pgd_asprintf("bootstrap could not keep the source's catalog: %s",
+        *why = pgd_asprintf("bootstrap could not keep what it read on the source: %s",
                             stored ? stored : "the report names no file");
         return NULL;
     }
-    text = pgd_read_file(path, CATALOG_FILE_MAX, &errmsg);
+    /* our own state file: a symbolic link there is not ours */
+    text = pgd_read_file_ex(path, SOURCE_FILE_MAX, PGD_READ_NOFOLLOW, NULL, &errmsg);
     if (text == NULL) {
-        *why = pgd_asprintf("could not read the source's catalog: %s", errmsg);
+        *why = pgd_asprintf("could not read what bootstrap read on the source: %s", errmsg);
         free(errmsg);
         return NULL;
     }
@@ -57,7 +59,7 @@ static json_t *load_file(const json_t *catalog, const char *test_id, char **why)
                             path, hex, sha256);
     else if (file == NULL || test_id == NULL || !json_is_string(json_object_get(file, "test_id")) ||
              strcmp(json_string_value(json_object_get(file, "test_id")), test_id) != 0)
-        *why = pgd_asprintf("%s is not the source's catalog of test %s", path,
+        *why = pgd_asprintf("%s is not what bootstrap read on the source for test %s", path,
                             test_id ? test_id : "?");
     else
         return file;
@@ -126,8 +128,15 @@ static void gather_db(verify_run *run, source_catalog_facts *f, const json_t *en
 
     db->unlogged = joined_unlogged(json_object_get(entry, "unlogged"));
     if (json_is_string(json_object_get(entry, "error"))) {
-        db->not_judged = pgd_asprintf("not captured on the source: %s",
-                                      json_string_value(json_object_get(entry, "error")));
+        char *error = pgd_asprintf("not captured on the source: %s",
+                                   json_string_value(json_object_get(entry, "error")));
+
+        /* another database the drill's role may not read: said, not fatal (README) */
+        if (json_is_string(json_object_get(entry, "snapshot")) &&
+            strcmp(json_string_value(json_object_get(entry, "snapshot")), "the marker's") != 0)
+            db->not_compared = error;
+        else
+            db->not_judged = error;
         return;
     }
     source_objects = json_object_get(json_object_get(file, "databases"), db->name);
@@ -184,7 +193,7 @@ static bool gather(verify_run *run, void *facts, char **errmsg)
 
     (void)errmsg;
     f->held = json_array();
-    file = load_file(catalog, pgd_report_get_string(run->report, "test_id"), &f->not_judged);
+    file = source_file_load(run->report, &f->not_judged);
     if (file == NULL)
         return true;
     json_array_append_new(f->held, file);
@@ -211,6 +220,7 @@ static void free_facts(void *facts)
     for (size_t i = 0; i < f->count; i++) {
         free(f->dbs[i].name);
         free(f->dbs[i].not_judged);
+        free(f->dbs[i].not_compared);
         free(f->dbs[i].unlogged);
         pgd_catalog_diff_free(&f->dbs[i].diff);
     }
@@ -234,9 +244,24 @@ static void append_unlogged(pgd_buf *out, const source_catalog_facts *f)
     }
 }
 
+/* "; not compared: database x (why)" for a detail, or "". */
+static void append_not_compared(pgd_buf *out, const source_catalog_facts *f)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < f->count; i++) {
+        if (f->dbs[i].not_compared == NULL)
+            continue;
+        pgd_buf_appendf(out, "%sdatabase %s (%s)", any ? ", " : "; not compared: ", f->dbs[i].name,
+                        f->dbs[i].not_compared);
+        any = true;
+    }
+}
+
 void source_catalog_judge(const source_catalog_facts *f, check_result *out)
 {
     pgd_buf mismatch, unjudged, unlogged;
+    size_t compared = 0;
     size_t objects = 0;
     bool unlogged_differs = false;
 
@@ -251,6 +276,9 @@ void source_catalog_judge(const source_catalog_facts *f, check_result *out)
         const catalog_db_facts *db = &f->dbs[i];
 
         objects += db->objects;
+        compared += db->not_compared == NULL ? 1 : 0;
+        if (db->not_compared != NULL)
+            continue;
         if (db->missing)
             pgd_buf_appendf(&mismatch, "%sdatabase %s is missing from the copy",
                             mismatch.len > 0 ? "; " : "", db->name);
@@ -268,6 +296,7 @@ void source_catalog_judge(const source_catalog_facts *f, check_result *out)
         }
     }
     append_unlogged(&unlogged, f);
+    append_not_compared(&unlogged, f);
     if (mismatch.len > 0)
         check_result_set(out, CHECK_FAILED, PGD_ERR_SOURCE_MISMATCH,
                          unlogged_differs
@@ -281,13 +310,14 @@ void source_catalog_judge(const source_catalog_facts *f, check_result *out)
                          unlogged.len > 0 ? unlogged.data : "");
     else if (unjudged.len > 0)
         check_result_set(out, CHECK_NOT_RUN, PGD_ERR_INTERNAL, NULL, "%s", unjudged.data);
-    else if (f->count == 0)
+    else if (compared == 0)
         check_result_set(out, CHECK_NOT_RUN, PGD_ERR_INTERNAL, NULL,
-                         "the source's catalog holds no database: nothing was compared");
+                         "the source's catalog holds no database: nothing was compared%s",
+                         unlogged.len > 0 ? unlogged.data : "");
     else
         check_result_set(out, CHECK_PASSED, PGD_ERR_NONE, NULL,
-                         "%zu database%s, %zu objects as on the source at the marker%s", f->count,
-                         f->count == 1 ? "" : "s", objects, unlogged.len > 0 ? unlogged.data : "");
+                         "%zu database%s, %zu objects as on the source at the marker%s", compared,
+                         compared == 1 ? "" : "s", objects, unlogged.len > 0 ? unlogged.data : "");
     pgd_buf_free(&mismatch);
     pgd_buf_free(&unjudged);
     pgd_buf_free(&unlogged);

@@ -16,6 +16,7 @@ extern const check_def check_source_catalog;
 typedef struct catalog_db_facts {
     char *name;
     char *not_judged;      /* why it could not be compared, or NULL */
+    char *not_compared;    /* another database the source gave no catalog of: why (no finding) */
     bool missing;          /* the copy has no such database */
     size_t objects;        /* on the source */
     char *unlogged;        /* "public.u, public.v" on the source, or NULL */
@@ -28,6 +29,13 @@ typedef struct source_catalog_facts {
     size_t count;
     json_t *held; /* what the differences' identities point into */
 } source_catalog_facts;
+
+/*
+ * What bootstrap kept beside the report (the source's catalog objects, the
+ * comparisons' salt), as long as it is the file whose SHA-256 the report
+ * holds; NULL with *why.
+ */
+json_t *source_file_load(const pgd_report *report, char **why);
 
 /* The pure judge. */
 void source_catalog_judge(const source_catalog_facts *facts, check_result *out);

@@ -388,7 +388,7 @@ static const key_spec config_keys[] = {
      .kind = K_DURATION,
      .offset = AT(verify.compare_timeout),
      .min = 1,
-     .max = 3600,
+     .max = 300,
      .default_value = "10s",
      .meaning = "statement timeout of each `verify.compare` query on the source (and on the "
                 "copy, shortened to what `verify.timeout` leaves)"},

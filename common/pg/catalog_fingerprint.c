@@ -30,9 +30,10 @@ static const char fingerprint_sql[] =
     " col AS (SELECT a.attrelid, pg_catalog.string_agg(pg_catalog.concat_ws(' ', a.attname,"
     "   a.atttypid, a.atttypmod, a.attnotnull, a.attidentity, a.attgenerated, a.attcollation,"
     "   pg_catalog.md5(ad.adbin::pg_catalog.text)), ',' ORDER BY a.attnum) AS cols"
-    "  FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef ad"
-    "   ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
-    "  WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attrelid IN (SELECT oid FROM rel)"
+    "  FROM pg_catalog.pg_attribute a"
+    "   JOIN rel ON rel.oid = a.attrelid AND rel.relkind NOT IN ('i', 'I')"
+    "   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
+    "  WHERE a.attnum > 0 AND NOT a.attisdropped"
     "  GROUP BY a.attrelid),"
     " obj AS ("
     "  SELECT 'schema ' || pg_catalog.quote_ident(ns.nspname) AS id,"
@@ -47,17 +48,16 @@ static const char fingerprint_sql[] =
     "   pg_catalog.md5(pg_catalog.concat_ws(' ', r.relkind, r.relpersistence,"
     "    pg_catalog.pg_get_userbyid(r.relowner), r.relacl::pg_catalog.text,"
     "    r.reloptions::pg_catalog.text, r.relispartition, r.reloftype, col.cols,"
-    "    (SELECT pg_catalog.md5(w.ev_action::pg_catalog.text) FROM pg_catalog.pg_rewrite w"
-    "      WHERE w.ev_class = r.oid AND w.rulename = '_RETURN'),"
-    "    (SELECT pg_catalog.concat_ws(' ', x.indrelid, x.indisunique, x.indisprimary, x.indkey,"
-    "      x.indclass, x.indcollation, x.indoption, pg_catalog.md5(x.indexprs::pg_catalog.text),"
-    "      pg_catalog.md5(x.indpred::pg_catalog.text))"
-    "      FROM pg_catalog.pg_index x WHERE x.indexrelid = r.oid),"
-    "    (SELECT pg_catalog.concat_ws(' ', s.seqtypid, s.seqstart, s.seqincrement, s.seqmax,"
-    "      s.seqmin, s.seqcache, s.seqcycle)"
-    "      FROM pg_catalog.pg_sequence s WHERE s.seqrelid = r.oid))),"
+    "    pg_catalog.md5(w.ev_action::pg_catalog.text), x.indrelid, x.indisunique,"
+    "    x.indisprimary, x.indkey, x.indclass, x.indcollation, x.indoption,"
+    "    pg_catalog.md5(x.indexprs::pg_catalog.text), pg_catalog.md5(x.indpred::pg_catalog.text),"
+    "    s.seqtypid, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle)),"
     "   r.relpersistence = 'u' AND r.relkind IN ('r', 'p', 'm', 'S')"
+    /* joins, not a subquery per relation: a third less time on 10,000 tables (F87) */
     "  FROM rel r LEFT JOIN col ON col.attrelid = r.oid"
+    "   LEFT JOIN pg_catalog.pg_rewrite w ON w.ev_class = r.oid AND w.rulename = '_RETURN'"
+    "   LEFT JOIN pg_catalog.pg_index x ON x.indexrelid = r.oid"
+    "   LEFT JOIN pg_catalog.pg_sequence s ON s.seqrelid = r.oid"
     " UNION ALL"
     "  SELECT 'constraint ' || pg_catalog.quote_ident(ns.nspname) || '.'"
     "    || pg_catalog.quote_ident(coalesce(c.relname, t.typname, '-')) || '.'"
@@ -74,7 +74,7 @@ static const char fingerprint_sql[] =
     "  SELECT 'trigger ' || pg_catalog.quote_ident(r.nspname) || '.'"
     "    || pg_catalog.quote_ident(r.relname) || '.' || pg_catalog.quote_ident(g.tgname),"
     "   pg_catalog.md5(pg_catalog.concat_ws(' ', g.tgfoid, g.tgtype, g.tgenabled, g.tgattr,"
-    "    g.tgargs, pg_catalog.md5(g.tgqual::pg_catalog.text))), false"
+    "    pg_catalog.encode(g.tgargs, 'hex'), pg_catalog.md5(g.tgqual::pg_catalog.text))), false"
     "  FROM pg_catalog.pg_trigger g JOIN rel r ON r.oid = g.tgrelid WHERE NOT g.tgisinternal"
     " UNION ALL"
     "  SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate '"
@@ -103,15 +103,18 @@ PGresult *pgd_catalog_fingerprint(PGconn *conn, const char *skip_schema, int64_t
     return pgd_pq_exec(conn, fingerprint_sql, 1, params, timeout_ms, errmsg, NULL);
 }
 
-char *pgd_compare_wrap(const char *sql)
+char *pgd_compare_wrap(const char *sql, const char *salt)
 {
     size_t len = strlen(sql);
 
     while (len > 0 && (strchr(" \t\r\n;", sql[len - 1]) != NULL))
         len--;
+    /* the salt is hexadecimal: checked, since it goes into the text of the statement */
+    if (strspn(salt, "0123456789abcdef") != strlen(salt))
+        salt = "";
     /* md5 of each row's text, sorted in byte order: the rows' order does not count */
-    return pgd_asprintf("SELECT pg_catalog.count(*), pg_catalog.md5(coalesce(pg_catalog.string_agg("
-                        "r.h, '' ORDER BY r.h COLLATE \"C\"), '')) FROM (SELECT pg_catalog.md5("
-                        "q::pg_catalog.text) AS h FROM (%.*s\n) AS q) AS r",
-                        (int)len, sql);
+    return pgd_asprintf("SELECT pg_catalog.count(*), pg_catalog.md5('%s' || coalesce("
+                        "pg_catalog.string_agg(r.h, '' ORDER BY r.h COLLATE \"C\"), '')) FROM ("
+                        "SELECT pg_catalog.md5(q::pg_catalog.text) AS h FROM (%.*s\n) AS q) AS r",
+                        salt, (int)len, sql);
 }

@@ -34,14 +34,23 @@ PGresult *pgd_catalog_fingerprint(PGconn *conn, const char *skip_schema, int64_t
 /*
  * A comparison query wrapped so that the server answers with its row count
  * and a hash of its rows in any order, never with a value: one row (count,
- * md5). Trailing semicolons and blanks of sql are dropped. Newly allocated.
+ * md5). The hash starts with salt (hexadecimal digits, else none), a secret
+ * of the drill's kept beside the report but never in it, so that the hash
+ * of a one-value answer (a count) cannot be looked up from the report
+ * alone. Trailing semicolons and blanks of sql are dropped. Newly allocated.
  */
-char *pgd_compare_wrap(const char *sql);
+char *pgd_compare_wrap(const char *sql, const char *salt);
+
+/* Hexadecimal digits of a comparison's salt, and its NUL */
+#define PGD_COMPARE_SALT_SIZE 33
 
 /*
  * Set in the transaction (SET LOCAL) before a comparison on either side:
  * the output formats its hash depends on, and the search_path both sides
- * pin, so that the same rows hash alike on the source and on the copy.
+ * pin, so that the same rows hash alike on the source and on the copy (F88);
+ * row_security off, so that a policy filters rows on neither side (a query
+ * it would filter fails instead); a lock wait of at most a second, so that
+ * a comparison never queues production's DDL, and production behind it.
  */
 #define PGD_COMPARE_SETTINGS                                                                       \
     "SELECT pg_catalog.set_config('DateStyle', 'ISO, MDY', true),"                                 \
@@ -51,6 +60,8 @@ char *pgd_compare_wrap(const char *sql);
     " pg_catalog.set_config('bytea_output', 'hex', true),"                                         \
     " pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"                          \
     " pg_catalog.set_config('jit', 'off', true),"                                                  \
+    " pg_catalog.set_config('row_security', 'off', true),"                                         \
+    " pg_catalog.set_config('lock_timeout', '1s', true),"                                          \
     " pg_catalog.set_config('pgdrill.marker_time', $1, true)"
 
 #endif

@@ -5,6 +5,7 @@ comparison; an unlogged table compared by count(*) is source_mismatch naming the
 with the table named in the report; a table created after the backup and dropped from the
 copy before verify (the test's hook) is source_mismatch naming it; a comparison that would
 write on production is refused there by its read-only transaction."""
+import hashlib
 import json
 import os
 
@@ -70,6 +71,10 @@ def source_compare_catalog_and_queries():
         expect_equal(dbs["app2"]["snapshot"], "just before the marker", "another database's")
         expect_equal(dbs["postgres"]["unlogged"], ["table public.sessions"], "unlogged named at capture")
         expect(dbs["app2"]["objects"] >= 2, "app2's catalog holds its table", dbs["app2"])
+        side = source["file"]
+        expect_equal(side, s.path("state", "report.json.catalog.json"), "the file beside the report")
+        expect_equal(hashlib.sha256(open(side, "rb").read()).hexdigest(), source["sha256"],
+                     "the report holds the file's SHA-256")
         compared = {c["name"]: c for c in source["compare"]}
         expect_equal(compared["orders"]["rows"], 200, "orders' rows counted on the source")
         expect_equal(compared["sessions"]["rows"], 1, "count(*) is one row")
@@ -105,6 +110,16 @@ def source_compare_catalog_and_queries():
 
         # the test's hook: a table of the source dropped from the copy's catalog
         s.psql("DROP TABLE public.late", port=port)
+        # the file beside the report is what the signed report vouches for: another is refused
+        side_text = open(side).read()
+        with open(side, "w") as f:
+            f.write(side_text.replace("table public.late", "table public.lat3"))
+        p, r = verify(s, port, "edited", [])
+        expect_outcome(p, r, 3, "internal")
+        expect("is not the file bootstrap wrote" in check(r, "source_catalog")["detail"],
+               "an edited file is refused", check(r, "source_catalog"))
+        with open(side, "w") as f:
+            f.write(side_text)
         p, r = verify(s, port, "dropped", [])
         expect_outcome(p, r, 1, "source_mismatch")
         c = check(r, "source_catalog")

@@ -15,14 +15,15 @@
 #include <string.h>
 
 #define WRAP_HEAD                                                                                  \
-    "SELECT pg_catalog.count(*), pg_catalog.md5(coalesce(pg_catalog.string_agg(r.h, '' ORDER BY "  \
-    "r.h COLLATE \"C\"), '')) FROM (SELECT pg_catalog.md5(q::pg_catalog.text) AS h FROM ("
+    "SELECT pg_catalog.count(*), pg_catalog.md5('0a' || coalesce(pg_catalog.string_agg(r.h, '' "   \
+    "ORDER BY r.h COLLATE \"C\"), '')) FROM (SELECT pg_catalog.md5(q::pg_catalog.text) AS h "      \
+    "FROM ("
 #define WRAP_TAIL "\n) AS q) AS r"
 
-/* pgd_compare_wrap(sql) must be the wrapper around inner. */
+/* pgd_compare_wrap(sql, "0a") must be the wrapper around inner. */
 static void assert_wrapped(const char *sql, const char *inner)
 {
-    char *wrapped = pgd_compare_wrap(sql);
+    char *wrapped = pgd_compare_wrap(sql, "0a");
     size_t head = strlen(WRAP_HEAD), len = strlen(wrapped);
 
     assert_true(len >= head + strlen(WRAP_TAIL));
@@ -35,13 +36,18 @@ static void assert_wrapped(const char *sql, const char *inner)
 
 static void test_wrap_exact(void **state)
 {
-    char *wrapped = pgd_compare_wrap("SELECT id, total FROM orders");
+    char *wrapped = pgd_compare_wrap("SELECT id, total FROM orders", "0a");
 
     (void)state;
     assert_string_equal(
-        wrapped, "SELECT pg_catalog.count(*), pg_catalog.md5(coalesce(pg_catalog.string_agg("
-                 "r.h, '' ORDER BY r.h COLLATE \"C\"), '')) FROM (SELECT pg_catalog.md5("
-                 "q::pg_catalog.text) AS h FROM (SELECT id, total FROM orders\n) AS q) AS r");
+        wrapped,
+        "SELECT pg_catalog.count(*), pg_catalog.md5('0a' || coalesce(pg_catalog.string_agg("
+        "r.h, '' ORDER BY r.h COLLATE \"C\"), '')) FROM (SELECT pg_catalog.md5("
+        "q::pg_catalog.text) AS h FROM (SELECT id, total FROM orders\n) AS q) AS r");
+    free(wrapped);
+    /* a salt that is not hexadecimal never reaches the statement */
+    wrapped = pgd_compare_wrap("SELECT 1", "x'; DROP");
+    assert_non_null(strstr(wrapped, "md5('' || coalesce("));
     free(wrapped);
 }
 
@@ -63,7 +69,7 @@ static void test_wrap_trailing(void **state)
 
 static void test_wrap_comment(void **state)
 {
-    char *wrapped = pgd_compare_wrap("SELECT id FROM orders -- the open ones");
+    char *wrapped = pgd_compare_wrap("SELECT id FROM orders -- the open ones", "0a");
 
     (void)state;
     /* the closing parenthesis is on a line of its own: the comment ends before it */

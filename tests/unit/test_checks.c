@@ -472,7 +472,7 @@ static void test_compare_facts_source(void **state)
     f = (compare_facts){0};
     compare_facts_source(&report, &item, &f);
     assert_true(f.captured);
-    assert_string_equal(f.source_error, "the report's entry has no hash");
+    assert_string_equal(f.source_error, "the report's entry has no hash or no row count");
     free(f.unlogged);
 
     /* no entry for this database, nor unlogged relations in it */
