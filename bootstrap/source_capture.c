@@ -470,6 +470,26 @@ static void run_comparisons(drill *d, source_capture *c)
     }
 }
 
+/* pgd_catalog_digest's md5 of the objects (lines "identity md5 true|false", in their order). */
+static json_t *digest_of(const json_t *objects)
+{
+    pgd_buf lines;
+    char hex[PGD_KEY_FINGERPRINT_SIZE];
+
+    pgd_buf_init(&lines);
+    for (size_t k = 0; k < json_array_size(objects); k++) {
+        const json_t *object = json_array_get(objects, k);
+
+        pgd_buf_appendf(&lines, "%s%s %s %s", k > 0 ? "\n" : "",
+                        json_string_value(json_array_get(object, 0)),
+                        json_string_value(json_array_get(object, 1)),
+                        json_is_true(json_array_get(object, 2)) ? "true" : "false");
+    }
+    pgd_signing_md5_hex(lines.data ? lines.data : "", lines.len, hex);
+    pgd_buf_free(&lines);
+    return json_string(hex);
+}
+
 /* The report's entry of one database's catalog: counts and names, never the objects. */
 static json_t *database_entry(const captured_db *db)
 {
@@ -497,6 +517,7 @@ static json_t *database_entry(const captured_db *db)
             json_array_append(unlogged, json_array_get(object, 0));
     }
     json_object_set_new(entry, "objects", json_integer((json_int_t)json_array_size(db->objects)));
+    json_object_set_new(entry, "digest", digest_of(db->objects));
     json_object_set_new(entry, "unlogged", unlogged);
     json_object_set_new(entry, "unlogged_count", json_integer((json_int_t)count));
     return entry;

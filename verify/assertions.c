@@ -481,11 +481,12 @@ void assertions_run(verify_run *run, const check_def *def, const pgd_assertions 
                                  "pg_read_all_data role (14 and later do)",
                                  run->server_major);
 
-        assertions_none_run(
-            run, def, items, PGD_ERR_INTERNAL,
-            "pgdrill does not run assertions as a superuser: drill PostgreSQL 14 or later, "
-            "or leave verify.assertions empty",
-            why);
+        char *hint = pgd_asprintf("pgdrill does not run these queries as a superuser: drill "
+                                  "PostgreSQL 14 or later, or leave verify.%s empty",
+                                  compare ? "compare" : "assertions");
+
+        assertions_none_run(run, def, items, PGD_ERR_INTERNAL, hint, why);
+        free(hint);
         free(why);
         return;
     }

@@ -48,7 +48,7 @@ const char *pgd_catalog_change_name(pgd_catalog_change change);
 typedef struct pgd_catalog_difference {
     const char *id;
     pgd_catalog_change change;
-    bool unlogged; /* on the source */
+    bool unlogged; /* on the source (an added object: in the copy) */
 } pgd_catalog_difference;
 
 typedef struct pgd_catalog_diff {

@@ -227,16 +227,27 @@ bool pgd_signing_verify(const pgd_signing_key *key, const void *data, size_t len
     return ok;
 }
 
-void pgd_signing_sha256_hex(const void *data, size_t length, char hex[PGD_KEY_FINGERPRINT_SIZE])
+static void digest_hex(const EVP_MD *md, const void *data, size_t length,
+                       char hex[PGD_KEY_FINGERPRINT_SIZE])
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_length = 0;
 
     hex[0] = '\0';
-    if (EVP_Digest(data, length, digest, &digest_length, EVP_sha256(), NULL) != 1)
+    if (md == NULL || EVP_Digest(data, length, digest, &digest_length, md, NULL) != 1)
         return;
     for (unsigned int i = 0; i < digest_length && 2 * i + 2 < PGD_KEY_FINGERPRINT_SIZE; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+void pgd_signing_sha256_hex(const void *data, size_t length, char hex[PGD_KEY_FINGERPRINT_SIZE])
+{
+    digest_hex(EVP_sha256(), data, length, hex);
+}
+
+void pgd_signing_md5_hex(const void *data, size_t length, char hex[PGD_KEY_FINGERPRINT_SIZE])
+{
+    digest_hex(EVP_md5(), data, length, hex);
 }
 
 void pgd_signing_fingerprint(const pgd_signing_key *key, char hex[PGD_KEY_FINGERPRINT_SIZE])

@@ -54,6 +54,12 @@ void pgd_signing_fingerprint(const pgd_signing_key *key, char hex[PGD_KEY_FINGER
  * the signed report keeps of the source's catalog file (catalog_compare.h).
  */
 void pgd_signing_sha256_hex(const void *data, size_t length, char hex[PGD_KEY_FINGERPRINT_SIZE]);
+
+/*
+ * MD5 in lowercase hex, as PostgreSQL's md5() prints it: no security rests
+ * on it, it names the same catalog lines on both sides (catalog_fingerprint.h).
+ */
+void pgd_signing_md5_hex(const void *data, size_t length, char hex[PGD_KEY_FINGERPRINT_SIZE]);
 /* Standard base64 (RFC 4648, padded) of length bytes; newly allocated. */
 char *pgd_signing_base64(const unsigned char *data, size_t length);
 

@@ -6,6 +6,7 @@
 #include "pq.h"
 #include "xalloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -13,7 +14,7 @@
  * search_path is pinned anyway); identities quote what needs quoting, so
  * that two objects never print alike.
  */
-static const char fingerprint_sql[] =
+static const char objects_cte[] =
     "WITH ext AS (SELECT d.classid, d.objid FROM pg_catalog.pg_depend d WHERE d.deptype = 'e'),"
     " ns AS (SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_catalog.pg_namespace n"
     "  WHERE n.nspname <> $1"
@@ -93,14 +94,35 @@ static const char fingerprint_sql[] =
     "   pg_catalog.md5(pg_catalog.concat_ws(' ', e.extversion, e.extnamespace,"
     "    e.extrelocatable)), false"
     "  FROM pg_catalog.pg_extension e)"
-    " SELECT id, h, unlogged FROM obj ORDER BY id COLLATE \"C\"";
+    " ";
 
 PGresult *pgd_catalog_fingerprint(PGconn *conn, const char *skip_schema, int64_t timeout_ms,
                                   char **errmsg)
 {
     const char *params[] = {skip_schema};
+    char *sql = pgd_asprintf("%s SELECT id, h, unlogged FROM obj"
+                             " ORDER BY id COLLATE \"C\", h COLLATE \"C\"",
+                             objects_cte);
+    PGresult *res = pgd_pq_exec(conn, sql, 1, params, timeout_ms, errmsg, NULL);
 
-    return pgd_pq_exec(conn, fingerprint_sql, 1, params, timeout_ms, errmsg, NULL);
+    free(sql);
+    return res;
+}
+
+PGresult *pgd_catalog_digest(PGconn *conn, const char *skip_schema, int64_t timeout_ms,
+                             char **errmsg)
+{
+    const char *params[] = {skip_schema};
+    /* the lines pgd_catalog_digest_of hashes, in the same order */
+    char *sql =
+        pgd_asprintf("%s SELECT pg_catalog.count(*), pg_catalog.md5(coalesce("
+                     "pg_catalog.string_agg(id || ' ' || h || ' ' || unlogged::pg_catalog.text,"
+                     " E'\\n' ORDER BY id COLLATE \"C\", h COLLATE \"C\"), '')) FROM obj",
+                     objects_cte);
+    PGresult *res = pgd_pq_exec(conn, sql, 1, params, timeout_ms, errmsg, NULL);
+
+    free(sql);
+    return res;
 }
 
 char *pgd_compare_wrap(const char *sql, const char *salt)

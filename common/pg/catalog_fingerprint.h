@@ -22,7 +22,7 @@
 
 /*
  * The fingerprint of conn's database: rows (identity, md5, unlogged) sorted
- * by identity in byte order, identity like "table public.orders" or
+ * by identity, then md5, in byte order, identity like "table public.orders" or
  * "function app.f(integer)", unlogged "t" for an unlogged table, materialized
  * view or sequence (its data is never restored). skip_schema (the marker's)
  * is left out. The caller sets jit off first (it triples the time on a large
@@ -30,6 +30,16 @@
  */
 PGresult *pgd_catalog_fingerprint(PGconn *conn, const char *skip_schema, int64_t timeout_ms,
                                   char **errmsg);
+
+/*
+ * The same objects as one row (count, md5 of the lines "identity md5
+ * true|false" in pgd_catalog_fingerprint's order, joined by newlines):
+ * what verify asks the copy first, so that a copy like its source costs no
+ * transfer of its objects; pgd_catalog_digest_of computes it from the
+ * source's rows. NULL with *errmsg.
+ */
+PGresult *pgd_catalog_digest(PGconn *conn, const char *skip_schema, int64_t timeout_ms,
+                             char **errmsg);
 
 /*
  * A comparison query wrapped so that the server answers with its row count

@@ -128,6 +128,24 @@ def source_compare_catalog_and_queries():
                      [{"database": "postgres", "object": "table public.late", "change": "missing",
                        "unlogged": False}], "the report's differences")
 
+        # a snapshot production will not export: the marker is inserted alone (never lost),
+        # and the marker's database is not compared: not proven, never a pass
+        s.psql("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_export_snapshot() FROM PUBLIC")
+        s.mkdir("state2")
+        config = s.pgdrill_config("second.yml", edit=lambda t: t.replace(
+            s.path("state"), s.path("state2")))
+        p = s.bootstrap(config, s.path("drill2"))
+        expect_equal(p.returncode, 0, "bootstrap exit code without pg_export_snapshot")
+        port2 = s.start_restored(s.path("drill2"))
+        p = s.verify(config, "host=%s port=%d dbname=postgres user=postgres"
+                     % (s.socket_dir, port2))
+        r2 = json.load(open(s.path("state2", "report.json")))
+        expect_outcome(p, r2, 3, "internal")
+        expect_equal((check(r2, "marker")["status"], check(r2, "fence")["status"]),
+                     ("passed", "passed"), "the marker inserted alone, the fence after it")
+        expect("could not share the marker's snapshot" in check(r2, "source_catalog")["detail"],
+               "the marker database not compared", check(r2, "source_catalog"))
+
         # no value of the source's rows anywhere: hashes and counts only
         for path in (s.path("state", "report.json"), s.path("state", "report.json.catalog.json")):
             expect(VALUE not in open(path).read(), "no row value in %s" % os.path.basename(path))

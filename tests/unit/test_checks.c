@@ -305,6 +305,17 @@ static void test_source_catalog_databases(void **state)
     assert_string_equal(r.detail, "the copy differs from the source at the marker: database app "
                                   "is missing from the copy; database orders is missing from the "
                                   "copy");
+
+    /* another database the source's role could not read: named, the others judged */
+    dbs[0].missing = false;
+    dbs[1].missing = false;
+    dbs[1].not_compared = "not captured on the source: could not connect: permission denied";
+    judged("source_catalog", &f, CHECK_PASSED, PGD_ERR_NONE, &r);
+    assert_string_equal(r.detail, "1 database, 5 objects as on the source at the marker; not "
+                                  "compared: database orders (not captured on the source: could "
+                                  "not connect: permission denied)");
+    dbs[0].not_compared = "not captured";
+    judged("source_catalog", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
     check_result_free(&r);
 }
 
@@ -425,9 +436,16 @@ static void test_compare_copy_side(void **state)
     assert_string_equal(r.hint, "the query answered on the source but not in the copy: run it in "
                                 "a restored copy to see why");
 
-    /* a stop in the copy is never a finding */
+    /* the copy's role may read less than the source's: not judged, never a finding */
+    strcpy(f.query.sqlstate, "42501");
+    judged("compare", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
+    assert_non_null(strstr(r.hint, "member of pg_read_all_data"));
+
+    /* a stop in the copy is never a finding; its hint names the comparisons' timeout */
     strcpy(f.query.sqlstate, "57014");
     judged("compare", &f, CHECK_NOT_RUN, PGD_ERR_TIMEOUT, &r);
+    assert_string_equal(r.hint, "raise verify.compare_timeout (or verify.timeout), or make the "
+                                "query cheaper");
     f.query = (assertion_facts){.dbname = "app", .stage = ASSERTION_NO_LOGIN, .error = "refused"};
     judged("compare", &f, CHECK_NOT_RUN, PGD_ERR_INTERNAL, &r);
     assert_string_equal(r.detail, "database app: refused");
