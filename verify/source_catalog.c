@@ -106,8 +106,12 @@ static json_t *copy_catalog(verify_run *run, const char *dbname, bool *missing, 
  * objects and digest)? One row from the server; false also when it could
  * not be asked: the objects are then compared one by one, which says why.
  */
-static bool copy_matches(verify_run *run, const json_t *entry, const char *dbname)
+static bool copy_matches(verify_run *run, const json_t *entry, const char *dbname,
+                         const pgd_catalog *source)
 {
+    /* what verify itself may have added (pgd_catalog_expected) does not count */
+    const char *skip =
+        pgd_catalog_has(source, PGD_CATALOG_ADDED_BY_VERIFY) ? NULL : PGD_CATALOG_ADDED_BY_VERIFY;
     const char *digest = json_string_value(json_object_get(entry, "digest"));
     const json_t *objects = json_object_get(entry, "objects");
     char *errmsg = NULL;
@@ -119,7 +123,8 @@ static bool copy_matches(verify_run *run, const json_t *entry, const char *dbnam
 
     if (conn != NULL && pgd_pq_command(conn, "SELECT pg_catalog.set_config('jit', 'off', false)", 0,
                                        NULL, verify_query_timeout(run), &errmsg))
-        res = pgd_catalog_digest(conn, run->cfg->marker.schema, verify_query_timeout(run), &errmsg);
+        res = pgd_catalog_digest(conn, run->cfg->marker.schema, skip, verify_query_timeout(run),
+                                 &errmsg);
     snprintf(count, sizeof(count), "%lld", (long long)json_integer_value(objects));
     same = res != NULL && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), count) == 0 &&
            strcmp(PQgetvalue(res, 0, 1), digest) == 0;
@@ -166,14 +171,15 @@ static void gather_db(verify_run *run, source_catalog_facts *f, const json_t *en
             db->not_judged = error;
         return;
     }
-    if (copy_matches(run, entry, db->name)) {
-        db->objects = (size_t)json_integer_value(json_object_get(entry, "objects"));
-        pgd_info("catalog of database %s: its digest is the source's", db->name);
-        return;
-    }
     source_objects = json_object_get(json_object_get(file, "databases"), db->name);
     if (!pgd_catalog_from_json(source_objects, &source)) {
         db->not_judged = pgd_strdup("the source's catalog file has no valid entry for it");
+        return;
+    }
+    if (copy_matches(run, entry, db->name, &source)) {
+        db->objects = source.count;
+        pgd_info("catalog of database %s: its digest is the source's", db->name);
+        pgd_catalog_free(&source);
         return;
     }
     db->objects = source.count;

@@ -76,7 +76,16 @@ const char *pgd_catalog_change_name(pgd_catalog_change change)
 
 bool pgd_catalog_expected(const char *id, pgd_catalog_change change)
 {
-    return change == PGD_CATALOG_ADDED && strcmp(id, "extension amcheck") == 0;
+    return change == PGD_CATALOG_ADDED && strcmp(id, PGD_CATALOG_ADDED_BY_VERIFY) == 0;
+}
+
+bool pgd_catalog_has(const pgd_catalog *catalog, const char *id)
+{
+    for (size_t i = 0; i < catalog->count; i++) {
+        if (strcmp(catalog->items[i].id, id) == 0)
+            return true;
+    }
+    return false;
 }
 
 static int by_id(const void *a, const void *b)

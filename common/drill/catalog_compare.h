@@ -70,6 +70,12 @@ void pgd_catalog_compare(const pgd_catalog *source, const pgd_catalog *copy, pgd
  */
 bool pgd_catalog_expected(const char *id, pgd_catalog_change change);
 
+/* The one object pgd_catalog_expected lets the copy have in addition. */
+#define PGD_CATALOG_ADDED_BY_VERIFY "extension amcheck"
+
+/* Does catalog hold an object of this identity? */
+bool pgd_catalog_has(const pgd_catalog *catalog, const char *id);
+
 void pgd_catalog_diff_free(pgd_catalog_diff *diff);
 
 /*

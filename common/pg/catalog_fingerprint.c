@@ -109,17 +109,18 @@ PGresult *pgd_catalog_fingerprint(PGconn *conn, const char *skip_schema, int64_t
     return res;
 }
 
-PGresult *pgd_catalog_digest(PGconn *conn, const char *skip_schema, int64_t timeout_ms,
-                             char **errmsg)
+PGresult *pgd_catalog_digest(PGconn *conn, const char *skip_schema, const char *skip_object,
+                             int64_t timeout_ms, char **errmsg)
 {
-    const char *params[] = {skip_schema};
+    const char *params[] = {skip_schema, skip_object};
     /* the lines pgd_catalog_digest_of hashes, in the same order */
     char *sql =
         pgd_asprintf("%s SELECT pg_catalog.count(*), pg_catalog.md5(coalesce("
                      "pg_catalog.string_agg(id || ' ' || h || ' ' || unlogged::pg_catalog.text,"
-                     " E'\\n' ORDER BY id COLLATE \"C\", h COLLATE \"C\"), '')) FROM obj",
+                     " E'\\n' ORDER BY id COLLATE \"C\", h COLLATE \"C\"), '')) FROM obj"
+                     " WHERE id IS DISTINCT FROM $2",
                      objects_cte);
-    PGresult *res = pgd_pq_exec(conn, sql, 1, params, timeout_ms, errmsg, NULL);
+    PGresult *res = pgd_pq_exec(conn, sql, 2, params, timeout_ms, errmsg, NULL);
 
     free(sql);
     return res;

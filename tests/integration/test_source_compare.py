@@ -88,6 +88,9 @@ def source_compare_catalog_and_queries():
         # healthy: the catalog of both databases and the orders comparison agree
         p, r = verify(s, port, "healthy", ["orders"])
         expect_outcome(p, r, 0, None)
+        # a copy like its source costs one digest per database, not its objects
+        expect("catalog of database postgres: its digest is the source's" in p.stderr,
+               "the copy's catalog judged by its digest", p.stderr[-3000:])
         c = check(r, "source_catalog")
         expect_equal(c["status"], "passed", "source_catalog")
         expect("2 databases" in c["detail"] and "public.sessions" in c["detail"],
