@@ -113,7 +113,7 @@ PGresult *pgd_catalog_digest(PGconn *conn, const char *skip_schema, const char *
                              int64_t timeout_ms, char **errmsg)
 {
     const char *params[] = {skip_schema, skip_object};
-    /* the lines pgd_catalog_digest_of hashes, in the same order */
+    /* the lines bootstrap hashes from the source's rows (source_capture.c), in the same order */
     char *sql =
         pgd_asprintf("%s SELECT pg_catalog.count(*), pg_catalog.md5(coalesce("
                      "pg_catalog.string_agg(id || ' ' || h || ' ' || unlogged::pg_catalog.text,"

@@ -34,10 +34,10 @@ PGresult *pgd_catalog_fingerprint(PGconn *conn, const char *skip_schema, int64_t
 /*
  * The same objects as one row (count, md5 of the lines "identity md5
  * true|false" in pgd_catalog_fingerprint's order, joined by newlines),
- * skip_object (an identity, or NULL) left out:
- * what verify asks the copy first, so that a copy like its source costs no
- * transfer of its objects; pgd_catalog_digest_of computes it from the
- * source's rows. NULL with *errmsg.
+ * skip_object (an identity, or NULL) left out: what verify asks the copy
+ * first, so that a copy like its source costs no transfer of its objects;
+ * bootstrap computes the same from the source's rows (source_capture.c).
+ * NULL with *errmsg.
  */
 PGresult *pgd_catalog_digest(PGconn *conn, const char *skip_schema, const char *skip_object,
                              int64_t timeout_ms, char **errmsg);
