@@ -37,6 +37,7 @@ typedef struct captured_db {
     bool marker_db;  /* in the marker's snapshot */
     bool held;       /* snapshot taken with the others just before the marker */
     bool wanted;     /* its catalog is compared (verify.source_catalog) */
+    bool denied;     /* the server refused the drill's role this database */
     json_t *objects; /* the fingerprint, or NULL */
     char *error;     /* why there is none */
 } captured_db;
@@ -46,7 +47,9 @@ struct source_capture {
     size_t count;
     char *marker_time;
     char salt[PGD_COMPARE_SALT_SIZE];
-    json_t *compare; /* one entry per verify.compare item, in order */
+    bool no_salt;     /* the kernel gave no random bytes: no comparison is run */
+    char *list_error; /* the databases could not be listed */
+    json_t *compare;  /* one entry per verify.compare item, in order */
 };
 
 static int64_t timeout_ms(const drill *d)
@@ -106,6 +109,18 @@ static void fail_db(captured_db *db, const char *what, const char *why)
     end_session(db);
 }
 
+/*
+ * A connection that failed; denied when the server refused the drill's role
+ * this database (no CONNECT privilege, no pg_hba.conf line for it): verify
+ * names such a database as not compared, any other failure leaves it unjudged.
+ */
+static void refused(captured_db *db, const char *errmsg)
+{
+    db->denied = errmsg != NULL && (strstr(errmsg, "permission denied for database") != NULL ||
+                                    strstr(errmsg, "no pg_hba.conf entry") != NULL);
+    fail_db(db, "could not connect", errmsg);
+}
+
 /* The server's notices in these sessions may quote the data a comparison reads: not shown. */
 static void ignore_notice(void *arg, const char *message)
 {
@@ -125,8 +140,15 @@ static PGconn *connect_db(const drill *d, const char *dbname, char **errmsg)
     }
     conn = pgd_pq_connect(conninfo, d->cfg->source.connect_timeout, errmsg);
     free(conninfo);
-    if (conn != NULL)
+    if (conn != NULL) {
         PQsetNoticeProcessor(conn, ignore_notice, NULL);
+        /* names go into JSON: UTF-8 whatever the role's or database's client_encoding */
+        if (PQsetClientEncoding(conn, "UTF8") != 0) {
+            *errmsg = pgd_asprintf("could not set client_encoding: %s", PQerrorMessage(conn));
+            PQfinish(conn);
+            return NULL;
+        }
+    }
     if (conn != NULL && !pgd_pq_pin_search_path(conn, timeout_ms(d), errmsg)) {
         PQfinish(conn);
         conn = NULL;
@@ -201,6 +223,7 @@ static void list_databases(drill *d, source_capture *c, PGconn *conn)
 
     if (res == NULL) {
         pgd_warn("could not list the source's databases: %s", errmsg);
+        c->list_error = pgd_asprintf("could not list the source's databases: %s", errmsg);
         free(errmsg);
         return;
     }
@@ -231,11 +254,21 @@ source_capture *source_capture_begin(drill *d, PGconn *conn)
     if (getrandom(bytes, sizeof(bytes), 0) == (ssize_t)sizeof(bytes)) {
         for (size_t i = 0; i < sizeof(bytes); i++)
             snprintf(c->salt + 2 * i, 3, "%02x", bytes[i]);
-    }
+    } else
+        c->no_salt = true;
     add_db(c, marker_db ? marker_db : PQdb(conn));
     c->dbs[0].marker_db = true;
-    c->dbs[0].wanted = cfg->verify.source_catalog;
+    c->dbs[0].wanted = cfg->verify.source_catalog && verified(d, c->dbs[0].name);
     list_databases(d, c, conn);
+    /* the databases comparisons run in take the held sessions first: they must stay open */
+    for (size_t i = 1, first = 1; i < c->count; i++) {
+        if (compared_in(d, c->dbs[i].name)) {
+            captured_db moved = c->dbs[i];
+
+            memmove(&c->dbs[first + 1], &c->dbs[first], (i - first) * sizeof(*c->dbs));
+            c->dbs[first++] = moved;
+        }
+    }
     /* every session first, then the snapshots back to back: as close to the marker as can be */
     for (size_t i = 0; i < c->count; i++) {
         char *errmsg = NULL;
@@ -245,7 +278,7 @@ source_capture *source_capture_begin(drill *d, PGconn *conn)
             /* beyond the held ones: read now, alone, and let go */
             db->conn = connect_db(d, db->name, &errmsg);
             if (db->conn == NULL)
-                fail_db(db, "could not connect", errmsg);
+                refused(db, errmsg);
             else if (begin_snapshot(d, db))
                 fingerprint(d, db);
             if (!compared_in(d, db->name))
@@ -255,7 +288,7 @@ source_capture *source_capture_begin(drill *d, PGconn *conn)
         }
         db->conn = connect_db(d, db->name, &errmsg);
         if (db->conn == NULL)
-            fail_db(db, "could not connect", errmsg);
+            refused(db, errmsg);
         db->held = !db->marker_db;
         held += db->held ? 1 : 0;
         free(errmsg);
@@ -285,30 +318,38 @@ static bool plain_insert(drill *d, PGconn *conn, const char *table)
  * export the snapshot, have the reading session import it. False with
  * *errmsg when any of it failed (the transaction is then to be rolled back).
  */
+/* What is left of the time the sharing may take (at least a millisecond: 0 would not wait). */
+static int64_t left(int64_t deadline)
+{
+    int64_t ms = pgd_ms_until(deadline);
+
+    return ms > 0 ? ms : 1;
+}
+
 static bool share_snapshot(drill *d, source_capture *c, PGconn *conn, const char *table,
-                           char **errmsg)
+                           int64_t deadline, char **errmsg)
 {
     const char *params[] = {d->test_id, PGD_MARKER_KIND_MARKER};
     captured_db *db = &c->dbs[0];
     char *sql = pgd_asprintf("SELECT pg_catalog.to_char(created_at AT TIME ZONE 'UTC',"
                              " 'YYYY-MM-DD HH24:MI:SS.US') || '+00' FROM %s"
-                             " WHERE test_id = $1 AND kind = $2",
+                             " WHERE test_id = $1 AND kind = $2 LIMIT 1",
                              table);
     char *id = NULL;
     char *literal = NULL;
     char *import = NULL;
     bool ok;
 
-    c->marker_time = pgd_pq_value(conn, sql, 2, params, timeout_ms(d), errmsg);
+    c->marker_time = pgd_pq_value(conn, sql, 2, params, left(deadline), errmsg);
     if (c->marker_time != NULL)
-        id = pgd_pq_value(conn, "SELECT pg_catalog.pg_export_snapshot()", 0, NULL, timeout_ms(d),
+        id = pgd_pq_value(conn, "SELECT pg_catalog.pg_export_snapshot()", 0, NULL, left(deadline),
                           errmsg);
     literal = id ? pgd_pq_quote_literal(db->conn, id) : NULL;
     import = literal ? pgd_asprintf("SET TRANSACTION SNAPSHOT %s", literal) : NULL;
     ok = import != NULL &&
          pgd_pq_command(db->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
-                        timeout_ms(d), errmsg) &&
-         pgd_pq_command(db->conn, import, 0, NULL, timeout_ms(d), errmsg);
+                        left(deadline), errmsg) &&
+         pgd_pq_command(db->conn, import, 0, NULL, left(deadline), errmsg);
     if (!ok && *errmsg == NULL)
         *errmsg = pgd_strdup(PQerrorMessage(db->conn));
     free(sql);
@@ -334,6 +375,7 @@ bool source_capture_insert_marker(drill *d, source_capture *c, PGconn *conn, con
 {
     char *errmsg = NULL;
     int64_t inserted;
+    int64_t deadline;
 
     if (c == NULL || c->dbs[0].conn == NULL)
         return plain_insert(d, conn, table);
@@ -345,6 +387,7 @@ bool source_capture_insert_marker(drill *d, source_capture *c, PGconn *conn, con
         return false;
     }
     inserted = pgd_monotonic_ms();
+    deadline = inserted + timeout_ms(d) / 2;
     if (!plain_insert(d, conn, table)) {
         pgd_pq_cleanup_command(conn, "ROLLBACK", 0, NULL, timeout_ms(d), &errmsg);
         free(errmsg);
@@ -355,8 +398,7 @@ bool source_capture_insert_marker(drill *d, source_capture *c, PGconn *conn, con
      * (F77), as a marker inserted alone does: a snapshot that could not be
      * shared in half of it leaves the capture behind, never the marker late.
      */
-    if (share_snapshot(d, c, conn, table, &errmsg) &&
-        pgd_monotonic_ms() - inserted < timeout_ms(d) / 2) {
+    if (share_snapshot(d, c, conn, table, deadline, &errmsg) && pgd_ms_until(deadline) > 0) {
         if (commit(d, conn, &errmsg))
             return true;
         drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE, "could not commit the marker row: %s", errmsg);
@@ -372,6 +414,12 @@ bool source_capture_insert_marker(drill *d, source_capture *c, PGconn *conn, con
     free(errmsg);
     free(c->marker_time);
     c->marker_time = NULL;
+    /* only in a session out of any transaction: an INSERT inside one would never commit */
+    if (drill_interrupted(d))
+        return false;
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return drill_fail(d, PGD_ERR_SOURCE_UNREACHABLE,
+                          "could not roll back the marker's transaction on the source");
     return plain_insert(d, conn, table);
 }
 
@@ -407,7 +455,9 @@ static json_t *compare_one(const drill *d, source_capture *c, captured_db *db,
     char *why = NULL;
 
     snprintf(timeout, sizeof(timeout), "%lld", (long long)limit);
-    if (db == NULL)
+    if (c->no_salt)
+        why = pgd_strdup("the kernel gave no random bytes for the comparisons' salt");
+    else if (db == NULL)
         why = pgd_strdup("the source has no such database that accepts connections");
     else if (db->conn == NULL)
         why = pgd_strdup(db->error ? db->error : "no session to the database");
@@ -465,8 +515,15 @@ static void run_comparisons(drill *d, source_capture *c)
     }
     for (size_t i = 0; i < d->cfg->verify.compare.count; i++) {
         const pgd_assertion *item = &d->cfg->verify.compare.items[i];
+        captured_db *db = find_db(c, item->database);
+        bool again = false;
 
-        json_array_append_new(c->compare, compare_one(d, c, find_db(c, item->database), item));
+        json_array_append_new(c->compare, compare_one(d, c, db, item));
+        /* a snapshot held on production no longer than its last comparison */
+        for (size_t j = i + 1; j < d->cfg->verify.compare.count && !again; j++)
+            again = strcmp(d->cfg->verify.compare.items[j].database, item->database) == 0;
+        if (db != NULL && !again)
+            end_session(db);
     }
 }
 
@@ -507,6 +564,8 @@ static json_t *database_entry(const captured_db *db)
     }
     if (db->objects == NULL) {
         json_object_set_new(entry, "error", json_string(db->error ? db->error : "?"));
+        if (db->denied)
+            json_object_set_new(entry, "denied", json_true());
         json_decref(unlogged);
         return entry;
     }
@@ -551,7 +610,8 @@ static json_t *write_source(drill *d, source_capture *c)
     if (c->marker_time != NULL)
         json_object_set_new(source, "marker_time", json_string(c->marker_time));
     if (d->cfg->verify.source_catalog)
-        json_object_set_new(source, "catalog", json_pack("{s:o}", "databases", list));
+        json_object_set_new(source, "catalog",
+                            json_pack("{s:o,s:s?}", "databases", list, "error", c->list_error));
     else
         json_decref(list);
     if (d->cfg->verify.compare.count > 0)
@@ -605,5 +665,6 @@ void source_capture_finish(drill *d, source_capture *c, bool committed)
     json_decref(c->compare);
     free(c->dbs);
     free(c->marker_time);
+    free(c->list_error);
     free(c);
 }

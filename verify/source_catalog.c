@@ -84,8 +84,10 @@ static json_t *copy_catalog(verify_run *run, const char *dbname, bool *missing, 
         *missing = true;
     else if (exists != NULL)
         conn = check_session_get(run, dbname, &errmsg);
-    if (conn != NULL && pgd_pq_command(conn, "SELECT pg_catalog.set_config('jit', 'off', false)", 0,
-                                       NULL, verify_query_timeout(run), &errmsg))
+    /* as bootstrap read the source: UTF-8 (names go into JSON), jit off (F87) */
+    if (conn != NULL && PQsetClientEncoding(conn, "UTF8") == 0 &&
+        pgd_pq_command(conn, "SELECT pg_catalog.set_config('jit', 'off', false)", 0, NULL,
+                       verify_query_timeout(run), &errmsg))
         res = pgd_catalog_fingerprint(conn, run->cfg->marker.schema, verify_query_timeout(run),
                                       &errmsg);
     if (res != NULL) {
@@ -121,8 +123,10 @@ static bool copy_matches(verify_run *run, const json_t *entry, const char *dbnam
     char count[32];
     bool same;
 
-    if (conn != NULL && pgd_pq_command(conn, "SELECT pg_catalog.set_config('jit', 'off', false)", 0,
-                                       NULL, verify_query_timeout(run), &errmsg))
+    /* as bootstrap read the source: UTF-8 (names go into JSON), jit off (F87) */
+    if (conn != NULL && PQsetClientEncoding(conn, "UTF8") == 0 &&
+        pgd_pq_command(conn, "SELECT pg_catalog.set_config('jit', 'off', false)", 0, NULL,
+                       verify_query_timeout(run), &errmsg))
         res = pgd_catalog_digest(conn, run->cfg->marker.schema, skip, verify_query_timeout(run),
                                  &errmsg);
     snprintf(count, sizeof(count), "%lld", (long long)json_integer_value(objects));
@@ -163,8 +167,9 @@ static void gather_db(verify_run *run, source_catalog_facts *f, const json_t *en
         char *error = pgd_asprintf("not captured on the source: %s",
                                    json_string_value(json_object_get(entry, "error")));
 
-        /* another database the drill's role may not read: said, not fatal (README) */
-        if (json_is_string(json_object_get(entry, "snapshot")) &&
+        /* another database the server refused the drill's role: said, not fatal (README) */
+        if (json_is_true(json_object_get(entry, "denied")) &&
+            json_is_string(json_object_get(entry, "snapshot")) &&
             strcmp(json_string_value(json_object_get(entry, "snapshot")), "the marker's") != 0)
             db->not_compared = error;
         else
@@ -231,6 +236,10 @@ static bool gather(verify_run *run, void *facts, char **errmsg)
 
     (void)errmsg;
     f->held = json_array();
+    if (json_is_string(json_object_get(catalog, "error"))) {
+        f->not_judged = pgd_strdup(json_string_value(json_object_get(catalog, "error")));
+        return true;
+    }
     file = source_file_load(run->report, &f->not_judged);
     if (file == NULL)
         return true;

@@ -69,6 +69,7 @@ char *pgd_compare_wrap(const char *sql, const char *salt);
     " pg_catalog.set_config('TimeZone', 'UTC', true),"                                             \
     " pg_catalog.set_config('extra_float_digits', '3', true),"                                     \
     " pg_catalog.set_config('bytea_output', 'hex', true),"                                         \
+    " pg_catalog.set_config('lc_monetary', 'C', true),"                                            \
     " pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"                          \
     " pg_catalog.set_config('jit', 'off', true),"                                                  \
     " pg_catalog.set_config('row_security', 'off', true),"                                         \

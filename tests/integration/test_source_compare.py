@@ -27,17 +27,22 @@ GRANT USAGE, SELECT ON SEQUENCE public.ids TO pgdrill;
 """ % VALUE
 
 COMPARE = [
-    ("orders", "SELECT id, total FROM public.shop_orders"
-               " WHERE created <= current_setting('pgdrill.marker_time')::timestamptz;"),
-    ("sessions", "SELECT count(*) FROM public.sessions"),
-    ("writes", "SELECT nextval('public.ids')"),
+    ("orders", "postgres", "SELECT id, total FROM public.shop_orders"
+                           " WHERE created <= current_setting('pgdrill.marker_time')::timestamptz;"),
+    ("sessions", "postgres", "SELECT count(*) FROM public.sessions"),
+    ("writes", "postgres", "SELECT nextval('public.ids')"),
+    ("elsewhere", "app2", "SELECT count(*) FROM public.elsewhere"),
+    ("nowhere", "nosuch", "SELECT 1"),
+    ("slow", "postgres", "SELECT pg_sleep(5)"),
 ]
+OTHER_DATABASES = 17  # one more than the sessions bootstrap holds open
 
 
 def with_compare(names):
-    """The example configuration with these comparisons (all in database postgres)."""
-    lines = ["  compare:"] + ["    - {name: %s, database: postgres, sql: %s}"
-                              % (n, json.dumps(sql)) for n, sql in COMPARE if n in names]
+    """The example configuration with these comparisons, 1 s as verify.compare_timeout."""
+    lines = ["  compare_timeout: 1s", "  compare:"] + [
+        "    - {name: %s, database: %s, sql: %s}" % (n, db, json.dumps(sql))
+        for n, db, sql in COMPARE if n in names]
     return lambda t: t.replace("  compare: []", "\n".join(lines) if names else "  compare: []")
 
 
@@ -48,7 +53,10 @@ def check(report, name):
 
 
 def verify(s, port, name, names):
-    config = s.pgdrill_config(name + ".yml", edit=with_compare(names))
+    # pg_dump and pg_amcheck in two databases only; source_catalog still compares every
+    # database bootstrap captured (the report's list)
+    config = s.pgdrill_config(name + ".yml", edit=lambda t: with_compare(names)(t).replace(
+        "  databases: all", "  databases: [postgres, app2]"))
     p = s.verify(config, "host=%s port=%d dbname=postgres user=postgres" % (s.socket_dir, port))
     return p, s.report()
 
@@ -59,16 +67,22 @@ def source_compare_catalog_and_queries():
         s.install_pgdrill()
         s.psql(SOURCE_SQL)
         s.psql("CREATE DATABASE app2")
-        s.psql("CREATE TABLE public.elsewhere (id int)", db="app2")
+        s.psql("CREATE TABLE public.elsewhere (id int); INSERT INTO public.elsewhere VALUES (1);"
+               " GRANT SELECT ON public.elsewhere TO pgdrill", db="app2")
+        for n in range(OTHER_DATABASES):
+            s.psql("CREATE DATABASE other%02d" % n)
         # bootstrap captures every comparison that any of the verify runs below judges
-        p = s.bootstrap(s.pgdrill_config(edit=with_compare([n for n, _ in COMPARE])),
+        p = s.bootstrap(s.pgdrill_config(edit=with_compare([n for n, _, _ in COMPARE])),
                         s.path("drill"))
         expect_equal(p.returncode, 0, "bootstrap exit code")
         r = s.report()
         source = r["source"]
         dbs = {d["name"]: d for d in source["catalog"]["databases"]}
         expect_equal(dbs["postgres"]["snapshot"], "the marker's", "the marker database's snapshot")
+        # app2 holds a comparison: it is among the sessions held, the last other one is not
         expect_equal(dbs["app2"]["snapshot"], "just before the marker", "another database's")
+        expect_equal(dbs["other%02d" % (OTHER_DATABASES - 1)]["snapshot"], "before the marker",
+                     "a database beyond the held sessions")
         expect_equal(dbs["postgres"]["unlogged"], ["table public.sessions"], "unlogged named at capture")
         expect(dbs["app2"]["objects"] >= 2, "app2's catalog holds its table", dbs["app2"])
         side = source["file"]
@@ -82,6 +96,11 @@ def source_compare_catalog_and_queries():
                "nextval is refused on the source (read-only transaction)", compared["writes"])
         expect_equal(s.psql("SELECT last_value || '/' || is_called FROM public.ids"), "1/false",
                      "the source's sequence never advanced")
+        expect_equal(compared["elsewhere"]["rows"], 1, "a comparison in another database")
+        expect("no such database" in compared["nowhere"]["error"], "a database the source lacks",
+               compared["nowhere"])
+        expect("ran into verify.compare_timeout (1 s)" in compared["slow"]["error"],
+               "a comparison stopped by its timeout on production", compared["slow"])
         expect("timings" in r and "source_capture" in r["timings"], "capture timed", r["timings"])
         port = s.start_restored(s.path("drill"))
 
@@ -93,9 +112,18 @@ def source_compare_catalog_and_queries():
                "the copy's catalog judged by its digest", p.stderr[-3000:])
         c = check(r, "source_catalog")
         expect_equal(c["status"], "passed", "source_catalog")
-        expect("2 databases" in c["detail"] and "public.sessions" in c["detail"],
+        expect(("%d databases" % (OTHER_DATABASES + 2)) in c["detail"]
+               and "public.sessions" in c["detail"],
                "the pass counts the databases and names the unlogged table", c["detail"])
         expect_equal(check(r, "compare:orders")["status"], "passed", "compare:orders")
+
+        # what the source did not answer is not judged; another database's comparison is
+        p, r = verify(s, port, "unanswered", ["elsewhere", "nowhere", "slow"])
+        expect_outcome(p, r, 3, "internal")
+        expect_equal([check(r, "compare:" + n)["status"] for n in ("elsewhere", "nowhere", "slow")],
+                     ["passed", "not_run", "not_run"], "elsewhere, nowhere, slow")
+        expect_equal(check(r, "source_catalog")["detail"].split(",")[0], "%d databases"
+                     % (OTHER_DATABASES + 2), "every database of the source compared")
 
         # the unlogged table comes back empty: the comparison names it, the hint the table
         p, r = verify(s, port, "unlogged", ["orders", "sessions"])
@@ -135,8 +163,10 @@ def source_compare_catalog_and_queries():
         # and the marker's database is not compared: not proven, never a pass
         s.psql("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_export_snapshot() FROM PUBLIC")
         s.mkdir("state2")
-        config = s.pgdrill_config("second.yml", edit=lambda t: t.replace(
-            s.path("state"), s.path("state2")))
+        # (this time without the catalog: a comparison alone)
+        config = s.pgdrill_config("second.yml", edit=lambda t: with_compare(["orders"])(
+            t.replace(s.path("state"), s.path("state2")).replace(
+                "  source_catalog: true", "  source_catalog: false")))
         p = s.bootstrap(config, s.path("drill2"))
         expect_equal(p.returncode, 0, "bootstrap exit code without pg_export_snapshot")
         port2 = s.start_restored(s.path("drill2"))
@@ -146,8 +176,10 @@ def source_compare_catalog_and_queries():
         expect_outcome(p, r2, 3, "internal")
         expect_equal((check(r2, "marker")["status"], check(r2, "fence")["status"]),
                      ("passed", "passed"), "the marker inserted alone, the fence after it")
-        expect("could not share the marker's snapshot" in check(r2, "source_catalog")["detail"],
-               "the marker database not compared", check(r2, "source_catalog"))
+        expect("could not share the marker's snapshot" in check(r2, "compare:orders")["detail"],
+               "the marker database's comparison not judged", check(r2, "compare:orders"))
+        expect(all(c["name"] != "source_catalog" for c in r2["checks"]),
+               "no source_catalog check with verify.source_catalog off", r2["checks"])
 
         # no value of the source's rows anywhere: hashes and counts only
         for path in (s.path("state", "report.json"), s.path("state", "report.json.catalog.json")):
