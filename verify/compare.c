@@ -11,32 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "public.u, public.v" of dbname's unlogged relations, from the source's catalog; or NULL. */
+/* dbname's unlogged relations on the source (source_catalog_unlogged), or NULL. */
 static char *unlogged_of(const pgd_report *report, const char *dbname)
 {
     json_t *dbs = json_object_get(
         json_object_get(json_object_get(report->root, "source"), "catalog"), "databases");
-    pgd_buf out;
 
-    pgd_buf_init(&out);
     for (size_t i = 0; i < json_array_size(dbs); i++) {
         json_t *db = json_array_get(dbs, i);
-        json_t *unlogged = json_object_get(db, "unlogged");
 
-        if (!json_is_string(json_object_get(db, "name")) ||
-            strcmp(json_string_value(json_object_get(db, "name")), dbname) != 0)
-            continue;
-        for (size_t k = 0; k < json_array_size(unlogged); k++) {
-            if (json_is_string(json_array_get(unlogged, k)))
-                pgd_buf_appendf(&out, "%s%s", out.len > 0 ? ", " : "",
-                                json_string_value(json_array_get(unlogged, k)));
-        }
+        if (json_is_string(json_object_get(db, "name")) &&
+            strcmp(json_string_value(json_object_get(db, "name")), dbname) == 0)
+            return source_catalog_unlogged(json_object_get(db, "unlogged"));
     }
-    if (out.len == 0) {
-        pgd_buf_free(&out);
-        return NULL;
-    }
-    return pgd_buf_steal(&out);
+    return NULL;
 }
 
 void compare_facts_source(const pgd_report *report, const pgd_assertion *item, compare_facts *f)

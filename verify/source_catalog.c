@@ -67,6 +67,24 @@ json_t *source_file_load(const pgd_report *report, char **why)
     return NULL;
 }
 
+/*
+ * The runner's session in dbname, set as bootstrap read the source: UTF-8
+ * (names go into JSON), jit off (F87). NULL with *errmsg.
+ */
+static PGconn *catalog_session(verify_run *run, const char *dbname, char **errmsg)
+{
+    PGconn *conn = check_session_get(run, dbname, errmsg);
+
+    if (conn != NULL && PQsetClientEncoding(conn, "UTF8") != 0) {
+        *errmsg = pgd_asprintf("could not set client_encoding: %s", PQerrorMessage(conn));
+        return NULL;
+    }
+    if (conn != NULL && !pgd_pq_command(conn, "SELECT pg_catalog.set_config('jit', 'off', false)",
+                                        0, NULL, verify_query_timeout(run), errmsg))
+        return NULL;
+    return conn;
+}
+
 /* The copy's fingerprint of dbname, as JSON; NULL with *why. */
 static json_t *copy_catalog(verify_run *run, const char *dbname, bool *missing, char **why)
 {
@@ -83,11 +101,8 @@ static json_t *copy_catalog(verify_run *run, const char *dbname, bool *missing, 
     if (exists != NULL && strcmp(exists, "0") == 0)
         *missing = true;
     else if (exists != NULL)
-        conn = check_session_get(run, dbname, &errmsg);
-    /* as bootstrap read the source: UTF-8 (names go into JSON), jit off (F87) */
-    if (conn != NULL && PQsetClientEncoding(conn, "UTF8") == 0 &&
-        pgd_pq_command(conn, "SELECT pg_catalog.set_config('jit', 'off', false)", 0, NULL,
-                       verify_query_timeout(run), &errmsg))
+        conn = catalog_session(run, dbname, &errmsg);
+    if (conn != NULL)
         res = pgd_catalog_fingerprint(conn, run->cfg->marker.schema, verify_query_timeout(run),
                                       &errmsg);
     if (res != NULL) {
@@ -118,15 +133,12 @@ static bool copy_matches(verify_run *run, const json_t *entry, const char *dbnam
     const json_t *objects = json_object_get(entry, "objects");
     char *errmsg = NULL;
     PGconn *conn =
-        digest && json_is_integer(objects) ? check_session_get(run, dbname, &errmsg) : NULL;
+        digest && json_is_integer(objects) ? catalog_session(run, dbname, &errmsg) : NULL;
     PGresult *res = NULL;
     char count[32];
     bool same;
 
-    /* as bootstrap read the source: UTF-8 (names go into JSON), jit off (F87) */
-    if (conn != NULL && PQsetClientEncoding(conn, "UTF8") == 0 &&
-        pgd_pq_command(conn, "SELECT pg_catalog.set_config('jit', 'off', false)", 0, NULL,
-                       verify_query_timeout(run), &errmsg))
+    if (conn != NULL)
         res = pgd_catalog_digest(conn, run->cfg->marker.schema, skip, verify_query_timeout(run),
                                  &errmsg);
     snprintf(count, sizeof(count), "%lld", (long long)json_integer_value(objects));
@@ -137,7 +149,7 @@ static bool copy_matches(verify_run *run, const json_t *entry, const char *dbnam
     return same;
 }
 
-static char *joined_unlogged(const json_t *list)
+char *source_catalog_unlogged(const json_t *list)
 {
     pgd_buf out;
 
@@ -162,7 +174,7 @@ static void gather_db(verify_run *run, source_catalog_facts *f, const json_t *en
     pgd_catalog source, copy;
     char *why = NULL;
 
-    db->unlogged = joined_unlogged(json_object_get(entry, "unlogged"));
+    db->unlogged = source_catalog_unlogged(json_object_get(entry, "unlogged"));
     if (json_is_string(json_object_get(entry, "error"))) {
         char *error = pgd_asprintf("not captured on the source: %s",
                                    json_string_value(json_object_get(entry, "error")));

@@ -37,6 +37,12 @@ typedef struct source_catalog_facts {
  */
 json_t *source_file_load(const pgd_report *report, char **why);
 
+/*
+ * "table public.u, table public.v": a database entry's unlogged relations
+ * (source.catalog.databases[].unlogged) joined, or NULL when there are none.
+ */
+char *source_catalog_unlogged(const json_t *list);
+
 /* The pure judge. */
 void source_catalog_judge(const source_catalog_facts *facts, check_result *out);
 
